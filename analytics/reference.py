@@ -1,0 +1,185 @@
+"""Reference facts (countries, modules, vocabularies) and lookups by any name.
+
+The facts live in ``data/reference/*.csv`` with their sources; ``load`` copies
+them into the database, ``Reference`` answers "which code is this text?".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .db import ROOT, transaction
+
+REFERENCE_DIR = ROOT / "data" / "reference"
+# Joining date not published for later members: 2019 is the earliest possible.
+LATER_MEMBERS_EARLIEST_YEAR = 2019
+
+
+def read_csv(name: str) -> pd.DataFrame:
+    return pd.read_csv(REFERENCE_DIR / name, dtype=str, keep_default_na=False)
+
+
+def _countries_frame() -> pd.DataFrame:
+    df = read_csv("countries.csv")
+
+    def joined_date(text: str) -> date:
+        if not text:
+            return date(LATER_MEMBERS_EARLIEST_YEAR, 1, 1)
+        parts = text.split("-")
+        return date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, 1)
+
+    out = pd.DataFrame({
+        "iso3": df["iso3"], "iso2": df["iso2"], "m49": df["m49"],
+        "name_en": df["name_en"], "name_es": df["name_es"],
+        "subregion": df["subregion_m49"], "main_language": df["main_language"],
+        "joined": df["cop_joined"],
+        "joined_year": [joined_date(t).year for t in df["cop_joined"]],
+        "joined_date": [joined_date(t) for t in df["cop_joined"]],
+        "entry_route": df["cop_entry_route"],
+        "spotlight": df["spotlight_country_programme"].eq("yes"),
+        "member": True,
+        "source": df["source"],
+    })
+    return out
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    modules = read_csv("modules.csv")
+    modules["number"] = modules["number"].astype(int)
+    modules["reportable"] = modules["reportable"].eq("yes")
+    services = read_csv("services.csv").rename(columns={"order": "ord"})
+    services["ord"] = services["ord"].astype(int)
+    services["verified"] = services["verified"].eq("yes")
+    ctx = read_csv("context_sdg521_ipv.csv").rename(
+        columns={"sdg_series": "series", "source_repo_path": "source"})
+    for col in ("value_pct", "lower_bound", "upper_bound"):
+        ctx[col] = pd.to_numeric(ctx[col], errors="coerce")
+    for col in ("reference_year", "source_year"):
+        ctx[col] = pd.to_numeric(ctx[col], errors="coerce").astype("Int64")
+    vocab = read_csv("vocabularies.csv")
+    vocab["ord"] = vocab["ord"].astype(int)
+    return {
+        "countries": _countries_frame(),
+        "modules": modules,
+        "services": services,
+        "milestones": read_csv("milestones.csv"),
+        "context_indicator": ctx,
+        "vocab": vocab,
+        "aliases": read_csv("aliases.csv"),
+    }
+
+
+def load(con: duckdb.DuckDBPyConnection, *, extra_countries: pd.DataFrame | None = None) -> None:
+    """Replace the reference tables with the shipped facts (one transaction).
+
+    ``extra_countries`` (same columns as ``countries``, ``member`` false) is for
+    benchmarks that need more reporting units than the 15 members.
+    """
+    frames = _frames()
+    if extra_countries is not None:
+        frames["countries"] = pd.concat([frames["countries"], extra_countries], ignore_index=True)
+    with transaction(con):
+        for table, df in frames.items():
+            cols = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "ORDER BY ordinal_position", [table]).fetchall()]
+            con.execute(f'DELETE FROM "{table}"')
+            con.register("_ref_frame", df[cols])
+            con.execute(f'INSERT INTO "{table}" SELECT * FROM _ref_frame')
+            con.unregister("_ref_frame")
+
+
+def is_loaded(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT count(*) FROM countries").fetchall()[0][0] > 0
+
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalise(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive key: 'Rep. Dominicana' → 'rep dominicana'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ALNUM.sub(" ", plain.casefold()).strip()
+
+
+@dataclass
+class Reference:
+    """Lookups built once from the database: any accepted spelling → code."""
+
+    countries: pd.DataFrame
+    vocab: pd.DataFrame
+    lookup: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def code(self, domain: str, text: str) -> str | None:
+        return self.lookup.get(domain, {}).get(normalise(text))
+
+    def codes(self, domain: str) -> list[str]:
+        v = self.vocab[self.vocab["domain"] == domain].sort_values("ord")
+        return list(v["code"])
+
+    def labels(self, domain: str, lang: str) -> dict[str, str]:
+        v = self.vocab[self.vocab["domain"] == domain].sort_values("ord")
+        return dict(zip(v["code"], v[f"label_{lang}"]))
+
+    def spellings(self, domain: str) -> list[str]:
+        return list(self.lookup.get(domain, {}))
+
+    def country_name(self, iso3: str, lang: str) -> str:
+        row = self.countries[self.countries["iso3"] == iso3]
+        return str(row.iloc[0][f"name_{lang}"]) if len(row) else iso3
+
+    def joined_date(self, iso3: str) -> date | None:
+        row = self.countries[self.countries["iso3"] == iso3]
+        return row.iloc[0]["joined_date"] if len(row) else None
+
+    def country_language(self, iso3: str) -> str:
+        row = self.countries[self.countries["iso3"] == iso3]
+        return str(row.iloc[0]["main_language"]) if len(row) else "es"
+
+
+def build(con: duckdb.DuckDBPyConnection) -> Reference:
+    countries = con.execute("SELECT * FROM countries ORDER BY iso3").df()
+    countries["joined_date"] = pd.to_datetime(countries["joined_date"]).dt.date
+    vocab = con.execute("SELECT * FROM vocab").df()
+    aliases = con.execute("SELECT domain, code, alias FROM aliases").df()
+    modules = con.execute("SELECT code, number, name_en, name_es FROM modules WHERE reportable").df()
+    lookup: dict[str, dict[str, str]] = {}
+
+    def add(domain: str, code: str, *texts: object) -> None:
+        table = lookup.setdefault(domain, {})
+        for text in texts:
+            if text is None or (isinstance(text, float) and pd.isna(text)):
+                continue
+            key = normalise(str(text))
+            if key:
+                table.setdefault(key, code)
+
+    for r in countries.itertuples():
+        add("country", r.iso3, r.iso3, r.iso2, r.name_en, r.name_es)
+    for r in vocab.itertuples():
+        add(r.domain, r.code, r.code, r.label_en, r.label_es)
+        if r.domain == "stage":
+            add("stage", r.code, f"{r.code} {r.label_es}", f"{r.code} {r.label_en}")
+    for r in modules.itertuples():
+        add("module", r.code, r.number, f"module {r.number}", f"modulo {r.number}",
+            r.name_en, r.name_es)
+    for r in aliases.itertuples():
+        add(r.domain, r.code, r.alias)
+    return Reference(countries=countries, vocab=vocab, lookup=lookup)
+
+
+def ensure_loaded(con: duckdb.DuckDBPyConnection) -> None:
+    if not is_loaded(con):
+        load(con)
+
+
+def reference_dir() -> Path:
+    return REFERENCE_DIR

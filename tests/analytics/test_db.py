@@ -1,0 +1,96 @@
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from analytics import db, reference
+from analytics.errors import DatabaseInUse, DatabaseInvalid, DatabaseTooNew
+
+
+def test_connect_creates_the_schema_and_records_its_version(db_file):
+    con = db.connect(db_file)
+    assert db.schema_version(con) == db.SCHEMA_VERSION
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"submissions", "rollbacks", "blocks", "progress", "challenges", "practices"} <= tables
+    con.close()
+
+
+def test_reopening_keeps_the_data(db_file):
+    con = db.connect(db_file)
+    reference.load(con)
+    con.close()
+    con = db.connect(db_file)
+    assert con.execute("SELECT count(*) FROM countries").fetchall()[0][0] == 15
+    con.close()
+
+
+def test_a_file_that_is_not_duckdb_is_refused_and_left_untouched(db_file):
+    db_file.write_bytes(b"PK\x03\x04 this is a spreadsheet, not a database" * 10)
+    before = db_file.read_bytes()
+    with pytest.raises(DatabaseInvalid) as e:
+        db.connect(db_file)
+    assert e.value.params["reason"] == "not_duckdb"
+    assert db_file.read_bytes() == before
+
+
+def test_a_corrupted_duckdb_file_is_refused_and_left_untouched(db_file):
+    con = db.connect(db_file)
+    con.close()
+    data = bytearray(db_file.read_bytes())
+    data[4096:] = b"\xff" * (len(data) - 4096)
+    db_file.write_bytes(bytes(data))
+    with pytest.raises(DatabaseInvalid):
+        db.connect(db_file)
+    assert db_file.read_bytes() == bytes(data)
+
+
+def test_someone_elses_duckdb_database_is_refused_and_left_untouched(db_file):
+    other = duckdb.connect(str(db_file))
+    other.execute("CREATE TABLE invoices (id INTEGER)")
+    other.close()
+    before = db_file.read_bytes()
+    with pytest.raises(DatabaseInvalid) as e:
+        db.connect(db_file)
+    assert e.value.params["reason"] == "foreign"
+    assert db_file.read_bytes() == before
+
+
+def test_a_newer_schema_is_refused_and_left_untouched(db_file):
+    con = db.connect(db_file)
+    con.execute("UPDATE esp_meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    before = db_file.read_bytes()
+    with pytest.raises(DatabaseTooNew):
+        db.connect(db_file)
+    assert db_file.read_bytes() == before
+
+
+def test_an_older_schema_is_migrated_forward(db_file, monkeypatch):
+    con = db.connect(db_file)
+    con.close()
+    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS + ["CREATE TABLE later_feature (x INTEGER)"])
+    monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
+    con = db.connect(db_file)
+    assert db.schema_version(con) == db.SCHEMA_VERSION
+    con.execute("SELECT count(*) FROM later_feature").fetchall()
+    con.close()
+
+
+def test_a_file_held_by_another_process_gives_the_in_use_error(db_file):
+    db.connect(db_file).close()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(db_file)!r})
+        print("ready", flush=True)
+        time.sleep(30)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(DatabaseInUse):
+            db.connect(db_file, lock_wait=0.3)
+    finally:
+        holder.kill()
+        holder.wait()
+    db.connect(db_file).close()
