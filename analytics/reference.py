@@ -117,6 +117,8 @@ class Reference:
     countries: pd.DataFrame
     vocab: pd.DataFrame
     lookup: dict[str, dict[str, str]] = field(default_factory=dict)
+    _display: dict[str, dict[str, str]] | None = field(default=None, repr=False, compare=False)
+    _joined: dict[str, date] | None = field(default=None, repr=False, compare=False)
 
     def code(self, domain: str, text: str) -> str | None:
         return self.lookup.get(domain, {}).get(normalise(text))
@@ -132,13 +134,28 @@ class Reference:
     def spellings(self, domain: str) -> list[str]:
         return list(self.lookup.get(domain, {}))
 
+    def display_spellings(self) -> dict[str, dict[str, str]]:
+        """Per domain, normalised spelling → the form to suggest ("did you mean …")."""
+        if self._display is None:
+            out: dict[str, dict[str, str]] = {"country": {}}
+            for r in self.countries.itertuples():
+                for text in (r.iso3, r.name_en, r.name_es):
+                    out["country"].setdefault(normalise(text), text)
+            for r in self.vocab.itertuples():
+                d = out.setdefault(r.domain, {})
+                for text in (r.code, r.label_en, r.label_es):
+                    d.setdefault(normalise(text), text)
+            self._display = out
+        return self._display
+
     def country_name(self, iso3: str, lang: str) -> str:
         row = self.countries[self.countries["iso3"] == iso3]
         return str(row.iloc[0][f"name_{lang}"]) if len(row) else iso3
 
     def joined_date(self, iso3: str) -> date | None:
-        row = self.countries[self.countries["iso3"] == iso3]
-        return row.iloc[0]["joined_date"] if len(row) else None
+        if self._joined is None:
+            self._joined = dict(zip(self.countries["iso3"], self.countries["joined_date"]))
+        return self._joined.get(iso3)
 
     def country_language(self, iso3: str) -> str:
         row = self.countries[self.countries["iso3"] == iso3]
