@@ -1,0 +1,315 @@
+"""Questions the views ask. Each takes a connection first and returns a data frame.
+
+Time series are yearly: a year's value is the latest report whose period falls
+in that year (a 2026-Q2 report stands for 2026 until the year's report comes).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from . import submissions
+from .reference import Reference
+
+MODULES = ("HEALTH", "JUSTICE", "SOCIAL", "COORD")
+PILOT_STAGE = 3
+
+
+def _progress(con: duckdb.DuckDBPyConnection, as_of: datetime | None,
+              countries: list[str] | None) -> pd.DataFrame:
+    df = submissions.current(con, "progress", as_of=as_of, countries=countries)
+    df["year"] = df["period"].str[:4].astype(int)
+    df["period_end"] = pd.to_datetime(df["period_end"])
+    return df
+
+
+def yearly_progress(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None,
+                    countries: list[str] | None = None) -> pd.DataFrame:
+    """country, module, year → the year's latest stage, coverage and trained staff."""
+    df = _progress(con, as_of, countries)
+    if df.empty:
+        return df.assign(year=pd.Series(dtype=int))
+    df = df.sort_values(["country", "module", "year", "period_end"])
+    return df.groupby(["country", "module", "year"], as_index=False).tail(1).reset_index(drop=True)
+
+
+def stage_matrix(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None,
+                 countries: list[str] | None = None, year: int | None = None) -> pd.DataFrame:
+    """Latest stage per country × module (up to ``year``) and the change since the report before.
+
+    Columns: country, module, stage, period, previous_stage, previous_period, change
+    (+1 up, 0 same, -1 down, NA when there is no earlier report).
+    """
+    df = _progress(con, as_of, countries)
+    cols = ["country", "module", "stage", "period", "previous_stage", "previous_period", "change"]
+    if year is not None:
+        df = df[df["year"] <= year]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df = df.sort_values(["country", "module", "period_end", "period"])
+    df["previous_stage"] = df.groupby(["country", "module"])["stage"].shift(1)
+    df["previous_period"] = df.groupby(["country", "module"])["period"].shift(1)
+    latest = df.groupby(["country", "module"], as_index=False).tail(1).copy()
+    diff = latest["stage"] - latest["previous_stage"]
+    latest["change"] = diff.apply(lambda d: pd.NA if pd.isna(d) else int((d > 0) - (d < 0))).astype("Int64")
+    latest["previous_stage"] = latest["previous_stage"].astype("Int64")
+    return latest[cols].reset_index(drop=True)
+
+
+def stage_at(yearly: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Each country-module's stage as it stood at the end of ``year`` (carried forward)."""
+    upto = yearly[yearly["year"] <= year]
+    return upto.sort_values("year").groupby(["country", "module"], as_index=False).tail(1)
+
+
+def latest_year(yearly: pd.DataFrame, default: int) -> int:
+    return int(yearly["year"].max()) if len(yearly) else default
+
+
+def kpis(con: duckdb.DuckDBPyConnection, ref: Reference, *, as_of: datetime | None = None,
+         countries: list[str] | None = None, year: int | None = None) -> pd.DataFrame:
+    """The overview's four numbers for the latest year and the year before.
+
+    Columns: kpi, value, previous, year.
+    """
+    yearly = yearly_progress(con, as_of=as_of, countries=countries)
+    last_full = (as_of or datetime.now()).year - 1
+    y = year or min(latest_year(yearly, last_full), last_full)
+    members = ref.countries[ref.countries["member"]]
+    if countries is not None:
+        members = members[members["iso3"].isin(countries)]
+    rows = []
+    for kpi in ("members", "pilot_or_beyond", "average_stage", "reported"):
+        vals = []
+        for yy in (y, y - 1):
+            if kpi == "members":
+                vals.append(int((members["joined_year"] <= yy).sum()))
+                continue
+            at = stage_at(yearly, yy)
+            if kpi == "pilot_or_beyond":
+                vals.append(int((at["stage"] >= PILOT_STAGE).sum()))
+            elif kpi == "average_stage":
+                vals.append(round(float(at["stage"].mean()), 2) if len(at) else None)
+            else:
+                vals.append(int(yearly[yearly["year"] == yy]["country"].nunique()))
+        rows.append({"kpi": kpi, "value": vals[0], "previous": vals[1], "year": y})
+    return pd.DataFrame(rows, dtype=object)
+
+
+def map_values(con: duckdb.DuckDBPyConnection, ref: Reference, *, lang: str,
+               measure: str = "average", as_of: datetime | None = None,
+               countries: list[str] | None = None, year: int | None = None) -> pd.DataFrame:
+    """One value per member country: average stage, or one module's stage."""
+    m = stage_matrix(con, as_of=as_of, countries=countries, year=year)
+    members = ref.countries[ref.countries["member"]]
+    if countries is not None:
+        members = members[members["iso3"].isin(countries)]
+    if measure == "average":
+        vals = m.groupby("country")["stage"].mean().round(1)
+    else:
+        vals = m[m["module"] == measure].set_index("country")["stage"].astype(float)
+    out = pd.DataFrame({"country": members["iso3"].to_numpy(),
+                        "name": members[f"name_{lang}"].to_numpy()})
+    out["value"] = out["country"].map(vals).astype(float)
+    return out
+
+
+def cohort_of(ref: Reference) -> dict[str, str]:
+    return dict(zip(ref.countries["iso3"], ref.countries["entry_route"]))
+
+
+def membership_growth(ref: Reference, *, until: int) -> pd.DataFrame:
+    """year, entry_route, joined (that year), members (cumulative, all routes)."""
+    members = ref.countries[ref.countries["member"]]
+    rows = []
+    for year in range(2017, until + 1):
+        for route, grp in members.groupby("entry_route"):
+            rows.append({"year": year, "entry_route": route,
+                         "joined": int((grp["joined_year"] == year).sum()),
+                         "members": int((grp["joined_year"] <= year).sum())})
+    return pd.DataFrame(rows)
+
+
+def milestones(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM milestones ORDER BY date").df()
+
+
+def services(con: duckdb.DuckDBPyConnection, module: str) -> pd.DataFrame:
+    return con.execute("SELECT * FROM services WHERE module = ? ORDER BY ord", [module]).df()
+
+
+def context_indicator(con: duckdb.DuckDBPyConnection, iso3: str) -> pd.DataFrame:
+    return con.execute(
+        "SELECT * FROM context_indicator WHERE iso3 = ? ORDER BY age_group", [iso3]).df()
+
+
+def module_distribution(con: duckdb.DuckDBPyConnection, module: str, *,
+                        as_of: datetime | None = None, countries: list[str] | None = None,
+                        years: range | None = None) -> pd.DataFrame:
+    """year, stage, countries: how many countries stood at each stage each year."""
+    yearly = yearly_progress(con, as_of=as_of, countries=countries)
+    yearly = yearly[yearly["module"] == module]
+    if yearly.empty:
+        return pd.DataFrame(columns=["year", "stage", "countries"])
+    years = years or range(int(yearly["year"].min()), int(yearly["year"].max()) + 1)
+    rows = []
+    for y in years:
+        at = stage_at(yearly, y)
+        for stage, n in at["stage"].value_counts().items():
+            rows.append({"year": y, "stage": int(stage), "countries": int(n)})
+    return pd.DataFrame(rows, columns=["year", "stage", "countries"])
+
+
+def module_ranking(con: duckdb.DuckDBPyConnection, module: str, *, as_of: datetime | None = None,
+                   countries: list[str] | None = None, year: int | None = None) -> pd.DataFrame:
+    m = stage_matrix(con, as_of=as_of, countries=countries, year=year)
+    m = m[m["module"] == module]
+    cur = _progress(con, as_of, countries)
+    cur = cur[cur["module"] == module][["country", "period", "coverage_pct", "trained_staff"]]
+    out = m.merge(cur, on=["country", "period"], how="left")
+    return out.sort_values(["stage", "coverage_pct"], ascending=False).reset_index(drop=True)
+
+
+def cohort_comparison(con: duckdb.DuckDBPyConnection, ref: Reference, module: str, *,
+                      as_of: datetime | None = None, countries: list[str] | None = None
+                      ) -> pd.DataFrame:
+    """year, entry_route, average_stage, countries."""
+    yearly = yearly_progress(con, as_of=as_of, countries=countries)
+    yearly = yearly[yearly["module"] == module]
+    if yearly.empty:
+        return pd.DataFrame(columns=["year", "entry_route", "average_stage", "countries"])
+    cohorts = cohort_of(ref)
+    rows = []
+    for y in range(int(yearly["year"].min()), int(yearly["year"].max()) + 1):
+        at = stage_at(yearly, y).assign(entry_route=lambda d: d["country"].map(cohorts))
+        for route, grp in at.groupby("entry_route"):
+            rows.append({"year": y, "entry_route": route,
+                         "average_stage": round(float(grp["stage"].mean()), 2),
+                         "countries": int(grp["country"].nunique())})
+    return pd.DataFrame(rows)
+
+
+def challenges(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None,
+               countries: list[str] | None = None, year_from: int | None = None,
+               year_to: int | None = None) -> pd.DataFrame:
+    df = submissions.current(con, "challenges", as_of=as_of, countries=countries)
+    df["year"] = df["period"].str[:4].astype(int)
+    if year_from is not None:
+        df = df[df["year"] >= year_from]
+    if year_to is not None:
+        df = df[df["year"] <= year_to]
+    return df.reset_index(drop=True)
+
+
+def challenge_heatmap(ch: pd.DataFrame) -> pd.DataFrame:
+    """category × module counts (long form: category, module, count)."""
+    if ch.empty:
+        return pd.DataFrame(columns=["category", "module", "count"])
+    return ch.groupby(["category", "module"], as_index=False).size().rename(columns={"size": "count"})
+
+
+def challenge_trend(ch: pd.DataFrame) -> pd.DataFrame:
+    if ch.empty:
+        return pd.DataFrame(columns=["year", "category", "count"])
+    return ch.groupby(["year", "category"], as_index=False).size().rename(columns={"size": "count"})
+
+
+def challenge_severity_status(ch: pd.DataFrame) -> pd.DataFrame:
+    if ch.empty:
+        return pd.DataFrame(columns=["severity", "status", "count"])
+    return ch.groupby(["severity", "status"], as_index=False).size().rename(columns={"size": "count"})
+
+
+def shared_challenges(ch: pd.DataFrame) -> pd.DataFrame:
+    """Challenges (category × module) reported by more than one country, most shared first."""
+    if ch.empty:
+        return pd.DataFrame(columns=["category", "module", "countries", "n_countries", "example"])
+    g = ch.sort_values("period").groupby(["category", "module"])
+    out = g.agg(countries=("country", lambda s: ", ".join(sorted(set(s)))),
+                n_countries=("country", "nunique"),
+                example=("description", "last")).reset_index()
+    return out.sort_values(["n_countries", "category"], ascending=[False, True]).reset_index(drop=True)
+
+
+def search(df: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:
+    """Rows whose ``columns`` contain ``text`` (case- and accent-insensitive)."""
+    from .reference import normalise
+
+    needle = normalise(text or "")
+    if not needle or df.empty:
+        return df
+    hay = df[columns].astype(str).agg(" ".join, axis=1).map(normalise)
+    return df[hay.str.contains(needle, regex=False)]
+
+
+def practices(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None,
+              countries: list[str] | None = None) -> pd.DataFrame:
+    df = submissions.current(con, "practices", as_of=as_of, countries=countries)
+    df["year"] = df["period"].str[:4].astype(int)
+    return df.sort_values(["period_start", "country"], ascending=[False, True]).reset_index(drop=True)
+
+
+def completeness(con: duckdb.DuckDBPyConnection, ref: Reference, *, as_of: datetime | None = None,
+                 countries: list[str] | None = None, until: int | None = None) -> pd.DataFrame:
+    """year × member country: expected (had joined), which sheets were reported, and when.
+
+    Columns: year, country, expected, progress, challenges, practices, reported_at.
+    """
+    blocks = submissions.current_blocks(con, as_of=as_of)
+    blocks["year"] = blocks["period"].str[:4].astype(int)
+    members = ref.countries[ref.countries["member"]]
+    if countries is not None:
+        members = members[members["iso3"].isin(countries)]
+    until = until or (as_of or datetime.now()).year
+    rows = []
+    for y in range(2017, until + 1):
+        by_year = blocks[blocks["year"] == y]
+        for c in members.itertuples():
+            mine = by_year[by_year["country"] == c.iso3]
+            sheets = set(mine["sheet"])
+            rows.append({
+                "year": y, "country": c.iso3, "expected": bool(c.joined_year <= y),
+                "progress": "progress" in sheets, "challenges": "challenges" in sheets,
+                "practices": "practices" in sheets,
+                "reported_at": mine["committed_at"].max() if len(mine) else pd.NaT})
+    return pd.DataFrame(rows)
+
+
+def last_reported(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None) -> pd.DataFrame:
+    """country, last_period (latest period with any live report), last_committed_at."""
+    blocks = submissions.current_blocks(con, as_of=as_of)
+    if blocks.empty:
+        return pd.DataFrame(columns=["country", "last_period", "last_committed_at"])
+    from .periods import sort_key
+
+    blocks["k"] = blocks["period"].map(sort_key)
+    g = blocks.sort_values("k").groupby("country")
+    return pd.DataFrame({"last_period": g["period"].last(),
+                         "last_committed_at": g["committed_at"].max()}).reset_index()
+
+
+def country_history(con: duckdb.DuckDBPyConnection, iso3: str, *,
+                    as_of: datetime | None = None) -> pd.DataFrame:
+    """Submissions that touched a country: who, when, which periods and sheets, rolled back or not."""
+    h = submissions.history(con, as_of=as_of)
+    return h[h["countries"].fillna("").str.split(",").map(lambda cs: iso3 in cs)].reset_index(drop=True)
+
+
+def average_stage_trend(con: duckdb.DuckDBPyConnection, ref: Reference, *, by: str,
+                        as_of: datetime | None = None, countries: list[str] | None = None
+                        ) -> pd.DataFrame:
+    """year, ``by`` (module or entry_route), average_stage: the stage carried forward each year."""
+    yearly = yearly_progress(con, as_of=as_of, countries=countries)
+    if yearly.empty:
+        return pd.DataFrame(columns=["year", by, "average_stage"])
+    yearly["entry_route"] = yearly["country"].map(cohort_of(ref))
+    rows = []
+    for y in range(int(yearly["year"].min()), int(yearly["year"].max()) + 1):
+        at = stage_at(yearly, y)
+        at = at.assign(entry_route=at["country"].map(cohort_of(ref)))
+        for key, grp in at.groupby(by):
+            rows.append({"year": y, by: key, "average_stage": round(float(grp["stage"].mean()), 2)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,94 @@
+"""View filters shared by every page and export: which countries, modules, years."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .snapshot import Filters
+
+SPOTLIGHT_CHOICES = ("all", "yes", "no")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything the sidebar sets; round-trips through the URL."""
+
+    lang: str = "es"
+    as_of: str | None = None  # ISO date, None = now
+    year_from: int | None = None
+    year_to: int | None = None
+    countries: tuple[str, ...] = ()
+    subregions: tuple[str, ...] = ()
+    cohorts: tuple[str, ...] = ()
+    spotlight: str = "all"
+
+
+def resolve_countries(countries: pd.DataFrame, state: ViewState) -> list[str]:
+    """Member ISO3 codes that pass the country, sub-region, cohort and Spotlight filters."""
+    df = countries[countries["member"]]
+    if state.countries:
+        df = df[df["iso3"].isin(state.countries)]
+    if state.subregions:
+        df = df[df["subregion"].isin(state.subregions)]
+    if state.cohorts:
+        df = df[df["entry_route"].isin(state.cohorts)]
+    if state.spotlight in ("yes", "no"):
+        df = df[df["spotlight"] == (state.spotlight == "yes")]
+    return sorted(df["iso3"])
+
+
+def to_filters(countries: pd.DataFrame, state: ViewState) -> Filters:
+    all_members = sorted(countries[countries["member"]]["iso3"])
+    chosen = resolve_countries(countries, state)
+    return Filters(
+        countries=tuple(chosen) if chosen != all_members else (),
+        period_from=state.year_from, period_to=state.year_to)
+
+
+def to_query_params(state: ViewState) -> dict[str, str]:
+    out: dict[str, str] = {"lang": state.lang}
+    if state.as_of:
+        out["as_of"] = state.as_of
+    if state.year_from is not None:
+        out["from"] = str(state.year_from)
+    if state.year_to is not None:
+        out["to"] = str(state.year_to)
+    for key, values in (("countries", state.countries), ("subregion", state.subregions),
+                        ("cohort", state.cohorts)):
+        if values:
+            out[key] = ",".join(values)
+    if state.spotlight != "all":
+        out["spotlight"] = state.spotlight
+    return out
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+def from_query_params(params: dict[str, str], *, known_countries: set[str],
+                      known_subregions: set[str], known_cohorts: set[str]) -> ViewState:
+    """Parse URL parameters, dropping anything unknown (links are user input)."""
+    def listed(key: str, allowed: set[str]) -> tuple[str, ...]:
+        raw = params.get(key) or ""
+        return tuple(v for v in (x.strip() for x in raw.split(",")) if v in allowed)
+
+    lang = params.get("lang") if params.get("lang") in ("es", "en") else "es"
+    as_of = params.get("as_of")
+    if as_of:
+        try:
+            from datetime import date
+            as_of = date.fromisoformat(as_of).isoformat()
+        except ValueError:
+            as_of = None
+    spotlight = params.get("spotlight") if params.get("spotlight") in SPOTLIGHT_CHOICES else "all"
+    return ViewState(lang=lang, as_of=as_of or None, year_from=_int(params.get("from")),
+                     year_to=_int(params.get("to")),
+                     countries=listed("countries", known_countries),
+                     subregions=listed("subregion", known_subregions),
+                     cohorts=listed("cohort", known_cohorts), spotlight=spotlight)

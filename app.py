@@ -1,0 +1,67 @@
+"""ESP Monitor — the frame: page config, identity, shared sidebar, navigation.
+
+Pages live in ``app_pages/`` and are listed explicitly with ``st.navigation``.
+NOTE: not ``pages/``: with a folder of that name beside the entry script,
+Streamlit serves a deep link (``/country``) from the folder directly, without this
+frame, until some session has opened ``/``. Each page only draws what
+``analytics`` returns.
+"""
+
+import streamlit as st
+
+import auth
+import ui
+from analytics.i18n import t
+from analytics.permissions import allowed
+
+st.set_page_config(page_title="ESP Monitor", page_icon=":material/diversity_3:", layout="wide")
+
+lang = st.session_state["_esp_state"].lang if "_esp_state" in st.session_state else (
+    st.query_params.get("lang") if st.query_params.get("lang") in ("es", "en") else "es")
+principal = auth.identify(lang)
+c = ui.start(principal)
+
+
+# The page opened at "/" (tests pick another through session state: AppTest's
+# switch_page runs a page without this frame).
+start = st.session_state.get("_esp_start_page", "overview")
+
+
+def page(path: str, key: str, icon: str) -> st.Page:
+    return st.Page(path, title=c.t(f"nav.{key}"), icon=icon, url_path=key, default=key == start)
+
+
+sections = {
+    c.t("nav.explore"): [
+        page("app_pages/overview.py", "overview", ":material/public:"),
+        page("app_pages/country.py", "country", ":material/flag:"),
+        page("app_pages/modules.py", "modules", ":material/view_module:"),
+        page("app_pages/challenges.py", "challenges", ":material/warning:"),
+        page("app_pages/practices.py", "practices", ":material/lightbulb:"),
+        page("app_pages/completeness.py", "completeness", ":material/fact_check:"),
+    ],
+}
+if allowed(principal, "upload"):
+    sections[c.t("nav.report")] = [
+        page("app_pages/report.py", "upload", ":material/upload_file:"),
+        page("app_pages/correct.py", "correct", ":material/edit_note:"),
+    ]
+if allowed(principal, "download"):
+    sections[c.t("nav.download")] = [page("app_pages/downloads.py", "downloads", ":material/download:")]
+if allowed(principal, "view_submissions"):
+    sections[c.t("nav.admin")] = [page("app_pages/submissions.py", "submissions", ":material/history:")]
+
+nav = st.navigation(sections, position="sidebar")
+ui.sidebar(c)
+with st.sidebar:
+    if not auth.auth_configured():
+        st.caption(t("auth.local_mode", c.lang))
+    elif principal is not None:
+        st.caption(t("auth.signed_in_as", c.lang, email=principal.email, role=t(f"role.{principal.role}", c.lang)))
+    auth.sign_out_button(c.lang)
+ui.notices(c)
+try:
+    nav.run()
+    ui.footer(c)
+finally:
+    ui.end_run()

@@ -1,0 +1,122 @@
+"""Country profile: stages over time, coverage and staff, challenges, practices, history, context."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from analytics import charts, queries, summaries
+
+c = ui.ctx()
+ref, lang = c.ref, c.lang
+members = ref.countries[ref.countries["member"]].sort_values(f"name_{lang}")
+names = dict(zip(members["iso3"], members[f"name_{lang}"]))
+st.title(c.t("nav.country"))
+
+# 1. Which country (URL, a click on the map or matrix, or the picker)
+wanted = ui.page_param("country") or st.session_state.get("profile_country") or members["iso3"].iloc[0]
+options = list(names)
+iso3 = st.selectbox(c.t("country.pick"), options, index=options.index(wanted) if wanted in options else 0,
+                    format_func=lambda x: names[x], key="profile_pick")
+st.session_state["profile_country"] = iso3
+ui.sync_url({"country": iso3})
+info = members.set_index("iso3").loc[iso3]
+name = names[iso3]
+
+# 2. Facts
+routes = ref.labels("entry_route", lang)
+joined = info["joined"] or c.t("country.joined_later")
+last = ui.cached(queries.last_reported, as_of=c.as_of)
+last_row = last[last["country"] == iso3]
+cols = st.columns(4)
+cols[0].metric(c.t("country.joined"), joined, border=True)
+cols[1].metric(c.t("country.route"), routes.get(info["entry_route"], info["entry_route"]), border=True)
+cols[2].metric(c.t("country.subregion"), ref.labels("subregion", lang).get(info["subregion"]), border=True)
+cols[3].metric(c.t("country.last_reported"),
+               last_row.iloc[0]["last_period"] if len(last_row) else c.t("country.never"),
+               help=(c.t("country.last_committed", at=str(last_row.iloc[0]["last_committed_at"])[:16])
+                     if len(last_row) else None), border=True)
+st.caption(c.t("country.facts_source", source=info["source"],
+               spotlight=c.t("country.spotlight_yes" if info["spotlight"] else "country.spotlight_no")))
+
+# 3. Stages over time
+yearly = ui.cached(queries.yearly_progress, as_of=c.as_of, countries=[iso3])
+if c.state.year_from:
+    yearly = yearly[yearly["year"] >= c.state.year_from]
+if c.state.year_to:
+    yearly = yearly[yearly["year"] <= c.state.year_to]
+if yearly.empty:
+    ui.no_data(c)
+else:
+    fig = charts.stage_steps(yearly, ref, lang, c.t("country.stages_title", country=name))
+    ui.chart_block(c, fig, yearly[["module", "year", "period", "stage", "coverage_pct", "trained_staff"]],
+                   summaries.country_sentence(yearly, name, lang), key="country_stages")
+    mods = {m: charts.short_modules(lang)[m] for m in queries.MODULES}
+    left, right = st.columns(2)
+    with left:
+        fig = charts.lines(yearly, x="year", y="coverage_pct", series="module", labels=mods,
+                           title=c.t("country.coverage_title"), x_title=c.t("chart.year"),
+                           y_title=c.t("country.coverage_axis"))
+        latest = yearly.sort_values("year").groupby("module").tail(1)
+        ui.chart_block(c, fig, yearly[["module", "year", "coverage_pct"]],
+                       c.t("country.coverage_summary", year=int(yearly["year"].max()),
+                           value=f"{latest['coverage_pct'].mean():.0f}"), key="country_coverage")
+    with right:
+        fig = charts.lines(yearly, x="year", y="trained_staff", series="module", labels=mods,
+                           title=c.t("country.staff_title"), x_title=c.t("chart.year"),
+                           y_title=c.t("country.staff_axis"))
+        ui.chart_block(c, fig, yearly[["module", "year", "trained_staff"]],
+                       c.t("country.staff_summary", value=int(latest["trained_staff"].fillna(0).sum()),
+                           year=int(yearly["year"].max())), key="country_staff")
+
+# 4. Context: SDG 5.2.1
+st.subheader(c.t("country.context_title"))
+ctx_df = ui.cached(queries.context_indicator, iso3)
+ctx_df = ctx_df[ctx_df["value_pct"].notna()]
+if ctx_df.empty:
+    st.info(c.t("country.context_none", country=name))
+else:
+    cols = st.columns(len(ctx_df))
+    for col, r in zip(cols, ctx_df.itertuples()):
+        col.metric(c.t(f"country.age_{r.age_group}"), f"{r.value_pct:.1f} %",
+                   help=c.t("country.context_bounds", low=r.lower_bound, high=r.upper_bound), border=True)
+    first = ctx_df.iloc[0]
+    st.caption(c.t("country.context_source", year=int(first["reference_year"]),
+                   nature=first["nature"], source_year=int(first["source_year"]), source=first["source"]))
+
+# 5. Challenges and practices (user text shown as data, never as markup)
+st.subheader(c.t("country.challenges_title"))
+ch = ui.cached(queries.challenges, as_of=c.as_of, countries=[iso3], year_from=c.state.year_from,
+               year_to=c.state.year_to)
+if ch.empty:
+    ui.no_data(c)
+else:
+    view = ch.sort_values("period_start", ascending=False).assign(
+        module=lambda d: d["module"].map(ref.labels("module", lang)),
+        category=lambda d: d["category"].map(ref.labels("category", lang)),
+        severity=lambda d: d["severity"].map(ref.labels("severity", lang)),
+        status=lambda d: d["status"].map(ref.labels("status", lang)))
+    view = view[["period", "module", "category", "severity", "status", "description"]]
+    ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="country_challenges",
+                  file_name=f"{iso3}_challenges")
+st.subheader(c.t("country.practices_title"))
+pr = ui.cached(queries.practices, as_of=c.as_of, countries=[iso3])
+if pr.empty:
+    ui.no_data(c)
+else:
+    view = pr.assign(module=lambda d: d["module"].map(ref.labels("module", lang)))[
+        ["period", "module", "title", "description", "url"]]
+    ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="country_practices",
+                  file_name=f"{iso3}_practices")
+
+# 6. Submission history
+st.subheader(c.t("country.history_title"))
+hist = ui.cached(queries.country_history, iso3, as_of=c.as_of)
+if hist.empty:
+    ui.no_data(c)
+else:
+    view = hist[["id", "committed_at", "uploaded_by", "file_name", "periods", "sheets", "rows",
+                 "rolled_back_at"]].sort_values("id", ascending=False)
+    view = view.assign(status=[c.t("country.rolled_back") if pd.notna(r) else c.t("country.live")
+                               for r in view["rolled_back_at"]])
+    ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="country_history",
+                  file_name=f"{iso3}_submissions")

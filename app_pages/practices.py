@@ -1,0 +1,44 @@
+"""Promising practices: searchable by module and country."""
+
+import streamlit as st
+
+import ui
+from analytics import charts, queries
+
+c = ui.ctx()
+ref, lang = c.ref, c.lang
+st.title(c.t("nav.practices"))
+st.caption(c.t("practices.intro"))
+
+pr = ui.cached(queries.practices, as_of=c.as_of, countries=c.countries)
+if c.state.year_from:
+    pr = pr[pr["year"] >= c.state.year_from]
+if c.state.year_to:
+    pr = pr[pr["year"] <= c.state.year_to]
+mods = {m: charts.short_modules(lang)[m] for m in queries.MODULES}
+
+# 1. Filters
+left, right = st.columns([2, 3])
+chosen = left.multiselect(c.t("col.module"), list(mods), format_func=lambda m: mods[m], key="practice_modules",
+                          placeholder=c.t("ui.all"))
+text = right.text_input(c.t("practices.search"), value=ui.page_param("q", "") or "", key="practice_q")
+ui.sync_url({"q": text})
+if chosen:
+    pr = pr[pr["module"].isin(chosen)]
+pr = queries.search(pr, text, ["title", "description", "country"])
+
+# 2. The list: title, country, module, period, description and the link, all as plain text
+st.caption(c.t("practices.found", n=len(pr), countries=pr["country"].nunique() if len(pr) else 0))
+if pr.empty:
+    ui.no_data(c)
+for r in pr.itertuples():
+    with st.container(border=True):
+        st.markdown(f"**{ui.md_escape(r.title)}**")
+        st.caption(f"{ref.country_name(r.country, lang)} · {mods.get(r.module, r.module)} · {r.period}")
+        st.text(r.description)
+        if isinstance(r.url, str) and r.url.lower().startswith(("http://", "https://")):
+            st.link_button(c.t("practices.open_link"), r.url, icon=":material/open_in_new:")
+if len(pr):
+    with st.expander(c.t("ui.table_view")):
+        ui.show_table(pr[["country", "period", "module", "title", "description", "url"]]
+                      .rename(columns=lambda x: c.t(f"col.{x}")), key="practices_table", file_name="practices")

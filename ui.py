@@ -1,0 +1,257 @@
+"""The Streamlit side of the frame: connection, per-run context, cached calls,
+the shared sidebar and notices. Pages import this; ``analytics`` never does.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from typing import Any, Callable
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from analytics import db, reference, submissions
+from analytics.i18n import t
+from analytics.permissions import Principal
+from analytics.reference import Reference
+from analytics.snapshot import Filters
+from analytics.views import ViewState, from_query_params, to_filters, to_query_params
+
+# One context per script run: Streamlit runs each rerun in a thread of its own.
+_run = threading.local()
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    """The app's one connection; each run works on its own cursor."""
+    con = db.connect(path)
+    reference.ensure_loaded(con)
+    return con
+
+
+@dataclass
+class Context:
+    con: duckdb.DuckDBPyConnection
+    lang: str
+    state: ViewState
+    as_of: datetime | None
+    version: int
+    ref: Reference
+    filters: Filters
+    countries: list[str]
+    principal: Principal | None
+    illustrative: bool
+    last_update: datetime | None
+    session_id: str = ""
+
+    def t(self, key: str, **params: object) -> str:
+        return t(key, self.lang, **params)
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = get_script_run_ctx()
+    return run.session_id if run else ""
+
+
+def end_run() -> None:
+    """Forget this run's context (threads may be reused by other sessions)."""
+    _run.ctx = None
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    return _connection(str(db.db_path())).cursor()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _reference(version: int, _con: duckdb.DuckDBPyConnection) -> Reference:
+    return reference.build(_con)
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _call(name: str, version: int, key: str, _fn: Callable, _con: duckdb.DuckDBPyConnection,
+          _args: tuple, _kwargs: dict) -> Any:
+    return _fn(_con, *_args, **_kwargs)
+
+
+def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``fn(con, *args, **kwargs)`` cached by the data version and the arguments.
+
+    Nothing user-specific goes in: the cache is shared by every session.
+    """
+    c = ctx()
+    key = repr((args, sorted(kwargs.items())))
+    return _call(f"{fn.__module__}.{fn.__qualname__}", c.version, key, fn, c.con, args, kwargs)
+
+
+def ctx() -> Context:
+    """This run's context, built by app.py's frame; a fragment rerun runs without
+    the frame, and gets one built here (nothing drawn)."""
+    c = getattr(_run, "ctx", None)
+    if c is None or c.session_id != _session_id():
+        import auth
+
+        state = st.session_state.get("_esp_state")
+        c = start(auth.identify(state.lang if state else "es"))
+    return c
+
+
+def as_of_datetime(as_of: str | None) -> datetime | None:
+    """The end of the chosen day (UTC); None for today (= now)."""
+    if not as_of:
+        return None
+    d = date.fromisoformat(as_of)
+    if d >= date.today():
+        return None
+    return datetime.combine(d, time.max)
+
+
+def start(principal: Principal | None) -> Context:
+    """Open the cursor, read the URL, build the run's context (called by app.py)."""
+    con = cursor()
+    version = submissions.data_version(con)
+    ref = _reference(version, con)
+    members = ref.countries[ref.countries["member"]]
+    if "_esp_state" not in st.session_state:
+        params = {k: st.query_params.get(k) for k in st.query_params.keys()}
+        st.session_state["_esp_state"] = from_query_params(
+            params, known_countries=set(members["iso3"]),
+            known_subregions=set(members["subregion"]),
+            known_cohorts=set(members["entry_route"]))
+    state: ViewState = st.session_state["_esp_state"]
+    as_of = as_of_datetime(state.as_of)
+    if as_of is not None:
+        version = submissions.data_version(con, as_of)
+    c = Context(session_id=_session_id(), con=con, lang=state.lang, state=state, as_of=as_of, version=version, ref=ref,
+                filters=to_filters(ref.countries, state),
+                countries=sorted(members["iso3"]), principal=principal,
+                illustrative=submissions.has_demo_data(con, as_of),
+                last_update=submissions.last_update(con, as_of))
+    from analytics.views import resolve_countries
+    c.countries = resolve_countries(ref.countries, state)
+    _run.ctx = c
+    return c
+
+
+def set_state(**changes: Any) -> None:
+    st.session_state["_esp_state"] = replace(st.session_state["_esp_state"], **changes)
+
+
+def sync_url(extra: dict[str, str] | None = None) -> None:
+    """Write the view state (plus page-specific keys) into the URL."""
+    params = to_query_params(st.session_state["_esp_state"])
+    params.update({k: v for k, v in (extra or {}).items() if v})
+    current = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    if current != params:
+        st.query_params.from_dict(params)
+
+
+def page_param(key: str, default: str | None = None) -> str | None:
+    return st.query_params.get(key, default)
+
+
+def sidebar(c: Context) -> None:
+    """Language, as-of and filters: shared by every page, mirrored in the URL."""
+    s = c.state
+    ref = c.ref
+    members = ref.countries[ref.countries["member"]].sort_values(f"name_{c.lang}")
+    with st.sidebar:
+        lang = st.radio("Idioma / Language", ["es", "en"], index=["es", "en"].index(s.lang),
+                        format_func=lambda x: {"es": "Español", "en": "English"}[x],
+                        horizontal=True, key="w_lang")
+        today = date.today()
+        as_of = st.date_input(c.t("ui.as_of"), value=date.fromisoformat(s.as_of) if s.as_of else today,
+                              min_value=date(2015, 12, 1), max_value=today, key="w_as_of",
+                              help=c.t("ui.as_of_help"), format="YYYY-MM-DD")
+        this_year = today.year
+        years = st.slider(c.t("ui.years"), 2015, this_year,
+                          (s.year_from or 2015, s.year_to or this_year), key="w_years")
+        names = dict(zip(members["iso3"], members[f"name_{c.lang}"]))
+        countries = st.multiselect(c.t("ui.countries"), list(names), default=list(s.countries),
+                                   format_func=lambda x: names.get(x, x), key="w_countries",
+                                   placeholder=c.t("ui.all"))
+        sub_labels = ref.labels("subregion", c.lang)
+        subregions = st.multiselect(c.t("ui.subregion"), list(sub_labels), default=list(s.subregions),
+                                    format_func=lambda x: sub_labels.get(x, x), key="w_sub",
+                                    placeholder=c.t("ui.all"))
+        coh_labels = ref.labels("entry_route", c.lang)
+        cohorts = st.multiselect(c.t("ui.cohort"), list(coh_labels), default=list(s.cohorts),
+                                 format_func=lambda x: coh_labels.get(x, x), key="w_cohort",
+                                 placeholder=c.t("ui.all"))
+        spotlight = st.selectbox(c.t("ui.spotlight"), ["all", "yes", "no"],
+                                 index=["all", "yes", "no"].index(s.spotlight),
+                                 format_func=lambda x: c.t(f"ui.spotlight_{x}"), key="w_spot")
+    new = ViewState(lang=lang, as_of=None if as_of >= today else as_of.isoformat(),
+                    year_from=None if years[0] == 2015 else years[0],
+                    year_to=None if years[1] == this_year else years[1],
+                    countries=tuple(countries), subregions=tuple(subregions),
+                    cohorts=tuple(cohorts), spotlight=spotlight)
+    if new != s:
+        st.session_state["_esp_state"] = new
+        st.rerun()
+
+
+def notices(c: Context) -> None:
+    if c.illustrative:
+        st.warning(c.t("ui.illustrative_notice"), icon=":material/science:")
+    if c.as_of is not None:
+        st.info(c.t("ui.as_of_notice", date=c.as_of.date().isoformat(), version=c.version),
+                icon=":material/history:")
+
+
+def footer(c: Context) -> None:
+    st.divider()
+    last = c.last_update.strftime("%Y-%m-%d %H:%M UTC") if c.last_update else "—"
+    st.caption(c.t("ui.footer", version=c.version, last=last))
+
+
+def show_table(df: pd.DataFrame, *, key: str, file_name: str, height: int | None = None) -> None:
+    """A table and its CSV download (formula-like text neutralised)."""
+    from analytics.snapshot import neutralise
+
+    st.dataframe(df, hide_index=True, width="stretch", height=height or "auto")
+    safe = df.map(neutralise) if len(df) else df
+    st.download_button(ctx().t("ui.download_csv"), safe.to_csv(index=False).encode("utf-8"),
+                       file_name=f"{file_name}.csv", mime="text/csv", key=f"dl_{key}",
+                       on_click="ignore", icon=":material/download:")
+
+
+def no_data(c: Context) -> None:
+    st.info(c.t("ui.no_data"), icon=":material/filter_alt_off:")
+
+
+def chart_block(c: Context, fig, data: pd.DataFrame, summary: str, *, key: str,
+                on_select: str | Callable = "ignore", config: dict | None = None):
+    """A chart with its one-sentence summary, and a table view + CSV of exactly what it shows."""
+    st.markdown(f"**{_md_escape(summary)}**" if summary else "")
+    event = st.plotly_chart(fig, width="stretch", key=key, on_select=on_select,
+                            config=config or {"displaylogo": False},
+                            selection_mode=("points",) if on_select != "ignore" else ("points", "box", "lasso"))
+    with st.expander(c.t("ui.table_view")):
+        show_table(data, key=key, file_name=key)
+    return event
+
+
+_MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def _md_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in _MD_SPECIALS else ch for ch in str(text))
+
+
+def md_escape(text: str) -> str:
+    """Escape text for st.markdown so user text never becomes markup."""
+    return _md_escape(text)
+
+
+def base_params() -> dict[str, str]:
+    """The shared view state as URL parameters (to carry across page switches)."""
+    return to_query_params(st.session_state["_esp_state"])
+
+
+def now() -> datetime:
+    return datetime.now()
