@@ -1,0 +1,230 @@
+"""The one-file HTML brief: the region's charts and tables, readable with no network.
+
+Plotly's JavaScript, the geometry and the base-map topojson plotly.js would fetch
+from its CDN are all inlined (``window.PlotlyGeoAssets``), so opening the file
+requests nothing. All text from users is escaped; figures are embedded as JSON
+with ``</`` escaped so no value can close the script element.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from . import charts, queries, summaries
+from .geo import STATIC_TOPOJSON_PATH
+from .i18n import t
+from .maps import map_figure
+from .reference import Reference, reference_dir
+
+CSS = """
+body{font-family:"Source Sans Pro",Arial,sans-serif;color:#222;max-width:1100px;margin:0 auto;padding:24px;line-height:1.45}
+h1{font-size:1.9em;margin-bottom:.2em}h2{border-bottom:2px solid #2a788e;padding-bottom:4px;margin-top:1.6em}
+.meta{color:#555;font-size:.95em}.notice{background:#fff3cd;border:1px solid #e0c068;padding:10px 14px;border-radius:6px;margin:12px 0}
+.kpis{display:flex;gap:12px;flex-wrap:wrap}.kpi{border:1px solid #ccc;border-radius:8px;padding:10px 14px;min-width:200px}
+.kpi .v{font-size:1.8em;font-weight:600}.kpi .d{color:#555;font-size:.9em}
+table{border-collapse:collapse;width:100%;font-size:.9em;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#eef4f7}.chart{width:100%;min-height:380px}.summary{font-weight:600}
+blockquote{margin:6px 0;padding:6px 12px;border-left:4px solid #2a788e;background:#f6f9fb;white-space:pre-wrap}
+.practice{border:1px solid #ddd;border-radius:6px;padding:8px 12px;margin:8px 0}.small{font-size:.85em;color:#555}
+section{page-break-inside:auto}
+@media print{section{page-break-before:always}section.first{page-break-before:avoid}.chart{page-break-inside:avoid}
+a{color:#222;text-decoration:none}body{padding:0;max-width:none}.notice{border:2px solid #000}}
+"""
+
+
+def _fig_json(fig: go.Figure) -> str:
+    return fig.to_json().replace("</", "<\\/")
+
+
+class _Doc:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.parts: list[str] = []
+        self.n = 0
+
+    def t(self, key: str, **kw: object) -> str:
+        return t(key, self.lang, **kw)
+
+    def add(self, html: str) -> None:
+        self.parts.append(html)
+
+    def text(self, tag: str, text: str, cls: str = "") -> None:
+        attr = f' class="{cls}"' if cls else ""
+        self.parts.append(f"<{tag}{attr}>{escape(str(text))}</{tag}>")
+
+    def figure(self, fig: go.Figure, summary: str = "") -> None:
+        self.n += 1
+        if summary:
+            self.text("p", summary, "summary")
+        fig.update_layout(width=None, autosize=True)
+        self.parts.append(
+            f'<div class="chart" id="fig{self.n}"></div><script>(function(){{var f={_fig_json(fig)};'
+            f'Plotly.newPlot("fig{self.n}",f.data,f.layout,{{"displaylogo":false,"responsive":true}});}})();'
+            f'</script>')
+
+    def table(self, df: pd.DataFrame, columns: dict[str, str] | None = None, limit: int = 500) -> None:
+        if df.empty:
+            self.text("p", self.t("ui.no_data"), "small")
+            return
+        cols = columns or {c: c for c in df.columns}
+        head = "".join(f"<th>{escape(h)}</th>" for h in cols.values())
+        body = []
+        for r in df.head(limit).itertuples(index=False):
+            d = r._asdict()
+            cells = "".join(f"<td>{escape(_fmt(d[c]))}</td>" for c in cols)
+            body.append(f"<tr>{cells}</tr>")
+        self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _fmt(v: object) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.1f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def render(con: duckdb.DuckDBPyConnection, snap, ref: Reference) -> str:
+    """The brief for ``snap`` (a :class:`analytics.snapshot.Snapshot`) as one HTML string."""
+    lang = snap.lang
+    doc = _Doc(lang)
+    as_of = snap.as_of
+    countries = list(snap.filters.countries) or None
+    names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
+    mods = charts.short_modules(lang)
+    cats = ref.labels("category", lang)
+    as_of_text = as_of.strftime("%Y-%m-%d %H:%M") + " UTC" if as_of else doc.t("brief.now")
+
+    doc.add('<section class="first">')
+    doc.text("h1", doc.t("brief.title"))
+    doc.text("p", doc.t("brief.meta", as_of=as_of_text, version=snap.data_version,
+                        generated=snap.generated_at.strftime("%Y-%m-%d %H:%M") + " UTC",
+                        filters=snap.filters.describe()), "meta")
+    if snap.illustrative:
+        doc.text("div", doc.t("ui.illustrative_notice"), "notice")
+    kpis = queries.kpis(con, ref, as_of=as_of, countries=countries, year=snap.filters.period_to)
+    doc.text("h2", doc.t("brief.kpis"))
+    doc.add('<div class="kpis">')
+    for r in kpis.itertuples():
+        delta = "" if r.value is None or r.previous is None else f"{r.value - r.previous:+g}"
+        doc.add(f'<div class="kpi"><div class="d">{escape(t(f"overview.kpi_{r.kpi}", lang))} ({r.year})</div>'
+                f'<div class="v">{escape(_fmt(r.value))}</div>'
+                f'<div class="d">{escape(doc.t("brief.vs_previous", delta=delta or "—"))}</div></div>')
+    doc.add("</div>")
+    doc.text("p", summaries.kpi_sentence(kpis, lang))
+
+    values = queries.map_values(con, ref, lang=lang, as_of=as_of, countries=countries,
+                                year=snap.filters.period_to)
+    values["text"] = [f"{n}: {_fmt(v)}" for n, v in zip(values["name"], values["value"])]
+    doc.text("h2", doc.t("brief.map"))
+    doc.figure(map_figure(values, title=doc.t("chart.map_title", measure=doc.t("overview.average_stage")),
+                          colorbar_title=doc.t("chart.stage"), no_data_label=doc.t("chart.no_data")),
+               summaries.map_sentence(values, lang))
+    doc.add("</section>")
+
+    doc.add("<section>")
+    doc.text("h2", doc.t("overview.matrix"))
+    matrix = queries.stage_matrix(con, as_of=as_of, countries=countries, year=snap.filters.period_to)
+    if matrix.empty:
+        doc.text("p", doc.t("ui.no_data"))
+    else:
+        doc.figure(charts.stage_matrix(matrix, ref, lang), summaries.matrix_sentence(matrix, lang))
+        view = matrix.assign(country=matrix["country"].map(names), module=matrix["module"].map(mods),
+                             change=matrix["change"].map(lambda x: "" if pd.isna(x) else charts.ARROWS[int(x)]))
+        doc.table(view, {k: t(f"col.{k}", lang) for k in
+                         ["country", "module", "stage", "period", "previous_stage", "previous_period", "change"]})
+    doc.add("</section>")
+
+    doc.add("<section>")
+    doc.text("h2", doc.t("brief.trends"))
+    by_mod = queries.average_stage_trend(con, ref, by="module", as_of=as_of, countries=countries)
+    doc.figure(charts.lines(by_mod, x="year", y="average_stage", series="module",
+                            labels={m: mods[m] for m in queries.MODULES}, title=doc.t("brief.by_module"),
+                            x_title=doc.t("chart.year"), y_title=doc.t("col.average_stage")))
+    by_coh = queries.average_stage_trend(con, ref, by="entry_route", as_of=as_of, countries=countries)
+    doc.figure(charts.lines(by_coh, x="year", y="average_stage", series="entry_route",
+                            labels=ref.labels("entry_route", lang), title=doc.t("brief.by_cohort"),
+                            x_title=doc.t("chart.year"), y_title=doc.t("col.average_stage")))
+    doc.add("</section>")
+
+    doc.add("<section>")
+    doc.text("h2", doc.t("nav.challenges"))
+    ch = queries.challenges(con, as_of=as_of, countries=countries, year_from=snap.filters.period_from,
+                            year_to=snap.filters.period_to)
+    if ch.empty:
+        doc.text("p", doc.t("ui.no_data"))
+    else:
+        doc.text("p", summaries.challenges_sentence(ch, ref, lang), "summary")
+        doc.figure(charts.heatmap(queries.challenge_heatmap(ch), x="module", y="category", value="count",
+                                  x_labels=mods, y_labels=cats, title=doc.t("challenges.heatmap_title"),
+                                  colorbar=doc.t("col.count")))
+        doc.text("h3", doc.t("challenges.shared_title"))
+        shared = queries.shared_challenges(ch).head(8)
+        for r in shared.itertuples():
+            doc.add(f'<p><strong>{escape(cats.get(r.category, r.category))} · {escape(mods.get(r.module, r.module))}'
+                    f'</strong> — {escape(doc.t("brief.shared_by", n=r.n_countries, countries=r.countries))}</p>')
+            doc.text("blockquote", r.example)
+    doc.add("</section>")
+
+    doc.add("<section>")
+    doc.text("h2", doc.t("nav.practices"))
+    pr = queries.practices(con, as_of=as_of, countries=countries)
+    if pr.empty:
+        doc.text("p", doc.t("ui.no_data"))
+    for r in pr.head(40).itertuples():
+        link = ""
+        if isinstance(r.url, str) and r.url.lower().startswith(("http://", "https://")):
+            link = f' · <a href="{escape(r.url, quote=True)}" rel="noopener noreferrer">{escape(r.url)}</a>'
+        doc.add(f'<div class="practice"><strong>{escape(r.title)}</strong><div class="small">'
+                f'{escape(names.get(r.country, r.country))} · {escape(mods.get(r.module, r.module))} · '
+                f'{escape(r.period)}{link}</div><div>{escape(r.description)}</div></div>')
+    doc.add("</section>")
+
+    doc.add("<section>")
+    doc.text("h2", doc.t("nav.completeness"))
+    comp = queries.completeness(con, ref, as_of=as_of, countries=countries,
+                                until=snap.filters.period_to or (as_of or snap.generated_at).year)
+    doc.figure(charts.completeness(comp, ref, lang))
+    last = queries.last_reported(con, as_of=as_of)
+    if countries:
+        last = last[last["country"].isin(countries)]
+    doc.table(last.assign(country=last["country"].map(names),
+                          last_committed_at=last["last_committed_at"].astype(str).str[:16]),
+              {k: t(f"col.{k}", lang) for k in ["country", "last_period", "last_committed_at"]})
+    doc.add("</section>")
+
+    doc.add("<section>")
+    doc.text("h2", doc.t("brief.methods"))
+    stage = ref.vocab[ref.vocab["domain"] == "stage"].sort_values("ord")
+    doc.text("p", doc.t("brief.scale_intro"))
+    doc.table(stage.assign(stage=stage["code"], label=stage[f"label_{lang}"],
+                           definition=stage[f"description_{lang}"]),
+              {"stage": doc.t("col.stage"), "label": doc.t("brief.label"),
+               "definition": doc.t("brief.definition")})
+    doc.text("p", doc.t("brief.sdg_definition"))
+    doc.text("h3", doc.t("brief.sources"))
+    sources = []
+    for name in ("countries.csv", "modules.csv", "services.csv", "milestones.csv", "context_sdg521_ipv.csv"):
+        df = pd.read_csv(reference_dir() / name, dtype=str, keep_default_na=False)
+        col = "source" if "source" in df else "source_repo_path"
+        for s in sorted(set(df[col]) - {""}):
+            sources.append({"file": name, "source": s})
+    doc.table(pd.DataFrame(sources), {"file": doc.t("brief.file"), "source": doc.t("col.source")})
+    doc.text("p", doc.t("brief.illustrative_method"), "small")
+    doc.add("</section>")
+
+    topo = STATIC_TOPOJSON_PATH.read_text(encoding="utf-8").replace("</", "<\\/")
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            f'script-src \'unsafe-inline\'; style-src \'unsafe-inline\'; img-src data:; '
+            f'font-src data:">'
+            f"<title>{escape(doc.t('brief.title'))}</title><style>{CSS}</style>"
+            f'<script>window.PlotlyGeoAssets={{"topojson":{{"world_110m":{topo}}}}};</script>'
+            f"<script>{get_plotlyjs()}</script></head><body>{''.join(doc.parts)}</body></html>")
