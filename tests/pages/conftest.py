@@ -1,0 +1,39 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ["overview", "country", "modules", "challenges", "practices", "completeness", "report", "correct",
+         "downloads", "submissions"]
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory) -> Path:
+    """The illustrative dataset, built once per test session through the real load path."""
+    from analytics import db, demo, reference
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = db.connect(path)
+    reference.load(con)
+    demo.load_demo(con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_db_template, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo database, set as ESP_DB."""
+    path = tmp_path / "esp.duckdb"
+    shutil.copy(demo_db_template, path)
+    monkeypatch.setenv("ESP_DB", str(path))
+    monkeypatch.setenv("ESP_USERS", str(tmp_path / "no-users.toml"))
+    return path
+
+
+@pytest.fixture
+def app(demo_db):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    return at
