@@ -1,0 +1,67 @@
+import re
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from analytics import reference, snapshot, submissions
+from tests.helpers import ADMIN, progress_rows, workbook
+
+SCRIPT = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def brief_con(con):
+    ch = pd.DataFrame([{"country": c, "period": "2024", "module": "HEALTH", "category": "DATA",
+                        "severity": "HIGH", "description": SCRIPT} for c in ("PER", "GTM")])
+    submissions.load(con, workbook(progress=progress_rows(), challenges=ch), "a.xlsx", principal=ADMIN)
+    return con
+
+
+def html(con, lang="es", **kw) -> str:
+    return snapshot.write(con, "html", lang=lang, **kw)[1].decode("utf-8")
+
+
+def test_brief_names_every_member_country(brief_con):
+    text = html(brief_con, lang="en")
+    ref = reference.build(brief_con)
+    for name in ref.countries[ref.countries["member"]]["name_en"]:
+        assert name in text, name
+
+
+def test_user_text_is_escaped_and_inert(brief_con):
+    text = html(brief_con)
+    assert SCRIPT not in text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+    assert "onerror=alert(1)>" not in text
+
+
+def test_no_external_url_in_any_src_or_href_of_scripts_styles_images(brief_con):
+    text = html(brief_con)
+    for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+        for m in re.finditer(rf"<{tag}\b[^>]*\b{attr}\s*=\s*[\"']?([^\"' >]+)", text, re.I):
+            assert not re.match(r"(https?:)?//", m.group(1)), (tag, m.group(1))
+    assert "cdn.plot.ly" not in re.sub(r"<script>.*?</script>", "", text, flags=re.S)
+    assert "window.PlotlyGeoAssets" in text and "Content-Security-Policy" in text
+
+
+def test_brief_respects_as_of(brief_con):
+    before = submissions.last_update(brief_con) - timedelta(seconds=1)
+    old = html(brief_con, as_of=before)
+    assert "&lt;script&gt;" not in old
+    assert "&lt;script&gt;" in html(brief_con)
+
+
+def test_same_as_of_and_data_give_the_same_brief_apart_from_generation_time(brief_con):
+    at = submissions.last_update(brief_con) + timedelta(seconds=1)
+    a, b = html(brief_con, as_of=at), html(brief_con, as_of=at)
+    strip = re.compile(r"(generado el|generated) \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    assert strip.sub("", a) == strip.sub("", b)
+
+
+def test_brief_says_when_data_is_illustrative(con):
+    from analytics import demo
+
+    demo.load_demo(con)
+    assert "Datos ilustrativos" in html(con)
+    assert "ESP Monitor&#x27;s own" in html(con, lang="en")

@@ -1,0 +1,58 @@
+import io
+
+import openpyxl
+import pytest
+
+from analytics import submissions, template
+from tests.helpers import ADMIN, progress_rows, workbook
+
+
+@pytest.mark.parametrize("lang,sheet,header", [("es", "avance", "etapa *"), ("en", "progress", "stage *")])
+def test_template_is_prefilled_with_one_row_per_module_in_the_users_language(con, lang, sheet, header):
+    data = template.template(con, country="PER", period="2025", lang=lang)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames[0] == ("instrucciones" if lang == "es" else "instructions")
+    ws = wb[sheet]
+    headers = [c.value for c in ws[1]]
+    assert header in headers
+    assert ws.freeze_panes == "A2"
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 4 and {r[0] for r in rows} == {"Perú" if lang == "es" else "Peru"}
+    assert {r[1] for r in rows} == {"2025"}
+    lists = wb[template.LIST_SHEET[lang]]
+    assert lists.sheet_state == "hidden"
+    assert ws.data_validations.dataValidation, "drop-down lists on coded columns"
+
+
+def test_template_filled_in_with_openpyxl_loads(con):
+    data = template.template(con, country="GTM", period="2025", lang="es")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["avance"]
+    for i, row in enumerate(ws.iter_rows(min_row=2, max_row=5), start=0):
+        row[3].value = f"{i + 1} " + ["Preparación", "Adaptación", "Piloto", "Ampliación"][i]
+        row[4].value = 10 * (i + 1)
+    ch = wb["desafíos"]
+    ch.append(["Guatemala", "2025", "Transversal", "Financiamiento", "Alta", "Abierto", "Recortes"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    chk, out = submissions.load(con, buf.getvalue(), "filled.xlsx", principal=ADMIN)
+    assert chk.ok, [(f.code, f.row, f.column, f.value) for f in chk.findings]
+    cur = submissions.current(con, "progress")
+    assert sorted(cur["stage"]) == [1, 2, 3, 4]
+    assert submissions.current(con, "challenges").iloc[0]["category"] == "FINANCING"
+
+
+def test_template_carries_the_latest_stored_values(con):
+    submissions.load(con, workbook(progress=progress_rows(period="2023", stages=(4, 3, 2, 1))), "a.xlsx",
+                     principal=ADMIN)
+    wb = openpyxl.load_workbook(io.BytesIO(template.template(con, country="PER", period="2024", lang="en")))
+    stages = [r[3] for r in wb["progress"].iter_rows(min_row=2, values_only=True)]
+    assert stages == ["4 Scale-up", "3 Pilot", "2 Adaptation", "1 Preparation"]
+
+
+def test_template_holds_no_formula(con):
+    wb = openpyxl.load_workbook(io.BytesIO(template.template(con, country="PER", period="2025")))
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f"
