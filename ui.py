@@ -14,7 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import db, reference, submissions
-from analytics.i18n import t
+from analytics.errors import EspError
+from analytics.i18n import error_message, t
 from analytics.permissions import Principal
 from analytics.reference import Reference
 from analytics.snapshot import Filters
@@ -112,7 +113,12 @@ def as_of_datetime(as_of: str | None) -> datetime | None:
 
 def start(principal: Principal | None) -> Context:
     """Open the cursor, read the URL, build the run's context (called by app.py)."""
-    con = cursor()
+    try:
+        con = cursor()
+    except EspError as e:
+        lang = st.session_state["_esp_state"].lang if "_esp_state" in st.session_state else "es"
+        st.error(error_message(e, lang), icon=":material/database:")
+        st.stop()
     version = submissions.data_version(con)
     ref = _reference(version, con)
     members = ref.countries[ref.countries["member"]]

@@ -6,46 +6,53 @@ import streamlit as st
 import ui
 from analytics import charts, queries, summaries
 
-c = ui.ctx()
-ref, lang = c.ref, c.lang
-st.title(c.t("nav.completeness"))
-st.caption(c.t("completeness.intro"))
 
-comp = ui.cached(queries.completeness, ref, as_of=c.as_of, countries=c.countries)
-if c.state.year_from:
-    comp = comp[comp["year"] >= c.state.year_from]
-if c.state.year_to:
-    comp = comp[comp["year"] <= c.state.year_to]
-if comp.empty:
-    ui.no_data(c)
-    st.stop()
+def render() -> None:
+    """The page; returns early where the flow cannot go on (so the frame's footer still draws)."""
 
-# 1. Year × country grid
-last_full = int(comp["year"].max()) - 1 if (c.as_of or ui.now()).month < 12 else int(comp["year"].max())
-last_full = max(last_full, int(comp["year"].min()))
-fig = charts.completeness(comp, ref, lang)
-ui.chart_block(c, fig, comp, summaries.completeness_sentence(comp, last_full, lang), key="completeness_grid")
+    c = ui.ctx()
+    ref, lang = c.ref, c.lang
+    st.title(c.t("nav.completeness"))
+    st.caption(c.t("completeness.intro"))
 
-# 2. One year in detail
-years = sorted(comp["year"].unique(), reverse=True)
-year = st.selectbox(c.t("completeness.year"), years, index=years.index(last_full) if last_full in years else 0)
-detail = comp[comp["year"] == year].copy()
-yes, no = c.t("completeness.yes"), c.t("completeness.no")
-view = pd.DataFrame({
-    "country": detail["country"].map(lambda x: ref.country_name(x, lang)),
-    "expected": detail["expected"].map({True: yes, False: c.t("completeness.not_member")}),
-    "progress": detail["progress"].map({True: "✓", False: "✗"}),
-    "challenges": detail["challenges"].map({True: "✓", False: "✗"}),
-    "practices": detail["practices"].map({True: "✓", False: "✗"}),
-    "reported_at": detail["reported_at"].map(lambda d: "" if pd.isna(d) else str(d)[:16]),
-})
-ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="completeness_year",
-              file_name=f"completeness_{year}")
+    comp = ui.cached(queries.completeness, ref, as_of=c.as_of, countries=c.countries)
+    if c.state.year_from:
+        comp = comp[comp["year"] >= c.state.year_from]
+    if c.state.year_to:
+        comp = comp[comp["year"] <= c.state.year_to]
+    if comp.empty:
+        ui.no_data(c)
+        return
 
-# 3. Last report per country (the badge the overview and profiles reuse)
-st.subheader(c.t("completeness.last_title"))
-last = ui.cached(queries.last_reported, as_of=c.as_of)
-last = last[last["country"].isin(c.countries)].assign(
-    country=lambda d: d["country"].map(lambda x: ref.country_name(x, lang)),
-    last_committed_at=lambda d: d["last_committed_at"].map(lambda x: str(x)[:16]))
-ui.show_table(last.rename(columns=lambda x: c.t(f"col.{x}")), key="completeness_last", file_name="last_reported")
+    # 1. Year × country grid
+    last_full = int(comp["year"].max()) - 1 if (c.as_of or ui.now()).month < 12 else int(comp["year"].max())
+    last_full = max(last_full, int(comp["year"].min()))
+    fig = charts.completeness(comp, ref, lang)
+    ui.chart_block(c, fig, comp, summaries.completeness_sentence(comp, last_full, lang), key="completeness_grid")
+
+    # 2. One year in detail
+    years = sorted(comp["year"].unique(), reverse=True)
+    year = st.selectbox(c.t("completeness.year"), years, index=years.index(last_full) if last_full in years else 0)
+    detail = comp[comp["year"] == year].copy()
+    yes, no = c.t("completeness.yes"), c.t("completeness.no")
+    view = pd.DataFrame({
+        "country": detail["country"].map(lambda x: ref.country_name(x, lang)),
+        "expected": detail["expected"].map({True: yes, False: c.t("completeness.not_member")}),
+        "progress": detail["progress"].map({True: "✓", False: "✗"}),
+        "challenges": detail["challenges"].map({True: "✓", False: "✗"}),
+        "practices": detail["practices"].map({True: "✓", False: "✗"}),
+        "reported_at": detail["reported_at"].map(lambda d: "" if pd.isna(d) else str(d)[:16]),
+    })
+    ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="completeness_year",
+                  file_name=f"completeness_{year}")
+
+    # 3. Last report per country (the badge the overview and profiles reuse)
+    st.subheader(c.t("completeness.last_title"))
+    last = ui.cached(queries.last_reported, as_of=c.as_of)
+    last = last[last["country"].isin(c.countries)].assign(
+        country=lambda d: d["country"].map(lambda x: ref.country_name(x, lang)),
+        last_committed_at=lambda d: d["last_committed_at"].map(lambda x: str(x)[:16]))
+    ui.show_table(last.rename(columns=lambda x: c.t(f"col.{x}")), key="completeness_last", file_name="last_reported")
+
+
+render()

@@ -15,100 +15,107 @@ from analytics import periods, queries, submissions
 from analytics.permissions import writable_countries
 from analytics.schema import SHEETS
 
-c = ui.ctx()
-ref, lang = c.ref, c.lang
-st.title(c.t("nav.correct"))
-st.caption(c.t("correct.intro"))
 
-# 1. Which report
-members = ref.countries[ref.countries["member"]].sort_values(f"name_{lang}")
-allowed = writable_countries(c.principal)
-options = [i for i in members["iso3"] if allowed is None or i in allowed]
-names = dict(zip(members["iso3"], members[f"name_{lang}"]))
-left, right = st.columns(2)
-country = left.selectbox(c.t("col.country"), options, format_func=lambda x: names[x], key="edit_country")
-period_text = right.text_input(c.t("col.period"), value=str(date.today().year - 1), key="edit_period",
-                               help=c.t("report.period_help"))
-period = periods.parse(period_text)
-if period is None:
-    st.error(c.t("report.bad_period", value=period_text))
-    st.stop()
+def render() -> None:
+    """The page; returns early where the flow cannot go on (so the frame's footer still draws)."""
 
-# 2. The current rows, editable (codes shown as labels in the page language)
-mods = ref.labels("module", lang)
-stage_labels = ref.labels("stage", lang)
-current = {s: submissions.current(c.con, s, countries=[country]) for s in SHEETS}
-current = {s: df[df["period"] == period.code] for s, df in current.items()}
-prog = current["progress"]
-base = pd.DataFrame({"module": [m for m in queries.MODULES]})
-if len(prog):
-    base = base.merge(prog[["module", "stage", "coverage_pct", "trained_staff", "notes"]], on="module", how="left")
-else:
-    base = base.assign(stage=None, coverage_pct=None, trained_staff=None, notes="")
-base["module"] = base["module"].map(mods)
-base["stage"] = base["stage"].map(lambda s: None if pd.isna(s) else f"{int(s)} {stage_labels[str(int(s))]}")
-st.caption(c.t("correct.status", n=len(prog), period=period.code) if len(prog) else c.t("correct.empty"))
-stage_opts = [f"{k} {v}" for k, v in stage_labels.items()]
-tab_p, tab_c, tab_r = st.tabs([c.t("snapshot.table.progress"), c.t("snapshot.table.challenges"),
-                               c.t("snapshot.table.practices")])
-with tab_p:
-    edited_p = st.data_editor(base, hide_index=True, width="stretch", num_rows="fixed", key=f"ed_p_{country}_{period.code}",
-                              column_config={
-                                  "module": st.column_config.TextColumn(c.t("col.module"), disabled=True),
-                                  "stage": st.column_config.SelectboxColumn(c.t("col.stage"), options=stage_opts),
-                                  "coverage_pct": st.column_config.NumberColumn(c.t("col.coverage_pct"), min_value=0,
-                                                                                max_value=100),
-                                  "trained_staff": st.column_config.NumberColumn(c.t("col.trained_staff"), min_value=0,
-                                                                                 step=1),
-                                  "notes": st.column_config.TextColumn(c.t("col.notes"), max_chars=2000)})
-cats, sevs, stats = ref.labels("category", lang), ref.labels("severity", lang), ref.labels("status", lang)
-with tab_c:
-    ch = current["challenges"][["module", "category", "severity", "status", "description"]].copy()
-    for col, labels in (("module", mods), ("category", cats), ("severity", sevs), ("status", stats)):
-        ch[col] = ch[col].map(labels)
-    edited_c = st.data_editor(ch.reset_index(drop=True), hide_index=True, width="stretch", num_rows="dynamic",
-                              key=f"ed_c_{country}_{period.code}", column_config={
-                                  "module": st.column_config.SelectboxColumn(c.t("col.module"), options=list(mods.values())),
-                                  "category": st.column_config.SelectboxColumn(c.t("col.category"), options=list(cats.values())),
-                                  "severity": st.column_config.SelectboxColumn(c.t("col.severity"), options=list(sevs.values())),
-                                  "status": st.column_config.SelectboxColumn(c.t("col.status"), options=list(stats.values())),
-                                  "description": st.column_config.TextColumn(c.t("col.description"), max_chars=2000)})
-with tab_r:
-    pr = current["practices"][["module", "title", "description", "url"]].copy()
-    pr["module"] = pr["module"].map(mods)
-    edited_r = st.data_editor(pr.reset_index(drop=True), hide_index=True, width="stretch", num_rows="dynamic",
-                              key=f"ed_r_{country}_{period.code}", column_config={
-                                  "module": st.column_config.SelectboxColumn(
-                                      c.t("col.module"), options=[v for k, v in mods.items() if k != "CROSS"]),
-                                  "title": st.column_config.TextColumn(c.t("col.title"), max_chars=200),
-                                  "description": st.column_config.TextColumn(c.t("col.description"), max_chars=4000),
-                                  "url": st.column_config.TextColumn(c.t("col.url"))})
+    c = ui.ctx()
+    ref, lang = c.ref, c.lang
+    st.title(c.t("nav.correct"))
+    st.caption(c.t("correct.intro"))
 
-# 3. Check what was typed, through the same rules as a file
-if st.button(c.t("correct.check"), type="secondary", key="edit_check", icon=":material/rule:"):
-    tables = {"progress": edited_p.assign(country=country, period=period.code)}
-    if len(edited_c.dropna(how="all")) or len(current["challenges"]):
-        tables["challenges"] = edited_c.dropna(how="all").assign(country=country, period=period.code)
-    if len(edited_r.dropna(how="all")) or len(current["practices"]):
-        tables["practices"] = edited_r.dropna(how="all").assign(country=country, period=period.code)
-    st.session_state["edit_check_result"] = submissions.check_frames(
-        c.con, {k: v for k, v in tables.items() if len(v)},
-        file_name=f"editor_{country}_{period.code}.xlsx", principal=c.principal)
-    st.session_state.pop("edit_preview", None)
-chk = st.session_state.get("edit_check_result")
-if chk is None:
-    st.stop()
-if not submit_ui.show_findings(chk):
-    st.error(c.t("report.nothing_saved"))
-    st.stop()
-done = st.session_state.get("edit_done")
-if chk.duplicate_of is not None and not (done and done["sha256"] == chk.sha256):
-    st.info(c.t("report.identical", id=chk.duplicate_of))
-    st.stop()
-if not (done and done["sha256"] == chk.sha256):
-    prev = st.session_state.get("edit_preview")
-    if prev is None or prev[0] != chk.sha256:
-        prev = (chk.sha256, submissions.preview(c.con, chk, principal=c.principal, source="editor"))
-        st.session_state["edit_preview"] = prev
-    submit_ui.show_preview(prev[1])
-submit_ui.confirm_and_commit(chk, source="editor", key="edit")
+    # 1. Which report
+    members = ref.countries[ref.countries["member"]].sort_values(f"name_{lang}")
+    allowed = writable_countries(c.principal)
+    options = [i for i in members["iso3"] if allowed is None or i in allowed]
+    names = dict(zip(members["iso3"], members[f"name_{lang}"]))
+    left, right = st.columns(2)
+    country = left.selectbox(c.t("col.country"), options, format_func=lambda x: names[x], key="edit_country")
+    period_text = right.text_input(c.t("col.period"), value=str(date.today().year - 1), key="edit_period",
+                                   help=c.t("report.period_help"))
+    period = periods.parse(period_text)
+    if period is None:
+        st.error(c.t("report.bad_period", value=period_text))
+        return
+
+    # 2. The current rows, editable (codes shown as labels in the page language)
+    mods = ref.labels("module", lang)
+    stage_labels = ref.labels("stage", lang)
+    current = {s: submissions.current(c.con, s, countries=[country]) for s in SHEETS}
+    current = {s: df[df["period"] == period.code] for s, df in current.items()}
+    prog = current["progress"]
+    base = pd.DataFrame({"module": [m for m in queries.MODULES]})
+    if len(prog):
+        base = base.merge(prog[["module", "stage", "coverage_pct", "trained_staff", "notes"]], on="module", how="left")
+    else:
+        base = base.assign(stage=None, coverage_pct=None, trained_staff=None, notes="")
+    base["module"] = base["module"].map(mods)
+    base["stage"] = base["stage"].map(lambda s: None if pd.isna(s) else f"{int(s)} {stage_labels[str(int(s))]}")
+    st.caption(c.t("correct.status", n=len(prog), period=period.code) if len(prog) else c.t("correct.empty"))
+    stage_opts = [f"{k} {v}" for k, v in stage_labels.items()]
+    tab_p, tab_c, tab_r = st.tabs([c.t("snapshot.table.progress"), c.t("snapshot.table.challenges"),
+                                   c.t("snapshot.table.practices")])
+    with tab_p:
+        edited_p = st.data_editor(base, hide_index=True, width="stretch", num_rows="fixed", key=f"ed_p_{country}_{period.code}",
+                                  column_config={
+                                      "module": st.column_config.TextColumn(c.t("col.module"), disabled=True),
+                                      "stage": st.column_config.SelectboxColumn(c.t("col.stage"), options=stage_opts),
+                                      "coverage_pct": st.column_config.NumberColumn(c.t("col.coverage_pct"), min_value=0,
+                                                                                    max_value=100),
+                                      "trained_staff": st.column_config.NumberColumn(c.t("col.trained_staff"), min_value=0,
+                                                                                     step=1),
+                                      "notes": st.column_config.TextColumn(c.t("col.notes"), max_chars=2000)})
+    cats, sevs, stats = ref.labels("category", lang), ref.labels("severity", lang), ref.labels("status", lang)
+    with tab_c:
+        ch = current["challenges"][["module", "category", "severity", "status", "description"]].copy()
+        for col, labels in (("module", mods), ("category", cats), ("severity", sevs), ("status", stats)):
+            ch[col] = ch[col].map(labels)
+        edited_c = st.data_editor(ch.reset_index(drop=True), hide_index=True, width="stretch", num_rows="dynamic",
+                                  key=f"ed_c_{country}_{period.code}", column_config={
+                                      "module": st.column_config.SelectboxColumn(c.t("col.module"), options=list(mods.values())),
+                                      "category": st.column_config.SelectboxColumn(c.t("col.category"), options=list(cats.values())),
+                                      "severity": st.column_config.SelectboxColumn(c.t("col.severity"), options=list(sevs.values())),
+                                      "status": st.column_config.SelectboxColumn(c.t("col.status"), options=list(stats.values())),
+                                      "description": st.column_config.TextColumn(c.t("col.description"), max_chars=2000)})
+    with tab_r:
+        pr = current["practices"][["module", "title", "description", "url"]].copy()
+        pr["module"] = pr["module"].map(mods)
+        edited_r = st.data_editor(pr.reset_index(drop=True), hide_index=True, width="stretch", num_rows="dynamic",
+                                  key=f"ed_r_{country}_{period.code}", column_config={
+                                      "module": st.column_config.SelectboxColumn(
+                                          c.t("col.module"), options=[v for k, v in mods.items() if k != "CROSS"]),
+                                      "title": st.column_config.TextColumn(c.t("col.title"), max_chars=200),
+                                      "description": st.column_config.TextColumn(c.t("col.description"), max_chars=4000),
+                                      "url": st.column_config.TextColumn(c.t("col.url"))})
+
+    # 3. Check what was typed, through the same rules as a file
+    if st.button(c.t("correct.check"), type="secondary", key="edit_check", icon=":material/rule:"):
+        tables = {"progress": edited_p.assign(country=country, period=period.code)}
+        if len(edited_c.dropna(how="all")) or len(current["challenges"]):
+            tables["challenges"] = edited_c.dropna(how="all").assign(country=country, period=period.code)
+        if len(edited_r.dropna(how="all")) or len(current["practices"]):
+            tables["practices"] = edited_r.dropna(how="all").assign(country=country, period=period.code)
+        st.session_state["edit_check_result"] = submissions.check_frames(
+            c.con, {k: v for k, v in tables.items() if len(v)},
+            file_name=f"editor_{country}_{period.code}.xlsx", principal=c.principal)
+        st.session_state.pop("edit_preview", None)
+    chk = st.session_state.get("edit_check_result")
+    if chk is None:
+        return
+    if not submit_ui.show_findings(chk):
+        st.error(c.t("report.nothing_saved"))
+        return
+    done = st.session_state.get("edit_done")
+    if chk.duplicate_of is not None and not (done and done["sha256"] == chk.sha256):
+        st.info(c.t("report.identical", id=chk.duplicate_of))
+        return
+    if not (done and done["sha256"] == chk.sha256):
+        prev = st.session_state.get("edit_preview")
+        if prev is None or prev[0] != chk.sha256:
+            prev = (chk.sha256, submissions.preview(c.con, chk, principal=c.principal, source="editor"))
+            st.session_state["edit_preview"] = prev
+        submit_ui.show_preview(prev[1])
+    submit_ui.confirm_and_commit(chk, source="editor", key="edit")
+
+
+render()

@@ -11,96 +11,103 @@ from analytics.errors import EspError
 from analytics.i18n import error_message
 from analytics.permissions import allowed
 
-c = ui.ctx()
-ref, lang = c.ref, c.lang
-st.title(c.t("nav.submissions"))
-if not allowed(c.principal, "view_submissions"):
-    st.error(c.t("error.permission_denied", action="view_submissions"))
-    st.stop()
 
-hist = submissions.history(c.con)
-if hist.empty:
-    st.info(c.t("admin.none"))
-    st.stop()
+def render() -> None:
+    """The page; returns early where the flow cannot go on (so the frame's footer still draws)."""
 
-# 1. Filters
-hist["status"] = hist["rolled_back_at"].map(lambda x: "rolled_back" if pd.notna(x) else "live")
-a, b, d, e, f = st.columns(5)
-names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
-countries = a.multiselect(c.t("col.country"), sorted(names), format_func=lambda x: names[x], key="adm_c",
-                          placeholder=c.t("ui.all"))
-uploaders = b.multiselect(c.t("col.uploaded_by"), sorted(hist["uploaded_by"].unique()), key="adm_u",
-                          placeholder=c.t("ui.all"))
-period = d.text_input(c.t("col.period"), key="adm_p", placeholder="2024")
-dates = e.date_input(c.t("admin.dates"), value=(), key="adm_d", format="YYYY-MM-DD")
-status = f.selectbox(c.t("col.status"), ["all", "live", "rolled_back"], key="adm_s",
-                     format_func=lambda x: c.t(f"admin.status_{x}"))
-view = hist
-if countries:
-    view = view[view["countries"].fillna("").map(lambda s: bool(set(s.split(",")) & set(countries)))]
-if uploaders:
-    view = view[view["uploaded_by"].isin(uploaders)]
-if period.strip():
-    view = view[view["periods"].fillna("").str.contains(period.strip(), regex=False)]
-if len(dates) == 2:
-    day = view["committed_at"].dt.date
-    view = view[(day >= dates[0]) & (day <= dates[1])]
-if status != "all":
-    view = view[view["status"] == status]
-view = view.sort_values("id", ascending=False)
-shown = view.assign(status=view["status"].map(lambda s: c.t(f"admin.status_{s}")))[
-    ["id", "committed_at", "uploaded_by", "source", "file_name", "countries", "periods", "sheets", "rows", "status"]]
-st.caption(c.t("admin.count", n=len(view), total=len(hist)))
-ui.show_table(shown.rename(columns=lambda x: c.t(f"col.{x}") if x not in ("source",) else c.t("admin.source")),
-              key="admin_list", file_name="submissions")
-if view.empty:
-    st.stop()
+    c = ui.ctx()
+    ref, lang = c.ref, c.lang
+    st.title(c.t("nav.submissions"))
+    if not allowed(c.principal, "view_submissions"):
+        st.error(c.t("error.permission_denied", action="view_submissions"))
+        return
 
-# 2. One submission in detail
-sid = st.selectbox(c.t("admin.open"), list(view["id"]), key="adm_open",
-                   format_func=lambda i: f"#{i} · {view.set_index('id').loc[i, 'file_name']}")
-row = hist.set_index("id").loc[sid]
-st.subheader(c.t("admin.detail", id=sid))
-st.caption(c.t("admin.meta", who=row["uploaded_by"], at=str(row["committed_at"])[:19], sha=row["sha256"][:16],
-               source=row["source"]))
-if pd.notna(row["rolled_back_at"]):
-    st.warning(c.t("admin.was_rolled_back", at=str(row["rolled_back_at"])[:19], who=row["rolled_back_by"],
-                   reason=row["rollback_reason"]), icon=":material/undo:")
-tab_rows, tab_find, tab_rep = st.tabs([c.t("admin.rows"), c.t("admin.findings"), c.t("admin.replaced")])
-with tab_rows:
-    for sheet, df in submissions.submission_rows(c.con, sid).items():
-        if len(df):
-            st.markdown(f"**{c.t(f'snapshot.table.{sheet}')}**")
-            st.dataframe(df.drop(columns=["submission_id", "period_start", "period_end"]), hide_index=True,
-                         width="stretch")
-with tab_find:
-    found = submissions.submission_findings(c.con, sid)
-    if found:
-        st.dataframe(submit_ui.findings_frame(found, lang), hide_index=True, width="stretch")
-    else:
-        st.caption(c.t("admin.no_findings"))
-with tab_rep:
-    rep = submissions.submission_blocks(c.con, sid)
-    st.dataframe(rep.rename(columns=lambda x: c.t(f"admin.bcol_{x}")), hide_index=True, width="stretch")
-name = row["file_name"]
-st.download_button(c.t("admin.download_original"), data=lambda: submissions.raw_file(ui.cursor(), sid)[1],
-                   file_name=name, on_click="ignore", icon=":material/download:", key=f"adm_raw_{sid}")
+    hist = submissions.history(c.con)
+    if hist.empty:
+        st.info(c.t("admin.none"))
+        return
 
-# 3. Roll back (reason and confirmation required; history is kept)
-if pd.isna(row["rolled_back_at"]) and allowed(c.principal, "rollback"):
-    with st.form(f"rollback_{sid}"):
-        st.markdown(c.t("admin.rollback_title", id=sid))
-        reason = st.text_area(c.t("admin.reason"), max_chars=2000)
-        sure = st.checkbox(c.t("admin.confirm_rollback", id=sid))
-        go = st.form_submit_button(c.t("admin.rollback"), type="primary", icon=":material/undo:")
-    if go:
-        if not reason.strip():
-            st.error(c.t("error.reason_required"))
-        elif not sure:
-            st.error(c.t("admin.tick_confirm"))
+    # 1. Filters
+    hist["status"] = hist["rolled_back_at"].map(lambda x: "rolled_back" if pd.notna(x) else "live")
+    a, b, d, e, f = st.columns(5)
+    names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
+    countries = a.multiselect(c.t("col.country"), sorted(names), format_func=lambda x: names[x], key="adm_c",
+                              placeholder=c.t("ui.all"))
+    uploaders = b.multiselect(c.t("col.uploaded_by"), sorted(hist["uploaded_by"].unique()), key="adm_u",
+                              placeholder=c.t("ui.all"))
+    period = d.text_input(c.t("col.period"), key="adm_p", placeholder="2024")
+    dates = e.date_input(c.t("admin.dates"), value=(), key="adm_d", format="YYYY-MM-DD")
+    status = f.selectbox(c.t("col.status"), ["all", "live", "rolled_back"], key="adm_s",
+                         format_func=lambda x: c.t(f"admin.status_{x}"))
+    view = hist
+    if countries:
+        view = view[view["countries"].fillna("").map(lambda s: bool(set(s.split(",")) & set(countries)))]
+    if uploaders:
+        view = view[view["uploaded_by"].isin(uploaders)]
+    if period.strip():
+        view = view[view["periods"].fillna("").str.contains(period.strip(), regex=False)]
+    if len(dates) == 2:
+        day = view["committed_at"].dt.date
+        view = view[(day >= dates[0]) & (day <= dates[1])]
+    if status != "all":
+        view = view[view["status"] == status]
+    view = view.sort_values("id", ascending=False)
+    shown = view.assign(status=view["status"].map(lambda s: c.t(f"admin.status_{s}")))[
+        ["id", "committed_at", "uploaded_by", "source", "file_name", "countries", "periods", "sheets", "rows", "status"]]
+    st.caption(c.t("admin.count", n=len(view), total=len(hist)))
+    ui.show_table(shown.rename(columns=lambda x: c.t(f"col.{x}") if x not in ("source",) else c.t("admin.source")),
+                  key="admin_list", file_name="submissions")
+    if view.empty:
+        return
+
+    # 2. One submission in detail
+    sid = st.selectbox(c.t("admin.open"), list(view["id"]), key="adm_open",
+                       format_func=lambda i: f"#{i} · {view.set_index('id').loc[i, 'file_name']}")
+    row = hist.set_index("id").loc[sid]
+    st.subheader(c.t("admin.detail", id=sid))
+    st.caption(c.t("admin.meta", who=row["uploaded_by"], at=str(row["committed_at"])[:19], sha=row["sha256"][:16],
+                   source=row["source"]))
+    if pd.notna(row["rolled_back_at"]):
+        st.warning(c.t("admin.was_rolled_back", at=str(row["rolled_back_at"])[:19], who=row["rolled_back_by"],
+                       reason=row["rollback_reason"]), icon=":material/undo:")
+    tab_rows, tab_find, tab_rep = st.tabs([c.t("admin.rows"), c.t("admin.findings"), c.t("admin.replaced")])
+    with tab_rows:
+        for sheet, df in submissions.submission_rows(c.con, sid).items():
+            if len(df):
+                st.markdown(f"**{c.t(f'snapshot.table.{sheet}')}**")
+                st.dataframe(df.drop(columns=["submission_id", "period_start", "period_end"]), hide_index=True,
+                             width="stretch")
+    with tab_find:
+        found = submissions.submission_findings(c.con, sid)
+        if found:
+            st.dataframe(submit_ui.findings_frame(found, lang), hide_index=True, width="stretch")
         else:
-            try:
-                v = submissions.rollback(c.con, int(sid), principal=c.principal, reason=reason)
-                st.success(c.t("admin.rolled_back", id=sid, version=v))
-            except EspError as err:
-                st.error(error_message(err, lang))
+            st.caption(c.t("admin.no_findings"))
+    with tab_rep:
+        rep = submissions.submission_blocks(c.con, sid)
+        st.dataframe(rep.rename(columns=lambda x: c.t(f"admin.bcol_{x}")), hide_index=True, width="stretch")
+    name = row["file_name"]
+    st.download_button(c.t("admin.download_original"), data=lambda: submissions.raw_file(ui.cursor(), sid)[1],
+                       file_name=name, on_click="ignore", icon=":material/download:", key=f"adm_raw_{sid}")
+
+    # 3. Roll back (reason and confirmation required; history is kept)
+    if pd.isna(row["rolled_back_at"]) and allowed(c.principal, "rollback"):
+        with st.form(f"rollback_{sid}"):
+            st.markdown(c.t("admin.rollback_title", id=sid))
+            reason = st.text_area(c.t("admin.reason"), max_chars=2000)
+            sure = st.checkbox(c.t("admin.confirm_rollback", id=sid))
+            go = st.form_submit_button(c.t("admin.rollback"), type="primary", icon=":material/undo:")
+        if go:
+            if not reason.strip():
+                st.error(c.t("error.reason_required"))
+            elif not sure:
+                st.error(c.t("admin.tick_confirm"))
+            else:
+                try:
+                    v = submissions.rollback(c.con, int(sid), principal=c.principal, reason=reason)
+                    st.success(c.t("admin.rolled_back", id=sid, version=v))
+                except EspError as err:
+                    st.error(error_message(err, lang))
+
+
+render()

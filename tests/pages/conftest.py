@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["overview", "country", "modules", "challenges", "practices", "completeness", "report", "correct",
+PAGES = ["overview", "country", "modules", "challenges", "practices", "completeness", "upload", "correct",
          "downloads", "submissions"]
 
 
@@ -37,3 +37,16 @@ def app(demo_db):
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     return at
+
+
+@pytest.fixture
+def open_app(demo_db):
+    """A new session on the same database, opened at ``page`` in ``lang``."""
+    from streamlit.testing.v1 import AppTest
+
+    def make(page: str, lang: str = "es"):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.query_params["lang"] = lang
+        at.session_state["_esp_start_page"] = page
+        return at.run()
+    return make
