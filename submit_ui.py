@@ -11,8 +11,8 @@ import streamlit as st
 
 import ui
 from analytics import submissions
-from analytics.findings import collapse, counts
 from analytics.errors import EspError
+from analytics.findings import collapse, counts
 from analytics.i18n import error_message, finding_message
 
 

@@ -5,9 +5,10 @@ the shared sidebar and notices. Pages import this; ``analytics`` never does.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 import pandas as pd

@@ -8,7 +8,6 @@ with ``</`` escaped so no value can close the script element.
 
 from __future__ import annotations
 
-import json
 from html import escape
 
 import duckdb

@@ -6,10 +6,10 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import db, demo, permissions, periods, reference, snapshot, submissions
+from . import db, demo, periods, permissions, reference, snapshot, submissions
 from .errors import EspError
 from .findings import Finding
 from .i18n import LANGUAGES, error_message, finding_message, t
@@ -85,7 +85,7 @@ def _parse_as_of(text: str | None) -> datetime | None:
     except ValueError:
         _bad(f"--as-of: not an ISO date or time: {text!r}")
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     elif len(text) == 10:
         value = value.replace(hour=23, minute=59, second=59, microsecond=999999)
     return value

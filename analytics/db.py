@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -82,7 +82,7 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
 
 def utcnow() -> datetime:
     """Naive UTC, the form every TIMESTAMP column holds."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _looks_like_duckdb(path: Path) -> bool:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -35,15 +35,15 @@ class Finding:
     params: tuple[tuple[str, str], ...] = field(default=())
 
     @classmethod
-    def error(cls, code: str, **kw: object) -> "Finding":
+    def error(cls, code: str, **kw: object) -> Finding:
         return cls._make(ERROR, code, kw)
 
     @classmethod
-    def warning(cls, code: str, **kw: object) -> "Finding":
+    def warning(cls, code: str, **kw: object) -> Finding:
         return cls._make(WARNING, code, kw)
 
     @classmethod
-    def _make(cls, severity: str, code: str, kw: dict) -> "Finding":
+    def _make(cls, severity: str, code: str, kw: dict) -> Finding:
         sheet = kw.pop("sheet", None)
         row = kw.pop("row", None)
         column = kw.pop("column", None)

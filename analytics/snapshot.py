@@ -19,7 +19,8 @@ import pandas as pd
 from . import __version__, submissions
 from .db import utcnow
 from .i18n import t
-from .reference import Reference, build as build_reference, reference_dir
+from .reference import Reference, reference_dir
+from .reference import build as build_reference
 
 FORMATS = ("xlsx", "csv", "parquet", "html")
 TABLES = ("metadata", "countries", "progress", "challenges", "practices", "submissions")

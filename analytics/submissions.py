@@ -20,7 +20,8 @@ from .db import transaction, utcnow
 from .errors import EspError, NotFound
 from .findings import Finding
 from .permissions import Principal
-from .reference import Reference, build as build_reference
+from .reference import Reference
+from .reference import build as build_reference
 from .validate import TABLE_COLUMNS, Validation
 
 SHEETS = ("progress", "challenges", "practices")

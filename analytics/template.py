@@ -11,7 +11,8 @@ import xlsxwriter
 
 from . import submissions
 from .i18n import t
-from .reference import Reference, build as build_reference
+from .reference import Reference
+from .reference import build as build_reference
 from .schema import SHEETS, SheetSpec
 
 LIST_SHEET = {"es": "listas", "en": "lists"}

@@ -19,8 +19,7 @@ from . import periods
 from .findings import Finding, has_errors
 from .ingest import ReadResult, Sheet
 from .reference import Reference, normalise
-from .schema import (IGNORED_SHEETS, SHEETS, Column, SheetSpec, column_for_header,
-                     header_names, sheet_for_name)
+from .schema import IGNORED_SHEETS, SHEETS, Column, SheetSpec, column_for_header, header_names, sheet_for_name
 
 MAX_ROWS = 50_000
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
@@ -106,7 +105,7 @@ class _SheetChecker:
             seen[col.key] = text
             mapping[i] = col
         names = header_names(self.spec)
-        for i, text in unknown:
+        for _, text in unknown:
             suggestion = _suggest(text, names)
             params = {"suggestion": suggestion} if suggestion else {}
             self.warn("unknown_column", row=1, column=text, value=text, **params)

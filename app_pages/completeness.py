@@ -34,7 +34,7 @@ def render() -> None:
     years = sorted(comp["year"].unique(), reverse=True)
     year = st.selectbox(c.t("completeness.year"), years, index=years.index(last_full) if last_full in years else 0)
     detail = comp[comp["year"] == year].copy()
-    yes, no = c.t("completeness.yes"), c.t("completeness.no")
+    yes = c.t("completeness.yes")
     view = pd.DataFrame({
         "country": detail["country"].map(lambda x: ref.country_name(x, lang)),
         "expected": detail["expected"].map({True: yes, False: c.t("completeness.not_member")}),
