@@ -37,17 +37,17 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     mods = short_modules(lang)
     countries = sorted(matrix["country"].unique(), key=lambda c: names.get(c, c), reverse=True)
+    cells = {(r["country"], r["module"]): r for r in matrix.to_dict("records")}
     z, text, hover = [], [], []
     for c in countries:
         zr, tr, hr = [], [], []
         for m in MODULES:
-            cell = matrix[(matrix["country"] == c) & (matrix["module"] == m)]
-            if cell.empty:
+            r = cells.get((c, m))
+            if r is None:
                 zr.append(None)
                 tr.append("–")
                 hr.append(t("chart.matrix_hover_none", lang, country=names.get(c, c), module=mods[m]))
                 continue
-            r = cell.iloc[0]
             arrow = "" if pd.isna(r["change"]) else " " + ARROWS[int(r["change"])]
             zr.append(int(r["stage"]))
             tr.append(f"{int(r['stage'])}{arrow}")
@@ -69,13 +69,13 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
         xgap=2, ygap=2, colorbar={"title": {"text": t("chart.stage", lang)},
                                   "tickvals": list(range(6)),
                                   "ticktext": [f"{i} {stage_labels[str(i)]}" for i in range(6)]}))
-    # Dark stages need light numbers: draw the numbers as annotations with per-cell colours.
+    # Dark stages need light numbers: the numbers are annotations with per-cell colours,
+    # set in one go (adding them one by one re-validates the whole list each time).
     fig.data[0].texttemplate = None
-    for yi, c in enumerate(countries):
-        for xi, m in enumerate(MODULES):
-            v = z[yi][xi]
-            fig.add_annotation(x=mods[m], y=names.get(c, c), text=text[yi][xi], showarrow=False,
-                               font={"size": 14, "color": STAGE_TEXT_COLORS[v] if v is not None else "#222"})
+    fig.update_layout(annotations=[
+        {"x": mods[m], "y": names.get(c, c), "text": text[yi][xi], "showarrow": False,
+         "font": {"size": 14, "color": STAGE_TEXT_COLORS[z[yi][xi]] if z[yi][xi] is not None else "#222"}}
+        for yi, c in enumerate(countries) for xi, m in enumerate(MODULES)])
     fig.update_xaxes(side="top", tickangle=0)
     return _layout(fig, t("chart.matrix_title", lang), height=max(300, 40 * len(countries) + 140),
                    clickmode="event+select")
@@ -208,11 +208,12 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     countries = sorted(comp["country"].unique(), key=lambda c: names.get(c, c), reverse=True)
     years = sorted(comp["year"].unique())
+    cells = {(r["country"], r["year"]): r for r in comp.to_dict("records")}
     z, text = [], []
     for c in countries:
         zr, tr = [], []
         for y in years:
-            r = comp[(comp["country"] == c) & (comp["year"] == y)].iloc[0]
+            r = cells[(c, y)]
             if not r["expected"] and not r["progress"]:
                 zr.append(None)
                 tr.append("")

@@ -264,17 +264,16 @@ def completeness(con: duckdb.DuckDBPyConnection, ref: Reference, *, as_of: datet
     if countries is not None:
         members = members[members["iso3"].isin(countries)]
     until = until or (as_of or datetime.now()).year
+    sheets = blocks.groupby(["year", "country"])["sheet"].agg(set).to_dict()
+    when = blocks.groupby(["year", "country"])["committed_at"].max().to_dict()
     rows = []
     for y in range(2017, until + 1):
-        by_year = blocks[blocks["year"] == y]
         for c in members.itertuples():
-            mine = by_year[by_year["country"] == c.iso3]
-            sheets = set(mine["sheet"])
+            got = sheets.get((y, c.iso3), set())
             rows.append({
                 "year": y, "country": c.iso3, "expected": bool(c.joined_year <= y),
-                "progress": "progress" in sheets, "challenges": "challenges" in sheets,
-                "practices": "practices" in sheets,
-                "reported_at": mine["committed_at"].max() if len(mine) else pd.NaT})
+                "progress": "progress" in got, "challenges": "challenges" in got,
+                "practices": "practices" in got, "reported_at": when.get((y, c.iso3), pd.NaT)})
     return pd.DataFrame(rows)
 
 
