@@ -7,6 +7,7 @@ users). Local mode (no ``[auth]`` in secrets) only runs on a loopback address.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import time
 
@@ -17,6 +18,15 @@ from analytics.i18n import t
 from analytics.permissions import Principal
 
 DEFAULT_MAX_AGE_HOURS = 12.0
+_LOG = logging.getLogger(__name__)
+
+
+def esp_settings() -> dict:
+    """The ``[esp]`` section of secrets (empty when there is none)."""
+    try:
+        return dict(st.secrets.get("esp", {}))
+    except Exception:  # no secrets file at all
+        return {}
 
 
 def auth_configured() -> bool:
@@ -27,9 +37,11 @@ def auth_configured() -> bool:
 
 
 def is_loopback(address: str | None) -> bool:
+    """True only for an address that cannot be reached from another machine."""
+    address = (address or "").strip().lower()
     if not address:
         return False  # Streamlit binds every interface when unset
-    if address == "localhost":
+    if address in ("localhost", "localhost."):
         return True
     try:
         return ipaddress.ip_address(address.strip("[]")).is_loopback
@@ -38,19 +50,30 @@ def is_loopback(address: str | None) -> bool:
 
 
 def max_age_seconds() -> float:
+    """``[esp] max_session_hours`` (or ESP_MAX_SESSION_HOURS), default 12 hours."""
+    raw = esp_settings().get("max_session_hours", os.environ.get("ESP_MAX_SESSION_HOURS"))
     try:
-        hours = float(st.secrets.get("esp", {}).get("max_session_hours", DEFAULT_MAX_AGE_HOURS))
-    except Exception:
-        hours = float(os.environ.get("ESP_MAX_SESSION_HOURS", DEFAULT_MAX_AGE_HOURS))
+        hours = float(raw) if raw is not None else DEFAULT_MAX_AGE_HOURS
+    except (TypeError, ValueError):
+        hours = DEFAULT_MAX_AGE_HOURS
+    if not hours > 0:
+        hours = DEFAULT_MAX_AGE_HOURS
     return hours * 3600
 
 
 def token_too_old(claims: dict, now: float | None = None) -> bool:
     """True when the identity token was issued longer ago than the allowed maximum."""
     issued = claims.get("iat")
-    if issued is None:
-        return True
-    return (now or time.time()) - float(issued) > max_age_seconds()
+    try:
+        issued = float(issued)
+    except (TypeError, ValueError):
+        return True  # no or unreadable issue time: ask for a fresh token
+    return (time.time() if now is None else now) - issued > max_age_seconds()
+
+
+def current_user():
+    """The identity Streamlit holds for this session (``st.user``); one seam for tests."""
+    return st.user
 
 
 def identify(lang: str) -> Principal | None:
@@ -60,37 +83,47 @@ def identify(lang: str) -> Principal | None:
             st.error(t("auth.local_not_loopback", lang))
             st.stop()
         return permissions.LOCAL_ADMIN
-    user = st.user
-    if not user.is_logged_in:
+    user = current_user()
+    if not user.get("is_logged_in"):
         st.title("ESP Monitor")
         st.write(t("auth.sign_in_prompt", lang))
         st.button(t("auth.sign_in", lang), on_click=st.login, type="primary")
         st.stop()
-    if token_too_old(user.to_dict()):
+    claims = user.to_dict() if hasattr(user, "to_dict") else dict(user)
+    if token_too_old(claims):
         st.warning(t("auth.session_expired", lang))
         st.button(t("auth.sign_in_again", lang), on_click=st.logout, type="primary")
         st.stop()
+    email = str(user.get("email") or "").strip()
+    if email and user.get("email_verified") is False:
+        # An identity provider that says it has not verified the address: never
+        # match it against the roles file.
+        st.title(t("auth.no_access_title", lang))
+        st.write(t("auth.email_unverified", lang, email=email, contact=_admin_contact(lang)))
+        st.button(t("auth.sign_out", lang), on_click=st.logout)
+        st.stop()
+    # Read again on every run: a change to the roles file applies at the next click.
     try:
         roles = permissions.load_roles()
-    except permissions.RolesFileError:
+    except permissions.RolesFileError as e:
+        _LOG.error("roles file unreadable, nobody has access: %s", e)
         roles = {}
-    principal = permissions.principal_for(str(user.get("email") or ""), roles or {})
+    # No roles file while sign-in is on means nobody has a role (never the local admin).
+    principal = permissions.principal_for(email, roles or {})
     if principal is None:
         st.title(t("auth.no_access_title", lang))
         st.write(t("auth.no_access", lang, email=str(user.get("email") or "?"),
-                   contact=_admin_contact()))
+                   contact=_admin_contact(lang)))
         st.button(t("auth.sign_out", lang), on_click=st.logout)
         st.stop()
     return principal
 
 
-def _admin_contact() -> str:
-    try:
-        return str(st.secrets.get("esp", {}).get("admin_contact", "the regional administrator"))
-    except Exception:
-        return "the regional administrator"
+def _admin_contact(lang: str) -> str:
+    """Whom users without access should write to: ``[esp] admin_contact``."""
+    return str(esp_settings().get("admin_contact") or t("auth.default_contact", lang))
 
 
 def sign_out_button(lang: str) -> None:
-    if auth_configured() and st.user.is_logged_in:
+    if auth_configured() and current_user().get("is_logged_in"):
         st.sidebar.button(t("auth.sign_out", lang), on_click=st.logout, icon=":material/logout:")

@@ -1,9 +1,23 @@
 """Who may do what. Every write in the core asks here first, whatever the door
-(page, editor, command line)."""
+(page, editor, command line).
+
+The role x action matrix (``_GRANTS``); uploads are further limited to a focal
+point's own countries:
+
+=============  ====  ========  ======  ========  ================
+role           read  download  upload  rollback  view_submissions
+=============  ====  ========  ======  ========  ================
+analyst        yes   yes       no      no        no
+manager        yes   yes       no      no        no
+focal_point    yes   yes       own     no        no
+admin          yes   yes       all     yes       yes
+=============  ====  ========  ======  ========  ================
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +62,15 @@ def allowed(principal: Principal | None, action: str, country: str | None = None
 
 
 def require(principal: Principal | None, action: str, country: str | None = None) -> None:
-    if not allowed(principal, action, country):
-        raise PermissionDenied(action=action, user=getattr(principal, "email", "?"))
+    """Raise ``PermissionDenied`` unless allowed: code ``permission_denied`` when the
+    role may not do the action at all, ``country_not_allowed`` when it may, but not
+    for this country."""
+    if allowed(principal, action, country):
+        return
+    user = getattr(principal, "email", None) or "?"
+    if country is not None and allowed(principal, action):
+        raise PermissionDenied("country_not_allowed", action=action, user=user, country=country)
+    raise PermissionDenied(action=action, user=user, role=getattr(principal, "role", None) or "-")
 
 
 def writable_countries(principal: Principal) -> set[str] | None:
@@ -79,17 +100,35 @@ def load_roles(path: str | os.PathLike | None = None) -> dict[str, Principal] | 
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise RolesFileError(path=p.name, detail=str(e)[:120]) from e
+    users = data.get("users", [])
+    if not isinstance(users, list):
+        raise RolesFileError(path=p.name, detail="[[users]] entries expected")
     out: dict[str, Principal] = {}
-    for i, entry in enumerate(data.get("users", []), start=1):
+    for i, entry in enumerate(users, start=1):
+        if not isinstance(entry, dict):
+            raise RolesFileError(path=p.name, detail=f"entry {i}: a [[users]] table expected")
         email = str(entry.get("email", "")).strip().lower()
-        role = str(entry.get("role", "")).strip()
-        if not email or role not in ROLES:
-            raise RolesFileError(path=p.name, detail=f"entry {i}: email and a role of {ROLES} required")
-        countries = frozenset(str(c).strip().upper() for c in entry.get("countries", []))
+        role = str(entry.get("role", "")).strip().lower()
+        if not _EMAIL.match(email) or role not in ROLES:
+            raise RolesFileError(path=p.name, detail=f"entry {i}: an e-mail and a role of {', '.join(ROLES)} required")
+        if email in out:
+            raise RolesFileError(path=p.name, detail=f"entry {i}: {email} is listed twice")
+        raw = entry.get("countries", [])
+        if isinstance(raw, str) or not isinstance(raw, list):
+            raise RolesFileError(path=p.name, detail=f"entry {i}: countries must be a list like [\"PER\"]")
+        countries = frozenset(str(c).strip().upper() for c in raw)
+        bad = sorted(c for c in countries if not _ISO3.match(c))
+        if bad:
+            raise RolesFileError(path=p.name, detail=f"entry {i}: not ISO3 country codes: {', '.join(bad)}")
         if role == "focal_point" and not countries:
             raise RolesFileError(path=p.name, detail=f"entry {i}: a focal_point needs countries")
-        out[email] = Principal(email, role, countries, str(entry.get("name", "")))
+        out[email] = Principal(email, role, countries if role == "focal_point" else frozenset(),
+                               str(entry.get("name", "")))
     return out
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_ISO3 = re.compile(r"^[A-Z]{3}$")
 
 
 def principal_for(email: str | None, roles: dict[str, Principal] | None) -> Principal | None:
