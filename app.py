@@ -53,6 +53,7 @@ if allowed(principal, "view_submissions"):
 
 nav = st.navigation(sections, position="sidebar")
 ui.sidebar(c)
+ui.sync_url()
 with st.sidebar:
     if not auth.auth_configured():
         st.caption(t("auth.local_mode", c.lang))

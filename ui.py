@@ -150,11 +150,19 @@ def set_state(**changes: Any) -> None:
 
 def sync_url(extra: dict[str, str] | None = None) -> None:
     """Write the view state (plus page-specific keys) into the URL."""
-    params = to_query_params(st.session_state["_esp_state"])
-    params.update({k: v for k, v in (extra or {}).items() if v})
     current = {k: st.query_params.get(k) for k in st.query_params.keys()}
+    params = {k: v for k, v in current.items() if k not in BASE_KEYS}
+    params.update(to_query_params(st.session_state["_esp_state"]))
+    for k, v in (extra or {}).items():
+        if v:
+            params[k] = v
+        else:
+            params.pop(k, None)
     if current != params:
         st.query_params.from_dict(params)
+
+
+BASE_KEYS = {"lang", "as_of", "from", "to", "countries", "subregion", "cohort", "spotlight"}
 
 
 def page_param(key: str, default: str | None = None) -> str | None:

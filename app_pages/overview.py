@@ -11,28 +11,11 @@ ref, lang = c.ref, c.lang
 st.title(c.t("nav.overview"))
 st.caption(c.t("overview.intro"))
 
-# 1. Inputs
-mods = charts.short_modules(lang)
-measures = ["average"] + [m for m in queries.MODULES]
-col_a, col_b = st.columns([3, 2])
-measure = col_a.selectbox(c.t("overview.measure"), measures,
-                          index=measures.index(ui.page_param("measure", "average"))
-                          if ui.page_param("measure", "average") in measures else 0,
-                          format_func=lambda m: c.t("overview.average_stage") if m == "average" else mods[m])
-mode = col_b.segmented_control(c.t("overview.map_mode"), ["map", "tiles"],
-                               default=ui.page_param("view", "map") if ui.page_param("view") in ("map", "tiles") else "map",
-                               format_func=lambda m: c.t(f"overview.mode_{m}"), key="map_mode") or "map"
-ui.sync_url({"measure": measure if measure != "average" else "", "view": mode if mode != "map" else ""})
 year = c.state.year_to
+mods = charts.short_modules(lang)
 
-# 2. Data
+# 1. KPI cards
 kpis = ui.cached(queries.kpis, ref, as_of=c.as_of, countries=c.countries, year=year)
-values = ui.cached(queries.map_values, ref, lang=lang, measure=measure, as_of=c.as_of,
-                   countries=c.countries, year=year)
-matrix = ui.cached(queries.stage_matrix, as_of=c.as_of, countries=c.countries, year=year)
-last = ui.cached(queries.last_reported, as_of=c.as_of)
-
-# 3. KPI cards
 k = kpis.set_index("kpi")
 kpi_year = int(k.loc["members", "year"])
 st.caption(c.t("overview.kpi_year", year=kpi_year, previous=kpi_year - 1))
@@ -44,8 +27,28 @@ for col, key in zip(cols, ["members", "pilot_or_beyond", "average_stage", "repor
                delta=delta, help=c.t(f"overview.kpi_{key}_help"), border=True)
 st.caption(summaries.kpi_sentence(kpis, lang))
 
-# 4. Map
-if values["value"].notna().any():
+
+# 2. Map: its measure and view rerun only this fragment, not the whole page
+@st.fragment
+def map_section() -> None:
+    c = ui.ctx()
+    measures = ["average", *queries.MODULES]
+    wanted = ui.page_param("measure", "average")
+    col_a, col_b = st.columns([3, 2])
+    measure = col_a.selectbox(c.t("overview.measure"), measures,
+                              index=measures.index(wanted) if wanted in measures else 0,
+                              format_func=lambda m: c.t("overview.average_stage") if m == "average" else mods[m])
+    view = ui.page_param("view", "map")
+    mode = col_b.segmented_control(c.t("overview.map_mode"), ["map", "tiles"],
+                                   default=view if view in ("map", "tiles") else "map",
+                                   format_func=lambda m: c.t(f"overview.mode_{m}"), key="map_mode") or "map"
+    ui.sync_url({"measure": measure if measure != "average" else "", "view": mode if mode != "map" else ""})
+    values = ui.cached(queries.map_values, ref, lang=lang, measure=measure, as_of=c.as_of,
+                       countries=c.countries, year=year)
+    if not values["value"].notna().any():
+        ui.no_data(c)
+        return
+    last = ui.cached(queries.last_reported, as_of=c.as_of)
     last_by = dict(zip(last["country"], last["last_period"]))
     values = values.assign(text=[
         f"{n}: {'—' if v != v else v}" + (f" · {c.t('overview.last_reported')} {last_by[i]}" if i in last_by else "")
@@ -61,11 +64,13 @@ if values["value"].notna().any():
         iso3 = picked[0][0] if isinstance(picked[0], list) else picked[0]
         st.session_state["profile_country"] = iso3
         st.switch_page("app_pages/country.py", query_params={"country": iso3, **ui.base_params()})
-else:
-    ui.no_data(c)
 
-# 5. Stage matrix
+
+map_section()
+
+# 3. Stage matrix
 st.subheader(c.t("overview.matrix"))
+matrix = ui.cached(queries.stage_matrix, as_of=c.as_of, countries=c.countries, year=year)
 if matrix.empty:
     ui.no_data(c)
 else:
@@ -79,7 +84,7 @@ else:
     with st.expander(c.t("overview.stage_scale")):
         st.markdown(c.t("overview.stage_scale_text"))
 
-# 6. Membership and milestones
+# 4. Membership and milestones
 left, right = st.columns(2)
 with left:
     growth = queries.membership_growth(ref, until=(year or (c.as_of or ui.now()).year))

@@ -1,0 +1,35 @@
+"""The sidebar's state lives in the URL: a link reproduces the view."""
+
+
+def test_url_parameters_set_the_sidebar_and_are_written_back(app):
+    app.query_params.update({"lang": "en", "countries": "PER,GTM,XXX", "from": "2019", "spotlight": "yes",
+                             "cohort": "pilot_volunteer_2017"})
+    app.run()
+    assert not app.exception
+    assert app.radio(key="w_lang").value == "en"
+    assert app.multiselect(key="w_countries").value == ["PER", "GTM"]
+    assert app.slider(key="w_years").value[0] == 2019
+    assert app.selectbox(key="w_spot").value == "yes"
+    assert app.multiselect(key="w_cohort").value == ["pilot_volunteer_2017"]
+    assert app.title[0].value == "Regional overview"
+    qp = app.query_params
+    assert qp["lang"] == ["en"] or qp["lang"] == "en"
+    assert "XXX" not in str(qp["countries"])
+
+
+def test_changing_the_language_changes_the_labels_and_the_url(app):
+    app.run()
+    assert app.title[0].value == "Panorama regional"
+    app.radio(key="w_lang").set_value("en").run()
+    assert app.title[0].value == "Regional overview"
+    assert "en" in str(app.query_params["lang"])
+    assert any("Illustrative data" in w.value for w in app.warning)
+
+
+def test_filters_narrow_what_the_views_count(app):
+    app.run()
+    all_members = next(m for m in app.metric if "miembros" in m.label).value
+    app.multiselect(key="w_countries").set_value(["PER", "GTM"]).run()
+    assert all_members == "15"
+    assert next(m for m in app.metric if "miembros" in m.label).value == "2"
+    assert "PER" in str(app.query_params["countries"])
