@@ -29,8 +29,11 @@ last = ui.cached(queries.last_reported, as_of=c.as_of)
 last_row = last[last["country"] == iso3]
 cols = st.columns(4)
 cols[0].metric(c.t("country.joined"), joined, border=True)
-cols[1].metric(c.t("country.route"), routes.get(info["entry_route"], info["entry_route"]), border=True)
-cols[2].metric(c.t("country.subregion"), ref.labels("subregion", lang).get(info["subregion"]), border=True)
+for col, label, value in ((cols[1], c.t("country.route"), routes.get(info["entry_route"], info["entry_route"])),
+                          (cols[2], c.t("country.subregion"), ref.labels("subregion", lang).get(info["subregion"]))):
+    box = col.container(border=True, height="stretch")
+    box.caption(label)
+    box.markdown(f"**{ui.md_escape(value)}**")
 cols[3].metric(c.t("country.last_reported"),
                last_row.iloc[0]["last_period"] if len(last_row) else c.t("country.never"),
                help=(c.t("country.last_committed", at=str(last_row.iloc[0]["last_committed_at"])[:16])
