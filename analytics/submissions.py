@@ -146,31 +146,29 @@ def find_duplicate(con: duckdb.DuckDBPyConnection, digest: str) -> int | None:
 
 def _history_warnings(con: duckdb.DuckDBPyConnection, v: Validation) -> list[Finding]:
     out: list[Finding] = []
-    blocks = v.blocks()
-    countries = sorted({c for c, _, _ in blocks})
+    countries = sorted({c for c, _, _ in v.blocks()})
     for sheet, df in v.tables.items():
         stored = current(con, sheet, countries=countries)
-        for (country, period), grp in df.groupby(["country", "period"]):
-            old = stored[(stored["country"] == country) & (stored["period"] == period)]
-            if len(old) and _same_rows(sheet, old, grp):
+        old_blocks = _by_block(sheet, stored)
+        for key, rows in _by_block(sheet, df).items():
+            if old_blocks.get(key) == rows:
+                country, period = key
                 out.append(Finding.warning("no_change", sheet=v.sheet_names[sheet],
                                            value=f"{country} {period}", country=country, period=period))
         if sheet == "progress":
-            replaced = set(map(tuple, df[["country", "period"]].drop_duplicates().to_numpy()))
-            keep = stored[pd.Series([(c, p) not in replaced for c, p in zip(stored["country"], stored["period"])],
-                                    index=stored.index, dtype=bool)]
+            keep = stored[~pd.Series(list(zip(stored["country"], stored["period"])), index=stored.index,
+                                     dtype=object).isin(set(_by_block(sheet, df)))]
             out.extend(validate.regressions(df, keep, v.sheet_names[sheet]))
     return out
 
 
-def _comparable(sheet: str, df: pd.DataFrame) -> list[tuple]:
+def _by_block(sheet: str, df: pd.DataFrame) -> dict[tuple[str, str], list[tuple]]:
+    """(country, period) → the block's rows as sorted text tuples, for comparing reports."""
     cols = VALUE_COLUMNS[sheet]
-    norm = df[cols].astype(object).where(df[cols].notna(), None)
-    return sorted(tuple(str(x) if x is not None else "" for x in r) for r in norm.itertuples(index=False))
-
-
-def _same_rows(sheet: str, a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    return _comparable(sheet, a) == _comparable(sheet, b)
+    out: dict[tuple[str, str], list[tuple]] = {}
+    for rec in df[cols].astype(object).itertuples(index=False):
+        out.setdefault((rec[0], rec[1]), []).append(tuple(_display(x) for x in rec))
+    return {k: sorted(v) for k, v in out.items()}
 
 
 def check(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,

@@ -58,6 +58,8 @@ class Validation:
 
 
 def _has_invisible(text: str) -> bool:
+    if text.isascii():
+        return False
     return any(unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in text)
 
 
@@ -80,6 +82,7 @@ class _SheetChecker:
         self.allowed, self.findings = allowed, findings
         self.name = sheet.name
         self._display = ref.display_spellings()
+        self._codes: dict[tuple[str, str], str | None] = {}
 
     def err(self, code: str, **kw: object) -> None:
         self.findings.append(Finding.error(code, sheet=self.name, **kw))
@@ -125,7 +128,10 @@ class _SheetChecker:
         if _has_invisible(text):
             self.err("invisible_character", row=row, column=column, value=text.encode("unicode_escape").decode())
             return None
-        found = self.ref.code(domain, text)
+        key = (domain, text)
+        if key not in self._codes:
+            self._codes[key] = self.ref.code(domain, text)
+        found = self._codes[key]
         if found is None:
             params = self._allowed(domain)
             suggestion = _suggest(text, self._display.get(domain, {}))
