@@ -24,6 +24,8 @@ def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
     fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"},
                       font={"family": FONT_FAMILY}, margin={"l": 10, "r": 10, "t": 80, "b": 10},
                       legend={"orientation": "h", "y": -0.15}, **kw)
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 
@@ -69,6 +71,16 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
         xgap=2, ygap=2, colorbar={"title": {"text": t("chart.stage", lang)},
                                   "tickvals": list(range(6)),
                                   "ticktext": [f"{i} {stage_labels[str(i)]}" for i in range(6)]}))
+    # Heatmaps emit no point selection: an invisible marker on every cell makes a click
+    # report the country (customdata), so the matrix can open the country's profile.
+    fig.add_scatter(
+        x=[mods[m] for _ in countries for m in MODULES],
+        y=[names.get(c, c) for c in countries for _ in MODULES],
+        customdata=[c for c in countries for _ in MODULES],
+        hovertext=[h for row in hover for h in row], hovertemplate="%{hovertext}<extra></extra>",
+        mode="markers", marker={"symbol": "square", "size": 26, "color": "rgba(0,0,0,0)"},
+        showlegend=False, name="")
+    fig.data[0].hoverinfo = "skip"
     # Dark stages need light numbers: the numbers are annotations with per-cell colours,
     # set in one go (adding them one by one re-validates the whole list each time).
     fig.data[0].texttemplate = None

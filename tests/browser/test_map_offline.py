@@ -4,21 +4,17 @@ Why a browser: plotly.js fetches its base map (world_110m.json) at draw time and
 nothing if that fails; AppTest cannot run JavaScript or click inside a Plotly chart.
 
 Starts ``streamlit run`` on a free loopback port, drives /usr/bin/chromium through
-Playwright (never ``playwright install``), aborts every non-loopback request.
+Playwright (never ``playwright install``), aborts every non-loopback request (the
+server and the browser come from conftest.py).
 Skips only when chromium is missing and ``CI`` is unset; in CI a missing browser fails.
-Screenshots go to /tmp/shots/.
+Screenshots go to artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = ROOT / "tests" / "browser" / "map_probe_app.py"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path("/tmp/shots")
+SHOTS = ROOT / "artifacts" / "screenshots"
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
 # Screen position of a lon/lat in the geo subplot, from plotly's own projection.
 LONLAT_TO_PAGE_JS = """([lon, lat]) => {
@@ -41,63 +34,23 @@ LONLAT_TO_PAGE_JS = """([lon, lat]) => {
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-if not CHROMIUM.exists() and not os.environ.get("CI"):
+if not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
     pytest.skip("/usr/bin/chromium not installed (required when CI is set)",
                 allow_module_level=True)
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from playwright.sync_api import Page  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, streamlit: Callable[..., Any]) -> Iterator[str]:
     """Streamlit serving the probe page; ``static/`` is found next to the main script,
     so the main script is a stub beside a link to the repo's static folder."""
     launch = tmp_path_factory.mktemp("probe")
     (launch / "static").symlink_to(ROOT / "static", target_is_directory=True)
     stub = launch / "map_probe_app.py"
     stub.write_text(f"import runpy\nrunpy.run_path({str(PROBE)!r}, run_name='__main__')\n")
-    port = _free_port()
-    log = (launch / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(stub), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.enableStaticServing", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((launch / "streamlit.log").read_text())
-            time.sleep(0.2)
+    with streamlit(stub, log_dir=launch, extra_args=("--server.enableStaticServing", "true")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Offline:
@@ -158,7 +111,7 @@ def test_map_draws_offline_and_selects(server: str, offline: Offline) -> None:
     assert not [u for u in offline.requests if "cdn.plot.ly" in u]
     assert offline.blocked == []
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "map_offline_map.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "map_probe_map.png"), full_page=True)
 
     # Saint Lucia's marker (scattergeo): a point with lon/lat, customdata LCA.
     x, y = page.evaluate(LONLAT_TO_PAGE_JS, [-60.97, 13.895])
@@ -166,7 +119,7 @@ def test_map_draws_offline_and_selects(server: str, offline: Offline) -> None:
     assert [p["customdata"] for p in chosen] == ["LCA"]
     assert {"lon", "lat"} <= chosen[0].keys()
     assert chosen[0]["text"] == "4"  # the value disc, not the (unhoverable) name label
-    page.screenshot(path=str(SHOTS / "map_offline_map_lca_selected.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "map_probe_map_lca_selected.png"), full_page=True)
 
     # A choropleth shape (Patagonia, far from Argentina's marker): location + customdata.
     x, y = page.evaluate(LONLAT_TO_PAGE_JS, [-69.0, -46.0])
@@ -181,11 +134,11 @@ def test_tiles_draw_offline_and_select(server: str, offline: Offline) -> None:
     assert page.locator(".scatterlayer .point").count() == 15
     assert offline.blocked == []
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "map_offline_tiles.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "map_probe_tiles.png"), full_page=True)
 
     label = page.locator(".scatterlayer .textpoint", has_text="LCA")  # inside its tile
     box = label.bounding_box()
     assert box is not None
     chosen = offline.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, "LCA")
     assert [p["customdata"] for p in chosen["points"]] == ["LCA"]
-    page.screenshot(path=str(SHOTS / "map_offline_tiles_lca_selected.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "map_probe_tiles_lca_selected.png"), full_page=True)

@@ -1,0 +1,78 @@
+"""Every page opens in both languages in a real browser, with the internet cut off.
+
+Per language, one tab opens ``/?lang=..`` and then visits each page through the
+sidebar (as a user does; a reload per page would be four times slower). For each
+page: no exception box, the translated title, the illustrative-data notice, charts
+drawn where the page has charts, and a full screenshot in artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+if not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
+    pytest.skip("/usr/bin/chromium not installed (required when CI is set)", allow_module_level=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ["overview", "country", "modules", "challenges", "practices", "completeness", "upload",
+         "correct", "downloads", "submissions"]
+WITH_CHARTS = {"overview", "country", "modules", "challenges", "completeness"}
+LANGS = ["es", "en"]
+
+
+def _map_countries() -> int:
+    with (ROOT / "data" / "reference" / "countries.csv").open(encoding="utf-8") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def lang_tab(tab_factory: Callable[..., Any], app_url: str, tr: Callable[..., str]) -> Iterator[Callable[[str], Any]]:
+    """One tab (one Streamlit session) per language, opened at ``/?lang=..`` and kept
+    for the whole module; the tests walk it through the sidebar."""
+    opened: dict[str, Any] = {}
+
+    def get(lang: str) -> Any:
+        if lang not in opened:
+            tab = opened[lang] = tab_factory()
+            tab.open(app_url + f"?lang={lang}", tr("nav.overview", lang))
+        return opened[lang]
+    yield get
+    for tab in opened.values():
+        tab.close()
+
+
+@pytest.mark.parametrize("key", PAGES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_page(key: str, lang: str, lang_tab: Callable[[str], Any], tr: Callable[..., str]) -> None:
+    tab = lang_tab(lang)
+    title = tr(f"nav.{key}", lang)
+    if key != "overview" or tab.main.locator("h1").first.inner_text().strip() != title:
+        tab.nav(title)
+
+    assert tab.exceptions() == []
+    assert tab.main.locator("h1").first.inner_text().strip() == title
+    notice = tab.main.locator("[data-testid=stAlert] [data-testid=stMarkdownContainer]").filter(
+        has_text=tr("ui.illustrative_notice", lang))
+    assert notice.first.is_visible()
+    assert notice.first.inner_text().startswith("Datos ilustrativos" if lang == "es" else "Illustrative data")
+    if key in WITH_CHARTS:
+        assert tab.wait_plots(1) >= 1
+    if key == "overview":
+        # The map drew its shapes from the app's own topojson, every outside request aborted.
+        tab.page.wait_for_function("n => document.querySelectorAll('.choroplethlocation').length >= n",
+                                   arg=_map_countries())
+        assert tab.page.locator(".st-key-overview_map .choroplethlocation").count() == _map_countries()
+        assert any(u.endswith("/app/static/topojson/world_110m.json") for u in tab.requests)
+        assert tab.wait_plots(4) == 4
+    assert tab.unexpected_requests() == []
+    assert tab.errors == []
+    tab.screenshot(f"{key}_{lang}")
+    assert tab.clipped_labels() == []  # axis labels inside their charts
