@@ -1,0 +1,50 @@
+"""CI smoke of the benchmark: the smallest size, one repetition, no timing assertions.
+
+It only proves that ``python -m benchmarks.run`` still builds its data through the
+real load path, opens every page without an exception, and writes its results.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_benchmark_runs_at_the_smallest_size(tmp_path):
+    from benchmarks import run
+    from benchmarks.child import PAGES
+
+    out = tmp_path / "results.json"
+    res = run.main(["--sizes", "XS", "--reps", "1", "--rows", "200", "--no-profile", "--no-cold",
+                    "--cache", str(tmp_path / "cache"), "--out", str(out)])
+
+    assert json.loads(out.read_text())["builds"]["XS"]["load"]["committed"] == 24
+    pages = res["pages"]["XS"]
+    assert set(pages) == set(PAGES)
+    for page, p in pages.items():
+        assert p["errors"] == [], (page, p["errors"])
+        assert p["title"], page
+        assert p["warm_ms"] > 0
+    assert res["floors"]["bare_app_ms"] > 0
+    assert set(res["floors"]["queries"]["XS"]) >= {"current_progress_ms", "stage_matrix_ms"}
+    assert set(res["snapshots"]["XS"]) == {"xlsx", "csv", "parquet", "html"}
+    assert all(v["bytes"] > 0 for v in res["snapshots"]["XS"].values())
+    for r in (res["ingest"]["bulk"]["200"], res["ingest"]["single"]["XS"]):
+        assert r["load"]["ms"] > 0 and r["load"]["peak_rss_mb"] > 0
+    assert res["targets"] and all({"what", "value_ms", "target_ms", "pass"} <= set(t) for t in res["targets"])
+
+
+def test_loadtest_targets_are_computed_from_phases():
+    from benchmarks import loadtest
+
+    assert loadtest.pct([0.1, 0.2, 0.3, 0.4], 0.5) in (200.0, 300.0)
+    res = {"bare": {"first_paint_ms": 1000.0},
+           "phases": {"1": {"sequential_probe": {"first_chart_ms": 1200.0}, "p95_ms": 100.0,
+                            "rss_with_sessions_mb": 300.0},
+                      "20": {"p95_ms": 250.0, "rss_with_sessions_mb": 500.0}}}
+    got = {t["what"]: t["pass"] for t in loadtest.targets(res)}
+    assert got == {"first chart / bare first paint": True, "p95 at 20 / p95 at 1": False,
+                   "MB per extra session (20 vs 1)": True}
