@@ -69,8 +69,9 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return _connection(str(db.db_path())).cursor()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _reference(version: int, _con: duckdb.DuckDBPyConnection) -> Reference:
+    """Shared, read-only lookups (a resource: copying it on every run cost ~100 ms)."""
     return reference.build(_con)
 
 
@@ -225,12 +226,12 @@ def footer(c: Context) -> None:
 
 
 def show_table(df: pd.DataFrame, *, key: str, file_name: str, height: int | None = None) -> None:
-    """A table and its CSV download (formula-like text neutralised)."""
+    """A table and its CSV download (formula-like text neutralised; built only when clicked)."""
     from analytics.snapshot import neutralise
 
     st.dataframe(df, hide_index=True, width="stretch", height=height or "auto")
-    safe = df.map(neutralise) if len(df) else df
-    st.download_button(ctx().t("ui.download_csv"), safe.to_csv(index=False).encode("utf-8"),
+    st.download_button(ctx().t("ui.download_csv"),
+                       data=lambda: (df.map(neutralise) if len(df) else df).to_csv(index=False).encode("utf-8"),
                        file_name=f"{file_name}.csv", mime="text/csv", key=f"dl_{key}",
                        on_click="ignore", icon=":material/download:")
 

@@ -119,6 +119,7 @@ class Reference:
     lookup: dict[str, dict[str, str]] = field(default_factory=dict)
     _display: dict[str, dict[str, str]] | None = field(default=None, repr=False, compare=False)
     _joined: dict[str, date] | None = field(default=None, repr=False, compare=False)
+    _labels: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def code(self, domain: str, text: str) -> str | None:
         return self.lookup.get(domain, {}).get(normalise(text))
@@ -128,8 +129,12 @@ class Reference:
         return list(v["code"])
 
     def labels(self, domain: str, lang: str) -> dict[str, str]:
-        v = self.vocab[self.vocab["domain"] == domain].sort_values("ord")
-        return dict(zip(v["code"], v[f"label_{lang}"]))
+        """Code → label in ``lang``, in the vocabulary's order (a fresh dict each call)."""
+        key = (domain, lang)
+        if key not in self._labels:
+            v = self.vocab[self.vocab["domain"] == domain].sort_values("ord")
+            self._labels[key] = dict(zip(v["code"], v[f"label_{lang}"]))
+        return dict(self._labels[key])
 
     def spellings(self, domain: str) -> list[str]:
         return list(self.lookup.get(domain, {}))
@@ -149,8 +154,10 @@ class Reference:
         return self._display
 
     def country_name(self, iso3: str, lang: str) -> str:
-        row = self.countries[self.countries["iso3"] == iso3]
-        return str(row.iloc[0][f"name_{lang}"]) if len(row) else iso3
+        key = ("country_name", lang)
+        if key not in self._labels:
+            self._labels[key] = dict(zip(self.countries["iso3"], self.countries[f"name_{lang}"].astype(str)))
+        return self._labels[key].get(iso3, iso3)
 
     def joined_date(self, iso3: str) -> date | None:
         if self._joined is None:

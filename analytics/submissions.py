@@ -418,16 +418,20 @@ def rollback(con: duckdb.DuckDBPyConnection, submission_id: int, *, principal: P
 def history(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None) -> pd.DataFrame:
     """Every submission with its state; columns of SPEC's ``submissions`` table first."""
     return con.execute("""
+        WITH b AS (
+            SELECT submission_id,
+                   string_agg(DISTINCT country, ',' ORDER BY country) AS countries,
+                   string_agg(DISTINCT period, ',' ORDER BY period) AS periods
+            FROM blocks GROUP BY submission_id)
         SELECT s.id, s.file_name, s.sha256, s.uploaded_by, s.committed_at,
                CASE WHEN r.rolled_back_at <= $as_of THEN r.rolled_back_at END AS rolled_back_at,
                s.rows, s.source, s.version, s.kind AS sheets,
                CASE WHEN r.rolled_back_at <= $as_of THEN r.rolled_back_by END AS rolled_back_by,
                CASE WHEN r.rolled_back_at <= $as_of THEN r.reason END AS rollback_reason,
-               (SELECT string_agg(DISTINCT b.country, ',' ORDER BY b.country) FROM blocks b
-                 WHERE b.submission_id = s.id) AS countries,
-               (SELECT string_agg(DISTINCT b.period, ',' ORDER BY b.period) FROM blocks b
-                 WHERE b.submission_id = s.id) AS periods
-        FROM submissions s LEFT JOIN rollbacks r ON r.submission_id = s.id
+               b.countries, b.periods
+        FROM submissions s
+        LEFT JOIN rollbacks r ON r.submission_id = s.id
+        LEFT JOIN b ON b.submission_id = s.id
         WHERE s.committed_at <= $as_of
         ORDER BY s.id
     """, {"as_of": _as_of(as_of)}).df()

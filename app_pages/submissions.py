@@ -61,8 +61,9 @@ def render() -> None:
         return
 
     # 2. One submission in detail
+    files = dict(zip(view["id"], view["file_name"]))
     sid = st.selectbox(c.t("admin.open"), list(view["id"]), key="adm_open",
-                       format_func=lambda i: f"#{i} · {view.set_index('id').loc[i, 'file_name']}")
+                       format_func=lambda i: f"#{i} · {files.get(i, '')}")
     row = hist.set_index("id").loc[sid]
     st.subheader(c.t("admin.detail", id=sid))
     st.caption(c.t("admin.meta", who=row["uploaded_by"], at=str(row["committed_at"])[:19], sha=row["sha256"][:16],
