@@ -31,7 +31,10 @@ pr = queries.search(pr, text, ["title", "description", "country"])
 st.caption(c.t("practices.found", n=len(pr), countries=pr["country"].nunique() if len(pr) else 0))
 if pr.empty:
     ui.no_data(c)
-for r in pr.itertuples():
+SHOWN = 50  # cards drawn; the table below holds every match
+if len(pr) > SHOWN:
+    st.caption(c.t("practices.showing", shown=SHOWN, n=len(pr)))
+for r in pr.head(SHOWN).itertuples():
     with st.container(border=True):
         st.markdown(f"**{ui.md_escape(r.title)}**")
         st.caption(f"{ref.country_name(r.country, lang)} · {mods.get(r.module, r.module)} · {r.period}")
