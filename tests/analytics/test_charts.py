@@ -1,0 +1,50 @@
+"""Figure builders: what they draw, in which language."""
+
+import pandas as pd
+
+from analytics import charts, queries, reference, submissions
+from tests.helpers import ADMIN, progress_rows, workbook
+
+
+def test_stage_matrix_prints_stage_and_arrow_and_marks_each_cell_clickable(con):
+    for period, stages in (("2023", (1, 1, 1, 1)), ("2024", (3, 1, 0, 1))):
+        submissions.load(con, workbook(progress=progress_rows("PER", period, stages)), "f.xlsx", principal=ADMIN)
+    ref = reference.build(con)
+    fig = charts.stage_matrix(queries.stage_matrix(con), ref, "es")
+    texts = {a.text for a in fig.layout.annotations}
+    assert {"3 ▲", "1 =", "0 ▼"} <= texts
+    assert fig.data[0].type == "heatmap" and fig.data[1].type == "scatter"
+    assert set(fig.data[1].customdata) == {"PER"}
+    assert "Salud" in list(fig.data[0].x) and fig.layout.title.text.startswith("Etapa por país")
+
+
+def test_builders_translate_titles(con):
+    ref = reference.build(con)
+    growth = queries.membership_growth(ref, until=2020)
+    assert charts.membership(growth, ref, "en").layout.title.text.startswith("Growth")
+    assert charts.membership(growth, ref, "es").layout.title.text.startswith("Crecimiento")
+    ms = queries.milestones(con)
+    assert len(charts.milestones(ms, "en").data[1].x) == len(ms)
+
+
+def test_completeness_figure_marks_reported_missing_and_not_yet_member(con):
+    ref = reference.build(con)
+    submissions.load(con, workbook(progress=progress_rows("PER", "2018")), "f.xlsx", principal=ADMIN)
+    comp = queries.completeness(con, ref, until=2018)
+    fig = charts.completeness(comp, ref, "en")
+    cells = dict(zip(fig.data[0].y, [row for row in fig.data[0].text]))
+    assert cells["Peru"][list(fig.data[0].x).index("2018")] == "✓"
+    assert cells["Mexico"][list(fig.data[0].x).index("2017")] == ""
+    assert cells["Mexico"][list(fig.data[0].x).index("2018")] == "✗"
+
+
+def test_heatmap_counts_by_category_and_module(con):
+    ref = reference.build(con)
+    df = pd.DataFrame({"category": ["DATA", "DATA", "LEGAL"], "module": ["HEALTH", "HEALTH", "CROSS"],
+                       "count": [1, 2, 5]})
+    fig = charts.heatmap(df, x="module", y="category", value="count",
+                         x_labels=charts.short_modules("en"), y_labels=ref.labels("category", "en"),
+                         title="t", colorbar="n")
+    z = pd.DataFrame(fig.data[0].z, index=fig.data[0].y, columns=fig.data[0].x)
+    assert z.loc["Data and information systems", "Health"] == 3
+    assert z.loc["Legal and policy framework", "Cross-cutting"] == 5

@@ -1,0 +1,90 @@
+"""Queries on a known tiny dataset."""
+
+import pandas as pd
+import pytest
+
+from analytics import queries, reference, submissions
+from tests.helpers import ADMIN, progress_rows, workbook
+
+
+def load(con, **tables):
+    chk, out = submissions.load(con, workbook(**tables), "f.xlsx", principal=ADMIN)
+    assert out is not None, [(f.code, f.row) for f in chk.findings if f.is_error]
+
+
+@pytest.fixture
+def tiny(con):
+    load(con, progress=pd.concat([progress_rows("PER", "2023", (1, 1, 1, 1)),
+                                  progress_rows("GTM", "2023", (2, 2, 2, 2))]))
+    load(con, progress=pd.concat([progress_rows("PER", "2024", (3, 1, 0, 1)),
+                                  progress_rows("GTM", "2024", (2, 2, 2, 2))]))
+    return con
+
+
+def test_stage_matrix_holds_the_latest_stage_and_the_change(tiny):
+    m = queries.stage_matrix(tiny).set_index(["country", "module"])
+    assert m.loc[("PER", "HEALTH"), "stage"] == 3 and m.loc[("PER", "HEALTH"), "change"] == 1
+    assert m.loc[("PER", "SOCIAL"), "change"] == -1
+    assert m.loc[("PER", "JUSTICE"), "change"] == 0
+    assert m.loc[("GTM", "HEALTH"), "previous_period"] == "2023"
+    assert len(m) == 8
+
+
+def test_stage_matrix_up_to_a_year(tiny):
+    m = queries.stage_matrix(tiny, year=2023)
+    assert set(m["period"]) == {"2023"} and m["change"].isna().all()
+
+
+def test_kpis_compare_the_year_with_the_one_before(tiny):
+    ref = reference.build(tiny)
+    k = queries.kpis(tiny, ref, year=2024).set_index("kpi")
+    assert k.loc["pilot_or_beyond", "value"] == 1 and k.loc["pilot_or_beyond", "previous"] == 0
+    assert k.loc["reported", "value"] == 2
+    assert k.loc["members", "value"] == 15 and k.loc["members", "previous"] == 15
+    assert k.loc["average_stage", "value"] == pytest.approx((3 + 1 + 0 + 1 + 8) / 8, abs=0.01)
+
+
+def test_map_values_cover_every_member_with_nan_for_no_report(tiny):
+    ref = reference.build(tiny)
+    v = queries.map_values(tiny, ref, lang="en", measure="HEALTH")
+    assert len(v) == 15 and v.set_index("country").loc["PER", "value"] == 3
+    assert v["value"].isna().sum() == 13
+
+
+def test_completeness_expects_only_countries_that_had_joined(tiny):
+    ref = reference.build(tiny)
+    comp = queries.completeness(tiny, ref, until=2024).set_index(["year", "country"])
+    assert bool(comp.loc[(2017, "PER"), "expected"]) is True
+    assert bool(comp.loc[(2017, "MEX"), "expected"]) is False
+    assert bool(comp.loc[(2018, "MEX"), "expected"]) is True
+    assert bool(comp.loc[(2018, "BOL"), "expected"]) is False  # later members: 2019 at the earliest
+    assert bool(comp.loc[(2024, "PER"), "progress"]) and not comp.loc[(2024, "URY"), "progress"]
+
+
+def test_module_distribution_carries_stages_forward(tiny):
+    d = queries.module_distribution(tiny, "HEALTH")
+    assert d[d["year"] == 2024].set_index("stage")["countries"].to_dict() == {3: 1, 2: 1}
+
+
+def test_membership_growth_counts_members_by_route(con):
+    ref = reference.build(con)
+    g = queries.membership_growth(ref, until=2020)
+    assert g[g["year"] == 2017]["members"].sum() == 4
+    assert g[g["year"] == 2018]["members"].sum() == 11
+    assert g[g["year"] == 2019]["members"].sum() == 15
+
+
+def test_shared_challenges_and_search(con):
+    ch = pd.DataFrame([{"country": c, "period": "2024", "module": "HEALTH", "category": "DATA",
+                        "severity": "HIGH", "description": f"Registros {c}"} for c in ("PER", "GTM")])
+    load(con, challenges=ch)
+    df = queries.challenges(con)
+    shared = queries.shared_challenges(df)
+    assert shared.iloc[0]["n_countries"] == 2 and shared.iloc[0]["countries"] == "GTM, PER"
+    assert len(queries.search(df, "registros per", ["description"])) == 1
+    assert len(queries.search(df, "REGISTROS", ["description"])) == 2
+
+
+def test_last_reported_is_the_latest_period(tiny):
+    last = queries.last_reported(tiny).set_index("country")
+    assert last.loc["PER", "last_period"] == "2024"
