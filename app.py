@@ -7,6 +7,8 @@ frame, until some session has opened ``/``. Each page only draws what
 ``analytics`` returns.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 import auth
@@ -14,7 +16,8 @@ import ui
 from analytics.i18n import t
 from analytics.permissions import allowed
 
-st.set_page_config(page_title="ESP Monitor", page_icon=":material/diversity_3:", layout="wide")
+FAVICON = Path(__file__).parent / "static" / "favicon.png"  # local: a :material: icon is fetched from Google
+st.set_page_config(page_title="ESP Monitor", page_icon=str(FAVICON), layout="wide")
 
 lang = st.session_state["_esp_state"].lang if "_esp_state" in st.session_state else (
     st.query_params.get("lang") if st.query_params.get("lang") in ("es", "en") else "es")

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import xlsxwriter
 
-from . import submissions
+from . import periods, submissions
 from .i18n import t
 from .reference import Reference
 from .reference import build as build_reference
@@ -69,21 +69,23 @@ def template(con: duckdb.DuckDBPyConnection, *, country: str, period: str, lang:
         ws_i.write_string(i, 0, line, wrap)
 
     name = ref.country_name(country, lang)
-    stored = submissions.current(con, "progress", countries=[country])
     module_labels = ref.labels("module", lang)
     stage_labels = ref.labels("stage", lang)
     prefill = []
+    basis = _prefill_basis(submissions.current(con, "progress", countries=[country]), period)
     for code in [c for c in ref.codes("module") if c != "CROSS"]:
-        latest = stored[stored["module"] == code].sort_values("period_start").tail(1)
         row = {"country": name, "period": period, "module": module_labels[code],
                "stage": "", "coverage_pct": "", "trained_staff": "", "notes": ""}
-        if len(latest):
-            r = latest.iloc[0]
+        found = basis[basis["module"] == code]
+        if len(found):
+            r = found.iloc[0]
             row["stage"] = f"{int(r['stage'])} {stage_labels[str(int(r['stage']))]}"
             if pd.notna(r["coverage_pct"]):
                 row["coverage_pct"] = _num(r["coverage_pct"])
             if pd.notna(r["trained_staff"]):
                 row["trained_staff"] = str(int(r["trained_staff"]))
+            if r["period"] == period and pd.notna(r["notes"]):
+                row["notes"] = str(r["notes"])
         prefill.append(row)
 
     lists_name = LIST_SHEET[lang]
@@ -99,6 +101,23 @@ def template(con: duckdb.DuckDBPyConnection, *, country: str, period: str, lang:
     wb.worksheets()[1].activate()
     wb.close()
     return buf.getvalue()
+
+
+def _prefill_basis(stored: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Per module, the row the template starts from: the chosen period's own report
+    when one is live (a correction), else the latest report that began before it.
+
+    Later periods never leak backwards, so re-uploading an untouched template changes
+    nothing. Notes belong to their period and are carried only from the same period.
+    """
+    chosen = periods.parse(period)
+    same = stored[stored["period"] == period]
+    if chosen is None:
+        return same
+    earlier = stored[(pd.to_datetime(stored["period_start"]).dt.date < chosen.start)
+                     & ~stored["module"].isin(same["module"])]
+    earlier = earlier.sort_values(["period_start", "period"]).groupby("module").tail(1)
+    return pd.concat([same, earlier], ignore_index=True)
 
 
 def _num(x: float) -> str:

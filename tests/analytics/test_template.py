@@ -56,3 +56,38 @@ def test_template_holds_no_formula(con):
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f"
+
+
+def _progress_cells(data: bytes) -> list[tuple]:
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return [(r[3], r[6]) for r in wb["progress"].iter_rows(min_row=2, values_only=True)]
+
+
+def test_template_for_a_reported_period_starts_from_that_report_with_its_notes(con):
+    submissions.load(con, workbook(progress=progress_rows(period="2024", stages=(2, 2, 2, 2),
+                                                          notes="=HYPERLINK(\"x\")")),
+                     "a.xlsx", principal=ADMIN)
+    submissions.load(con, workbook(progress=progress_rows(period="2025", stages=(4, 4, 4, 4))),
+                     "b.xlsx", principal=ADMIN)
+    cells = _progress_cells(template.template(con, country="PER", period="2024", lang="en"))
+    assert cells == [("2 Adaptation", '=HYPERLINK("x")')] * 4
+
+
+def test_template_never_carries_values_back_from_a_later_period(con):
+    submissions.load(con, workbook(progress=progress_rows(period="2023", stages=(1, 1, 1, 1), notes="old")),
+                     "a.xlsx", principal=ADMIN)
+    submissions.load(con, workbook(progress=progress_rows(period="2025", stages=(4, 4, 4, 4))),
+                     "b.xlsx", principal=ADMIN)
+    cells = _progress_cells(template.template(con, country="PER", period="2024", lang="en"))
+    assert cells == [("1 Preparation", None)] * 4
+
+
+def test_untouched_template_reuploaded_changes_nothing(con):
+    submissions.load(con, workbook(progress=progress_rows(period="2024", stages=(1, 2, 3, 4), notes="n")),
+                     "a.xlsx", principal=ADMIN)
+    submissions.load(con, workbook(progress=progress_rows(period="2025", stages=(4, 4, 4, 4))),
+                     "b.xlsx", principal=ADMIN)
+    data = template.template(con, country="PER", period="2024", lang="en")
+    result = submissions.check(con, data, "template.xlsx", principal=ADMIN)
+    assert result.validation.ok
+    assert submissions.preview(con, result, principal=ADMIN).empty
