@@ -4,14 +4,18 @@ the shared sidebar and notices. Pages import this; ``analytics`` never does.
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import pickle
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import db, reference, submissions
@@ -21,6 +25,11 @@ from analytics.permissions import Principal
 from analytics.reference import Reference
 from analytics.snapshot import Filters
 from analytics.views import ViewState, from_query_params, to_filters, to_query_params
+
+# The imports above leave ~150,000 long-lived objects (Plotly, pandas, Streamlit); a
+# full collection walking them cost 90-170 ms in the middle of a page run. Frozen,
+# collections skip them. Once per process: this module is imported once.
+gc.freeze()
 
 # One context per script run: Streamlit runs each rerun in a thread of its own.
 _run = threading.local()
@@ -48,6 +57,20 @@ class Context:
     illustrative: bool
     last_update: datetime | None
     session_id: str = ""
+    source: str = ""  # the database file: caches are per file and data version
+    origins: dict[int, tuple[Any, str]] = field(default_factory=dict)  # id(frame) -> (frame, the call that made it)
+
+    now_version: int = 0  # the version today, whatever the as-of date
+
+    @property
+    def data_key(self) -> str:
+        """The data this run reads (as of the chosen date)."""
+        return f"{self.source}#{self.version}"
+
+    @property
+    def now_key(self) -> str:
+        """The data as it stands now (the editor, the submissions list)."""
+        return f"{self.source}#{self.now_version}"
 
     def t(self, key: str, **params: object) -> str:
         return t(key, self.lang, **params)
@@ -70,13 +93,13 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _reference(version: int, _con: duckdb.DuckDBPyConnection) -> Reference:
+def _reference(data_key: str, _con: duckdb.DuckDBPyConnection) -> Reference:
     """Shared, read-only lookups (a resource: copying it on every run cost ~100 ms)."""
     return reference.build(_con)
 
 
-@st.cache_data(show_spinner=False, max_entries=2000)
-def _call(name: str, version: int, key: str, _fn: Callable, _con: duckdb.DuckDBPyConnection,
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _call(name: str, data_key: str, key: str, _fn: Callable, _con: duckdb.DuckDBPyConnection,
           _args: tuple, _kwargs: dict) -> Any:
     return _fn(_con, *_args, **_kwargs)
 
@@ -84,11 +107,112 @@ def _call(name: str, version: int, key: str, _fn: Callable, _con: duckdb.DuckDBP
 def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """``fn(con, *args, **kwargs)`` cached by the data version and the arguments.
 
-    Nothing user-specific goes in: the cache is shared by every session.
+    Nothing user-specific goes in: the cache is shared by every session. The frame
+    is shared, not copied (``st.cache_data`` unpickled a copy on every hit, 5-10 ms
+    each); each caller gets a shallow copy, and pandas' copy-on-write keeps any change
+    a page makes to it from reaching the shared frame.
     """
     c = ctx()
-    key = repr((args, sorted(kwargs.items())))
-    return _call(f"{fn.__module__}.{fn.__qualname__}", c.version, key, fn, c.con, args, kwargs)
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    key = repr(_fingerprint((args, kwargs), c.origins))
+    # A call without as_of reads today's data, whatever date the reader chose.
+    data_key = c.data_key if "as_of" in kwargs else c.now_key
+    value = _call(name, data_key, key, fn, c.con, args, kwargs)
+    return _remember(c, _shallow_copy(value), f"{data_key}|{name}{key}")
+
+
+def _remember(c: Context, value: Any, origin: str) -> Any:
+    """Note where a frame came from, so a later ``derived`` call keys on that instead
+    of hashing its rows (pages never change a frame in place: see the architecture tests)."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        c.origins[id(value)] = (value, origin)
+    return value
+
+
+def _shallow_copy(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if isinstance(value, dict):
+        return {k: _shallow_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shallow_copy(v) for v in value]
+    return value
+
+
+def clear_caches() -> None:
+    """Forget every cached query, figure and status (the benchmark's cold runs)."""
+    for fn in (_call, _derived, _status):
+        fn.clear()
+
+
+class SharedFigure(go.Figure):
+    """A cached figure, shared read-only by every session, whose dict is made once.
+
+    ``st.plotly_chart`` serialises ``figure.to_dict()`` (a deep copy) on every run;
+    for the map that alone was ~30 ms. Nothing may change the figure once shared.
+    """
+
+    _esp_dict: dict
+
+    def to_dict(self) -> dict:
+        return self._esp_dict
+
+
+def _fingerprint(value: Any, origins: dict[int, tuple[Any, str]]) -> Any:
+    """A small, exact stand-in for an argument, for a cache key: a frame this run got
+    from ``cached``/``derived`` stands for the call that made it; any other frame for
+    a hash of its rows."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        known = origins.get(id(value))
+        if known is not None and known[0] is value:
+            return ("from", known[1])
+        return ("rows", _frame_digest(value))
+    if isinstance(value, Reference):
+        return "reference"  # one per data version, which is part of the key
+    if isinstance(value, dict):
+        return tuple(sorted((k, _fingerprint(v, origins)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_fingerprint(v, origins) for v in value)
+    return repr(value)
+
+
+def _frame_digest(frame: pd.DataFrame | pd.Series) -> str:
+    frame = frame.to_frame() if isinstance(frame, pd.Series) else frame
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((list(frame.columns), [str(d) for d in frame.dtypes], frame.shape)).encode())
+    try:
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    except TypeError:  # unhashable cells (lists): pickle may differ for equal frames (a miss, not a wrong hit)
+        digest.update(pickle.dumps(frame))
+    return digest.hexdigest()
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _derived(name: str, data_key: str, key: str, _fn: Callable, _args: tuple, _kwargs: dict) -> Any:
+    value = _fn(*_args, **_kwargs)
+    if isinstance(value, go.Figure):
+        frozen = value.to_dict()
+        value.__class__ = SharedFigure
+        value._esp_dict = frozen
+    return value
+
+
+def derived(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` for a pure ``fn`` of frames and labels (a summary, a
+    labelled table, a figure), computed once per data version and inputs, and shared.
+
+    Figures come back as ``SharedFigure``s; frames as shallow copies (see ``cached``).
+    """
+    c = ctx()
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    key = repr(_fingerprint((args, kwargs), c.origins))
+    return _remember(c, _shallow_copy(_derived(name, c.data_key, key, fn, args, kwargs)), f"{c.data_key}|{name}{key}")
+
+
+def figure(fn: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """A figure built once per data version and inputs, and shared: building one
+    validates every property (50-100 ms for the map or the matrix at S1)."""
+    return derived(fn, *args, **kwargs)
 
 
 def ctx() -> Context:
@@ -113,6 +237,13 @@ def as_of_datetime(as_of: str | None) -> datetime | None:
     return datetime.combine(d, time.max)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _status(data_key: str, _con: duckdb.DuckDBPyConnection, _as_of: datetime | None) -> tuple[bool, datetime | None]:
+    """Whether illustrative data is live, and the last change: fixed by the data version
+    (every as-of with the same version sees the same commits and rollbacks)."""
+    return submissions.has_demo_data(_con, _as_of), submissions.last_update(_con, _as_of)
+
+
 def start(principal: Principal | None) -> Context:
     """Open the cursor, read the URL, build the run's context (called by app.py)."""
     try:
@@ -122,7 +253,9 @@ def start(principal: Principal | None) -> Context:
         st.error(error_message(e, lang), icon=":material/database:")
         st.stop()
     version = submissions.data_version(con)
-    ref = _reference(version, con)
+    source = str(db.db_path())
+    now_version = version
+    ref = _reference(f"{source}#{version}", con)
     members = ref.countries[ref.countries["member"]]
     if "_esp_state" not in st.session_state:
         params = {k: st.query_params.get(k) for k in st.query_params.keys()}
@@ -134,11 +267,12 @@ def start(principal: Principal | None) -> Context:
     as_of = as_of_datetime(state.as_of)
     if as_of is not None:
         version = submissions.data_version(con, as_of)
+    illustrative, last_update = _status(f"{source}#{version}", con, as_of)
     c = Context(session_id=_session_id(), con=con, lang=state.lang, state=state, as_of=as_of, version=version, ref=ref,
                 filters=to_filters(ref.countries, state),
                 countries=sorted(members["iso3"]), principal=principal,
-                illustrative=submissions.has_demo_data(con, as_of),
-                last_update=submissions.last_update(con, as_of))
+                illustrative=illustrative, last_update=last_update, source=source,
+                now_version=now_version)
     from analytics.views import resolve_countries
     c.countries = resolve_countries(ref.countries, state)
     _run.ctx = c
@@ -247,9 +381,17 @@ def chart_block(c: Context, fig, data: pd.DataFrame, summary: str, *, key: str,
     event = st.plotly_chart(fig, width="stretch", key=key, on_select=on_select,
                             config=config or {"displaylogo": False},
                             selection_mode=("points",) if on_select != "ignore" else ("points", "box", "lasso"))
-    with st.expander(c.t("ui.table_view")):
-        show_table(data, key=key, file_name=key)
+    table_view(c, data, key=key)
     return event
+
+
+def table_view(c: Context, data: pd.DataFrame, *, key: str, file_name: str | None = None) -> None:
+    """The chart's data in a closed expander, drawn only once opened (a rerun): every
+    closed table would otherwise be serialised and sent on every run."""
+    box = st.expander(c.t("ui.table_view"), key=f"tv_{key}", on_change="rerun")
+    if box.open:
+        with box:
+            show_table(data, key=key, file_name=file_name or key)
 
 
 _MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"

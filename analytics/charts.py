@@ -144,7 +144,7 @@ def stage_steps(yearly: pd.DataFrame, ref: Reference, lang: str, title: str) -> 
 
 
 def lines(df: pd.DataFrame, *, x: str, y: str, series: str, labels: dict[str, str], title: str,
-          x_title: str, y_title: str) -> go.Figure:
+          x_title: str, y_title: str, y_range: tuple[float, float] | None = None) -> go.Figure:
     fig = go.Figure()
     for i, (key, label) in enumerate(labels.items()):
         g = df[df[series] == key].sort_values(x)
@@ -155,6 +155,8 @@ def lines(df: pd.DataFrame, *, x: str, y: str, series: str, labels: dict[str, st
                         marker={"symbol": i % 20, "size": 8})
     fig.update_xaxes(title=x_title, dtick=1)
     fig.update_yaxes(title=y_title, rangemode="tozero")
+    if y_range is not None:
+        fig.update_yaxes(range=list(y_range))
     return _layout(fig, title)
 
 

@@ -124,13 +124,12 @@ def cohort_of(ref: Reference) -> dict[str, str]:
 def membership_growth(ref: Reference, *, until: int) -> pd.DataFrame:
     """year, entry_route, joined (that year), members (cumulative, all routes)."""
     members = ref.countries[ref.countries["member"]]
-    rows = []
-    for year in range(2017, until + 1):
-        for route, grp in members.groupby("entry_route"):
-            rows.append({"year": year, "entry_route": route,
-                         "joined": int((grp["joined_year"] == year).sum()),
-                         "members": int((grp["joined_year"] <= year).sum())})
-    return pd.DataFrame(rows)
+    joined = list(zip(members["entry_route"], members["joined_year"].astype(int)))
+    rows = [{"year": year, "entry_route": route,
+             "joined": sum(1 for r, y in joined if r == route and y == year),
+             "members": sum(1 for r, y in joined if r == route and y <= year)}
+            for year in range(2017, until + 1) for route in sorted({r for r, _ in joined})]
+    return pd.DataFrame(rows, columns=["year", "entry_route", "joined", "members"])
 
 
 def milestones(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

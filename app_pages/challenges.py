@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from analytics import charts, queries, summaries
+from analytics import charts, queries, summaries, tables
 
 
 def render() -> None:
@@ -20,11 +20,11 @@ def render() -> None:
         return
     cats = ref.labels("category", lang)
     mods = charts.short_modules(lang)
-    st.markdown(ui.md_escape(summaries.challenges_sentence(ch, ref, lang)))
+    st.markdown(ui.md_escape(ui.derived(summaries.challenges_sentence, ch, ref, lang)))
 
     # 1. Category × module
-    hm = queries.challenge_heatmap(ch)
-    fig = charts.heatmap(hm, x="module", y="category", value="count", x_labels=mods, y_labels=cats,
+    hm = ui.derived(queries.challenge_heatmap, ch)
+    fig = ui.figure(charts.heatmap, hm, x="module", y="category", value="count", x_labels=mods, y_labels=cats,
                          title=c.t("challenges.heatmap_title"), colorbar=c.t("col.count"))
     top = hm.sort_values("count", ascending=False).iloc[0]
     ui.chart_block(c, fig, hm, c.t("challenges.heatmap_summary", category=cats[top["category"]],
@@ -33,15 +33,15 @@ def render() -> None:
     # 2. Trend and severity × status
     left, right = st.columns(2)
     with left:
-        tr = queries.challenge_trend(ch)
-        fig = charts.lines(tr, x="year", y="count", series="category", labels=cats,
+        tr = ui.derived(queries.challenge_trend, ch)
+        fig = ui.figure(charts.lines, tr, x="year", y="count", series="category", labels=cats,
                            title=c.t("challenges.trend_title"), x_title=c.t("chart.year"), y_title=c.t("col.count"))
         per_year = tr.groupby("year")["count"].sum()
         ui.chart_block(c, fig, tr, c.t("challenges.trend_summary", year=int(per_year.idxmax()),
                                        n=int(per_year.max())), key="challenges_trend")
     with right:
-        ss = queries.challenge_severity_status(ch)
-        fig = charts.bars(ss, x="severity", y="count", series="status", x_labels=ref.labels("severity", lang),
+        ss = ui.derived(queries.challenge_severity_status, ch)
+        fig = ui.figure(charts.bars, ss, x="severity", y="count", series="status", x_labels=ref.labels("severity", lang),
                           series_labels=ref.labels("status", lang), title=c.t("challenges.severity_title"),
                           y_title=c.t("col.count"))
         open_high = int(ss[(ss["severity"] == "HIGH") & (ss["status"] != "RESOLVED")]["count"].sum())
@@ -49,12 +49,12 @@ def render() -> None:
 
     # 3. Challenges shared by several countries
     st.subheader(c.t("challenges.shared_title"))
-    shared = queries.shared_challenges(ch)
+    shared = ui.derived(queries.shared_challenges, ch)
     shared = shared[shared["n_countries"] > 1]
     if shared.empty:
         st.caption(c.t("challenges.shared_none"))
     else:
-        view = shared.assign(category=shared["category"].map(cats), module=shared["module"].map(mods))
+        view = ui.derived(tables.shared_challenges, shared, ref, lang, mods)
         ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="challenges_shared",
                       file_name="shared_challenges")
 
@@ -63,15 +63,10 @@ def render() -> None:
     text = st.text_input(c.t("challenges.search"), value=ui.page_param("q", "") or "", key="challenge_q",
                          placeholder=c.t("challenges.search_placeholder"))
     ui.sync_url({"q": text})
-    found = queries.search(ch, text, ["description", "country", "category"])
-    view = found.sort_values("period_start", ascending=False).assign(
-        country=lambda d: d["country"].map(lambda x: ref.country_name(x, lang)),
-        module=lambda d: d["module"].map(mods), category=lambda d: d["category"].map(cats),
-        severity=lambda d: d["severity"].map(ref.labels("severity", lang)),
-        status=lambda d: d["status"].map(ref.labels("status", lang)))
+    found = ui.derived(queries.search, ch, text, ["description", "country", "category"]) if text.strip() else ch
+    view = ui.derived(tables.challenges, found, ref, lang)
     st.caption(c.t("challenges.found", n=len(view)))
-    ui.show_table(view[["country", "period", "module", "category", "severity", "status", "description"]]
-                  .rename(columns=lambda x: c.t(f"col.{x}")), key="challenges_table", file_name="challenges")
+    ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="challenges_table", file_name="challenges")
 
 
 render()

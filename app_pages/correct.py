@@ -41,7 +41,7 @@ def render() -> None:
     # 2. The current rows, editable (codes shown as labels in the page language)
     mods = ref.labels("module", lang)
     stage_labels = ref.labels("stage", lang)
-    current = {s: submissions.current(c.con, s, countries=[country]) for s in SHEETS}
+    current = {s: ui.cached(submissions.current, s, countries=[country]) for s in SHEETS}
     current = {s: df[df["period"] == period.code] for s, df in current.items()}
     prog = current["progress"]
     base = pd.DataFrame({"module": [m for m in queries.MODULES]})

@@ -1,10 +1,9 @@
 """Country profile: stages over time, coverage and staff, challenges, practices, history, context."""
 
-import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import charts, queries, summaries
+from analytics import charts, queries, summaries, tables
 
 c = ui.ctx()
 ref, lang = c.ref, c.lang
@@ -50,13 +49,13 @@ if c.state.year_to:
 if yearly.empty:
     ui.no_data(c)
 else:
-    fig = charts.stage_steps(yearly, ref, lang, c.t("country.stages_title", country=name))
+    fig = ui.figure(charts.stage_steps, yearly, ref, lang, c.t("country.stages_title", country=name))
     ui.chart_block(c, fig, yearly[["module", "year", "period", "stage", "coverage_pct", "trained_staff"]],
-                   summaries.country_sentence(yearly, name, lang), key="country_stages")
+                   ui.derived(summaries.country_sentence, yearly, name, lang), key="country_stages")
     mods = {m: charts.short_modules(lang)[m] for m in queries.MODULES}
     left, right = st.columns(2)
     with left:
-        fig = charts.lines(yearly, x="year", y="coverage_pct", series="module", labels=mods,
+        fig = ui.figure(charts.lines, yearly, x="year", y="coverage_pct", series="module", labels=mods,
                            title=c.t("country.coverage_title"), x_title=c.t("chart.year"),
                            y_title=c.t("country.coverage_axis"))
         latest = yearly.sort_values("year").groupby("module").tail(1)
@@ -64,7 +63,7 @@ else:
                        c.t("country.coverage_summary", year=int(yearly["year"].max()),
                            value=f"{latest['coverage_pct'].mean():.0f}"), key="country_coverage")
     with right:
-        fig = charts.lines(yearly, x="year", y="trained_staff", series="module", labels=mods,
+        fig = ui.figure(charts.lines, yearly, x="year", y="trained_staff", series="module", labels=mods,
                            title=c.t("country.staff_title"), x_title=c.t("chart.year"),
                            y_title=c.t("country.staff_axis"))
         ui.chart_block(c, fig, yearly[["module", "year", "trained_staff"]],
@@ -93,12 +92,7 @@ ch = ui.cached(queries.challenges, as_of=c.as_of, countries=[iso3], year_from=c.
 if ch.empty:
     ui.no_data(c)
 else:
-    view = ch.sort_values("period_start", ascending=False).assign(
-        module=lambda d: d["module"].map(ref.labels("module", lang)),
-        category=lambda d: d["category"].map(ref.labels("category", lang)),
-        severity=lambda d: d["severity"].map(ref.labels("severity", lang)),
-        status=lambda d: d["status"].map(ref.labels("status", lang)))
-    view = view[["period", "module", "category", "severity", "status", "description"]]
+    view = ui.derived(tables.challenges, ch, ref, lang, with_country=False)
     ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="country_challenges",
                   file_name=f"{iso3}_challenges")
 st.subheader(c.t("country.practices_title"))
@@ -106,8 +100,7 @@ pr = ui.cached(queries.practices, as_of=c.as_of, countries=[iso3])
 if pr.empty:
     ui.no_data(c)
 else:
-    view = pr.assign(module=lambda d: d["module"].map(ref.labels("module", lang)))[
-        ["period", "module", "title", "description", "url"]]
+    view = ui.derived(tables.practices, pr, ref, lang)
     ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="country_practices",
                   file_name=f"{iso3}_practices")
 
@@ -117,9 +110,6 @@ hist = ui.cached(queries.country_history, iso3, as_of=c.as_of)
 if hist.empty:
     ui.no_data(c)
 else:
-    view = hist[["id", "committed_at", "uploaded_by", "file_name", "periods", "sheets", "rows",
-                 "rolled_back_at"]].sort_values("id", ascending=False)
-    view = view.assign(status=[c.t("country.rolled_back") if pd.notna(r) else c.t("country.live")
-                               for r in view["rolled_back_at"]])
+    view = ui.derived(tables.country_history, hist, lang)
     ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="country_history",
                   file_name=f"{iso3}_submissions")

@@ -26,7 +26,7 @@ if c.state.year_to:
 if dist.empty:
     ui.no_data(c)
 else:
-    fig = charts.stage_distribution(dist, ref, lang, c.t("modules.distribution_title", module=label))
+    fig = ui.figure(charts.stage_distribution, dist, ref, lang, c.t("modules.distribution_title", module=label))
     ui.chart_block(c, fig, dist, summaries.distribution_sentence(dist, label, lang), key="module_distribution")
 
 # 3. Ranking and cohorts
@@ -37,7 +37,7 @@ with left:
         ui.no_data(c)
     else:
         top = rank.iloc[0]
-        fig = charts.ranking(rank, ref, lang, c.t("modules.ranking_title", module=label))
+        fig = ui.figure(charts.ranking, rank, ref, lang, c.t("modules.ranking_title", module=label))
         ui.chart_block(c, fig, rank[["country", "stage", "period", "coverage_pct", "trained_staff"]],
                        c.t("modules.ranking_summary", country=ref.country_name(top["country"], lang),
                            stage=int(top["stage"]), n=len(rank)), key="module_ranking")
@@ -47,10 +47,9 @@ with right:
         ui.no_data(c)
     else:
         routes = ref.labels("entry_route", lang)
-        fig = charts.lines(coh, x="year", y="average_stage", series="entry_route", labels=routes,
+        fig = ui.figure(charts.lines, coh, x="year", y="average_stage", series="entry_route", labels=routes,
                            title=c.t("modules.cohort_title", module=label), x_title=c.t("chart.year"),
-                           y_title=c.t("col.average_stage"))
-        fig.update_yaxes(range=[0, 5.2])
+                           y_title=c.t("col.average_stage"), y_range=(0, 5.2))
         last = coh[coh["year"] == coh["year"].max()].sort_values("average_stage", ascending=False).iloc[0]
         ui.chart_block(c, fig, coh, c.t("modules.cohort_summary", cohort=routes[last["entry_route"]],
                                         value=last["average_stage"], year=int(last["year"])), key="module_cohorts")

@@ -54,7 +54,7 @@ def map_section() -> None:
         f"{n}: {'—' if v != v else v}" + (f" · {c.t('overview.last_reported')} {last_by[i]}" if i in last_by else "")
         for i, n, v in zip(values["country"], values["name"], values["value"])])
     label = c.t("overview.average_stage") if measure == "average" else mods[measure]
-    fig = map_figure(values, title=c.t("chart.map_title", measure=label), colorbar_title=c.t("chart.stage"),
+    fig = ui.figure(map_figure, values, title=c.t("chart.map_title", measure=label), colorbar_title=c.t("chart.stage"),
                      no_data_label=c.t("chart.no_data"), mode=mode)
     event = ui.chart_block(c, fig, values[["country", "name", "value"]], summaries.map_sentence(values, lang),
                            key="overview_map", on_select="rerun", config=PLOTLY_CONFIG)
@@ -74,7 +74,7 @@ matrix = ui.cached(queries.stage_matrix, as_of=c.as_of, countries=c.countries, y
 if matrix.empty:
     ui.no_data(c)
 else:
-    fig = charts.stage_matrix(matrix, ref, lang)
+    fig = ui.figure(charts.stage_matrix, matrix, ref, lang)
     event = ui.chart_block(c, fig, matrix, summaries.matrix_sentence(matrix, lang), key="overview_matrix",
                            on_select="rerun")
     points = event.get("selection", {}).get("points", []) if event else []
@@ -88,9 +88,9 @@ else:
 left, right = st.columns(2)
 with left:
     growth = queries.membership_growth(ref, until=(year or (c.as_of or ui.now()).year))
-    ui.chart_block(c, charts.membership(growth, ref, lang), growth, c.t("overview.membership_summary",
+    ui.chart_block(c, ui.figure(charts.membership, growth, ref, lang), growth, c.t("overview.membership_summary",
                    n=int(growth.groupby("year")["members"].sum().max())), key="overview_membership")
 with right:
     ms = ui.cached(queries.milestones)
-    ui.chart_block(c, charts.milestones(ms, lang), ms[["date", "countries", f"event_{lang}", "source"]],
+    ui.chart_block(c, ui.figure(charts.milestones, ms, lang), ms[["date", "countries", f"event_{lang}", "source"]],
                    c.t("overview.milestones_summary", n=len(ms)), key="overview_milestones")

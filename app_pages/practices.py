@@ -25,16 +25,22 @@ text = right.text_input(c.t("practices.search"), value=ui.page_param("q", "") or
 ui.sync_url({"q": text})
 if chosen:
     pr = pr[pr["module"].isin(chosen)]
-pr = queries.search(pr, text, ["title", "description", "country"])
+if text.strip():
+    pr = ui.derived(queries.search, pr, text, ["title", "description", "country"])
 
 # 2. The list: title, country, module, period, description and the link, all as plain text
 st.caption(c.t("practices.found", n=len(pr), countries=pr["country"].nunique() if len(pr) else 0))
 if pr.empty:
     ui.no_data(c)
-SHOWN = 50  # cards drawn; the table below holds every match
-if len(pr) > SHOWN:
-    st.caption(c.t("practices.showing", shown=SHOWN, n=len(pr)))
-for r in pr.head(SHOWN).itertuples():
+PER_PAGE = 20  # cards drawn at a time; the table below holds every match
+pages = max(1, -(-len(pr) // PER_PAGE))
+page = 1
+if pages > 1:
+    page = int(st.number_input(c.t("practices.page", pages=pages), min_value=1, max_value=pages, value=1, step=1,
+                               key="practice_page"))
+    st.caption(c.t("practices.showing", first=(page - 1) * PER_PAGE + 1, last=min(page * PER_PAGE, len(pr)),
+                   n=len(pr)))
+for r in pr.iloc[(page - 1) * PER_PAGE:page * PER_PAGE].itertuples():
     with st.container(border=True):
         st.markdown(f"**{ui.md_escape(r.title)}**")
         st.caption(f"{ref.country_name(r.country, lang)} · {mods.get(r.module, r.module)} · {r.period}")
@@ -42,6 +48,5 @@ for r in pr.head(SHOWN).itertuples():
         if isinstance(r.url, str) and r.url.lower().startswith(("http://", "https://")):
             st.link_button(c.t("practices.open_link"), r.url, icon=":material/open_in_new:")
 if len(pr):
-    with st.expander(c.t("ui.table_view")):
-        ui.show_table(pr[["country", "period", "module", "title", "description", "url"]]
-                      .rename(columns=lambda x: c.t(f"col.{x}")), key="practices_table", file_name="practices")
+    ui.table_view(c, pr[["country", "period", "module", "title", "description", "url"]]
+                  .rename(columns=lambda x: c.t(f"col.{x}")), key="practices_table", file_name="practices")

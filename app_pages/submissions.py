@@ -22,13 +22,13 @@ def render() -> None:
         st.error(c.t("error.permission_denied", action="view_submissions"))
         return
 
-    hist = submissions.history(c.con)
+    hist = ui.cached(submissions.history)
     if hist.empty:
         st.info(c.t("admin.none"))
         return
 
     # 1. Filters
-    hist["status"] = hist["rolled_back_at"].map(lambda x: "rolled_back" if pd.notna(x) else "live")
+    hist = hist.assign(status=hist["rolled_back_at"].notna().map({True: "rolled_back", False: "live"}))
     a, b, d, e, f = st.columns(5)
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     countries = a.multiselect(c.t("col.country"), sorted(names), format_func=lambda x: names[x], key="adm_c",
@@ -52,7 +52,7 @@ def render() -> None:
     if status != "all":
         view = view[view["status"] == status]
     view = view.sort_values("id", ascending=False)
-    shown = view.assign(status=view["status"].map(lambda s: c.t(f"admin.status_{s}")))[
+    shown = view.assign(status=view["status"].map({s: c.t(f"admin.status_{s}") for s in ("live", "rolled_back")}))[
         ["id", "committed_at", "uploaded_by", "source", "file_name", "countries", "periods", "sheets", "rows", "status"]]
     st.caption(c.t("admin.count", n=len(view), total=len(hist)))
     ui.show_table(shown.rename(columns=lambda x: c.t(f"col.{x}") if x not in ("source",) else c.t("admin.source")),
@@ -73,19 +73,19 @@ def render() -> None:
                        reason=row["rollback_reason"]), icon=":material/undo:")
     tab_rows, tab_find, tab_rep = st.tabs([c.t("admin.rows"), c.t("admin.findings"), c.t("admin.replaced")])
     with tab_rows:
-        for sheet, df in submissions.submission_rows(c.con, sid).items():
+        for sheet, df in ui.cached(submissions.submission_rows, int(sid)).items():
             if len(df):
                 st.markdown(f"**{c.t(f'snapshot.table.{sheet}')}**")
                 st.dataframe(df.drop(columns=["submission_id", "period_start", "period_end"]), hide_index=True,
                              width="stretch")
     with tab_find:
-        found = submissions.submission_findings(c.con, sid)
+        found = ui.cached(submissions.submission_findings, int(sid))
         if found:
             st.dataframe(submit_ui.findings_frame(found, lang), hide_index=True, width="stretch")
         else:
             st.caption(c.t("admin.no_findings"))
     with tab_rep:
-        rep = submissions.submission_blocks(c.con, sid)
+        rep = ui.cached(submissions.submission_blocks, int(sid))
         st.dataframe(rep.rename(columns=lambda x: c.t(f"admin.bcol_{x}")), hide_index=True, width="stretch")
     name = row["file_name"]
     st.download_button(c.t("admin.download_original"), data=lambda: submissions.raw_file(ui.cursor(), sid)[1],

@@ -64,7 +64,6 @@ def _apptest(page: str, lang: str = "es"):
 def pages(args: dict) -> dict:
     """Per page: median AppTest run time after a warm-up, with warm caches and with
     ``st.cache_data`` cleared before each run (the first visitor after an upload)."""
-    import streamlit as st
 
     reps = int(args.get("reps", 5))
     out: dict[str, dict] = {}
@@ -80,7 +79,9 @@ def pages(args: dict) -> dict:
         warm = _timed(run, reps, cpu=cpu)
 
         def cold() -> None:
-            st.cache_data.clear()
+            import ui
+
+            ui.clear_caches()
             run()
 
         cold_cpu: list[float] = []
@@ -184,9 +185,10 @@ def profile(args: dict) -> dict:
         at.run()  # warm-up, not profiled
         lsr.LocalScriptRunner._run_script_thread = profiled  # type: ignore[method-assign]
         if args.get("cold"):
-            import streamlit as st
 
-            st.cache_data.clear()
+            import ui
+
+            ui.clear_caches()
         at.run()
         prof = sessions[-1]
     else:

@@ -27,3 +27,48 @@ def test_pages_hold_no_sql():
     for path in list((ROOT / "app_pages").glob("*.py")) + [ROOT / "app.py", ROOT / "ui.py"]:
         for line in path.read_text(encoding="utf-8").splitlines():
             assert not sql.search(line), (path.name, line)
+
+
+def _shared_frames_changed_in_place(source: str) -> list[str]:
+    """Names bound to ``ui.cached``/``ui.derived``/``ui.figure`` results that are then
+    assigned into (``df[...] = ``, ``df.loc[...] = ``), changed with ``inplace=True``, or
+    (figures) updated."""
+    import ast
+
+    tree = ast.parse(source)
+    shared = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Attribute)
+                and node.value.func.attr in ("cached", "derived", "figure")
+                and isinstance(node.value.func.value, ast.Name) and node.value.func.value.id == "ui"):
+            shared.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    bad = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AugAssign) else []
+        for t in targets:
+            base = t.value if isinstance(t, ast.Subscript) else None
+            if isinstance(base, ast.Attribute) and base.attr in ("loc", "iloc", "at", "iat"):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in shared:
+                bad.append(f"line {node.lineno}: {base.id}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            func = node.func
+            changes = any(k.arg == "inplace" for k in node.keywords) or func.attr.startswith(
+                ("update_", "add_", "for_each_"))
+            if changes and isinstance(func.value, ast.Name) and func.value.id in shared:
+                bad.append(f"line {node.lineno}: {func.value.id}")
+    return bad
+
+
+def test_pages_never_change_a_shared_frame_in_place():
+    """ui.derived keys a frame that came from the cache by the call that made it: a
+    page that changed it in place would get results for the unchanged frame; and a
+    shared figure changed by one session would change for all."""
+    assert _shared_frames_changed_in_place(
+        "x = ui.cached(q.f)\nx['a'] = 1\ny = ui.derived(g, x)\ny.loc[0, 'b'] = 2\nx.drop(columns=['a'], inplace=True)\n"
+        "f = ui.figure(c.lines, x)\nf.update_yaxes(range=[0, 5])\n"
+    ) == ["line 2: x", "line 4: y", "line 5: x", "line 7: f"]
+    for path in list((ROOT / "app_pages").glob("*.py")) + [ROOT / "submit_ui.py"]:
+        assert _shared_frames_changed_in_place(path.read_text(encoding="utf-8")) == [], path.name

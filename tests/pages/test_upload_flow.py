@@ -19,7 +19,9 @@ def upload(app, data: bytes, name="avance.xlsx"):
 
 def peru_stage(open_app, module="HEALTH") -> int:
     app = open_app("country")
-    app.selectbox(key="profile_pick").set_value("PER").run()
+    app.selectbox(key="profile_pick").set_value("PER")
+    app.session_state["tv_country_stages"] = True  # open the chart's table view
+    app.run()
     stages = next(d.value for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns)
     row = stages[(stages["module"] == module) & (stages["year"] == 2025)].iloc[0]
     return int(row["stage"])

@@ -1,0 +1,51 @@
+"""The app's caches: shared between sessions, keyed by database and data version,
+never changed by what a page does with what it gets."""
+
+from streamlit.testing.v1 import AppTest
+
+
+def _script():
+    import streamlit as st
+
+    import ui
+    from analytics import charts, queries
+
+    c = ui.start(None)
+    first = ui.cached(queries.milestones)
+    first["date"] = None  # a page changing its copy...
+    again = ui.cached(queries.milestones)  # ...never reaches the cache
+    st.text(" ".join(map(str, ["dates_intact", bool(again["date"].notna().all())])))
+    growth = ui.cached(queries.last_reported, as_of=c.as_of)
+    fig_a = ui.figure(charts.milestones, again, "en")
+    fig_b = ui.figure(charts.milestones, ui.cached(queries.milestones), "en")
+    st.text(" ".join(map(str, ["same_figure", fig_a is fig_b, type(fig_a).__name__])))
+    changed = again.head(2)
+    st.text(" ".join(map(str, ["other_rows_other_figure", ui.figure(charts.milestones, changed, "en") is not fig_a])))
+    st.text(" ".join(map(str, ["frames", len(growth) > 0])))
+
+
+def _run(demo_db):
+    at = AppTest.from_function(_script, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return {m.value.split()[0]: m.value.split()[1:] for m in at.text}
+
+
+def test_a_page_changing_a_cached_frame_does_not_change_the_cache(demo_db):
+    out = _run(demo_db)
+    assert out["dates_intact"] == ["True"]
+
+
+def test_equal_inputs_share_one_figure_and_other_inputs_get_another(demo_db):
+    out = _run(demo_db)
+    assert out["same_figure"] == ["True", "SharedFigure"]
+    assert out["other_rows_other_figure"] == ["True"]
+
+
+def test_chart_table_view_is_drawn_only_once_opened(open_app):
+    app = open_app("overview", "en")
+    assert not [d for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns]
+    app.session_state["tv_overview_matrix"] = True
+    app.run()
+    matrix = next(d.value for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns)
+    assert len(matrix) > 0
