@@ -222,14 +222,16 @@ def challenge_severity_status(ch: pd.DataFrame) -> pd.DataFrame:
     return ch.groupby(["severity", "status"], as_index=False).size().rename(columns={"size": "count"})
 
 
-def shared_challenges(ch: pd.DataFrame) -> pd.DataFrame:
-    """Challenges (category × module) reported by more than one country, most shared first."""
+def shared_challenges(ch: pd.DataFrame, *, min_countries: int = 2) -> pd.DataFrame:
+    """Challenges (category × module) reported by ``min_countries`` or more countries,
+    most shared first."""
     if ch.empty:
         return pd.DataFrame(columns=["category", "module", "countries", "n_countries", "example"])
     g = ch.sort_values("period").groupby(["category", "module"])
     out = g.agg(countries=("country", lambda s: ", ".join(sorted(set(s)))),
                 n_countries=("country", "nunique"),
                 example=("description", "last")).reset_index()
+    out = out[out["n_countries"] >= min_countries]
     return out.sort_values(["n_countries", "category"], ascending=[False, True]).reset_index(drop=True)
 
 

@@ -43,3 +43,28 @@ def country_history(hist: pd.DataFrame, lang: str) -> pd.DataFrame:
 def shared_challenges(shared: pd.DataFrame, ref: Reference, lang: str, module_labels: dict[str, str]) -> pd.DataFrame:
     return shared.assign(category=shared["category"].map(ref.labels("category", lang)),
                          module=shared["module"].map(module_labels)).reset_index(drop=True)
+
+
+def editor_rows(current: dict[str, pd.DataFrame], period: str, ref: Reference, lang: str,
+                modules: list[str]) -> dict[str, pd.DataFrame]:
+    """One report (country, period) as the in-app editor shows it: a progress row per
+    module (empty where none was reported), codes as labels in the reader's language."""
+    mods = ref.labels("module", lang)
+    stage_labels = ref.labels("stage", lang)
+    rows = {s: df[df["period"] == period] for s, df in current.items()}
+    prog = rows["progress"]
+    base = pd.DataFrame({"module": modules})
+    if len(prog):
+        base = base.merge(prog[["module", "stage", "coverage_pct", "trained_staff", "notes"]], on="module", how="left")
+    else:
+        base = base.assign(stage=None, coverage_pct=None, trained_staff=None, notes="")
+    base = base.assign(
+        module=base["module"].map(mods),
+        stage=base["stage"].map(lambda s: None if pd.isna(s) else f"{int(s)} {stage_labels[str(int(s))]}"))
+    ch = rows["challenges"][["module", "category", "severity", "status", "description"]]
+    ch = ch.assign(**{col: ch[col].map(ref.labels(domain, lang)) for col, domain in (
+        ("module", "module"), ("category", "category"), ("severity", "severity"), ("status", "status"))})
+    pr = rows["practices"][["module", "title", "description", "url"]]
+    pr = pr.assign(module=pr["module"].map(mods))
+    return {"progress": base, "challenges": ch.reset_index(drop=True), "practices": pr.reset_index(drop=True),
+            "reported": pd.DataFrame({"sheet": list(rows), "rows": [len(v) for v in rows.values()]})}

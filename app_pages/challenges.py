@@ -50,7 +50,6 @@ def render() -> None:
     # 3. Challenges shared by several countries
     st.subheader(c.t("challenges.shared_title"))
     shared = ui.derived(queries.shared_challenges, ch)
-    shared = shared[shared["n_countries"] > 1]
     if shared.empty:
         st.caption(c.t("challenges.shared_none"))
     else:

@@ -6,12 +6,11 @@ check → preview → commit as an uploaded file (source "editor").
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 import submit_ui
 import ui
-from analytics import periods, queries, submissions
+from analytics import periods, queries, submissions, tables
 from analytics.permissions import writable_countries
 from analytics.schema import SHEETS
 
@@ -42,16 +41,11 @@ def render() -> None:
     mods = ref.labels("module", lang)
     stage_labels = ref.labels("stage", lang)
     current = {s: ui.cached(submissions.current, s, countries=[country]) for s in SHEETS}
-    current = {s: df[df["period"] == period.code] for s, df in current.items()}
-    prog = current["progress"]
-    base = pd.DataFrame({"module": [m for m in queries.MODULES]})
-    if len(prog):
-        base = base.merge(prog[["module", "stage", "coverage_pct", "trained_staff", "notes"]], on="module", how="left")
-    else:
-        base = base.assign(stage=None, coverage_pct=None, trained_staff=None, notes="")
-    base["module"] = base["module"].map(mods)
-    base["stage"] = base["stage"].map(lambda s: None if pd.isna(s) else f"{int(s)} {stage_labels[str(int(s))]}")
-    st.caption(c.t("correct.status", n=len(prog), period=period.code) if len(prog) else c.t("correct.empty"))
+    rows = ui.derived(tables.editor_rows, current, period.code, ref, lang, list(queries.MODULES))
+    reported = dict(zip(rows["reported"]["sheet"], rows["reported"]["rows"]))
+    base = rows["progress"]
+    st.caption(c.t("correct.status", n=reported["progress"], period=period.code) if reported["progress"]
+               else c.t("correct.empty"))
     stage_opts = [f"{k} {v}" for k, v in stage_labels.items()]
     tab_p, tab_c, tab_r = st.tabs([c.t("snapshot.table.progress"), c.t("snapshot.table.challenges"),
                                    c.t("snapshot.table.practices")])
@@ -67,10 +61,7 @@ def render() -> None:
                                       "notes": st.column_config.TextColumn(c.t("col.notes"), max_chars=2000)})
     cats, sevs, stats = ref.labels("category", lang), ref.labels("severity", lang), ref.labels("status", lang)
     with tab_c:
-        ch = current["challenges"][["module", "category", "severity", "status", "description"]].copy()
-        for col, labels in (("module", mods), ("category", cats), ("severity", sevs), ("status", stats)):
-            ch[col] = ch[col].map(labels)
-        edited_c = st.data_editor(ch.reset_index(drop=True), hide_index=True, width="stretch", num_rows="dynamic",
+        edited_c = st.data_editor(rows["challenges"], hide_index=True, width="stretch", num_rows="dynamic",
                                   key=f"ed_c_{country}_{period.code}", column_config={
                                       "module": st.column_config.SelectboxColumn(c.t("col.module"), options=list(mods.values())),
                                       "category": st.column_config.SelectboxColumn(c.t("col.category"), options=list(cats.values())),
@@ -78,9 +69,7 @@ def render() -> None:
                                       "status": st.column_config.SelectboxColumn(c.t("col.status"), options=list(stats.values())),
                                       "description": st.column_config.TextColumn(c.t("col.description"), max_chars=2000)})
     with tab_r:
-        pr = current["practices"][["module", "title", "description", "url"]].copy()
-        pr["module"] = pr["module"].map(mods)
-        edited_r = st.data_editor(pr.reset_index(drop=True), hide_index=True, width="stretch", num_rows="dynamic",
+        edited_r = st.data_editor(rows["practices"], hide_index=True, width="stretch", num_rows="dynamic",
                                   key=f"ed_r_{country}_{period.code}", column_config={
                                       "module": st.column_config.SelectboxColumn(
                                           c.t("col.module"), options=[v for k, v in mods.items() if k != "CROSS"]),
@@ -90,13 +79,13 @@ def render() -> None:
 
     # 3. Check what was typed, through the same rules as a file
     if st.button(c.t("correct.check"), type="secondary", key="edit_check", icon=":material/rule:"):
-        tables = {"progress": edited_p.assign(country=country, period=period.code)}
-        if len(edited_c.dropna(how="all")) or len(current["challenges"]):
-            tables["challenges"] = edited_c.dropna(how="all").assign(country=country, period=period.code)
-        if len(edited_r.dropna(how="all")) or len(current["practices"]):
-            tables["practices"] = edited_r.dropna(how="all").assign(country=country, period=period.code)
+        frames = {"progress": edited_p.assign(country=country, period=period.code)}
+        if len(edited_c.dropna(how="all")) or reported["challenges"]:
+            frames["challenges"] = edited_c.dropna(how="all").assign(country=country, period=period.code)
+        if len(edited_r.dropna(how="all")) or reported["practices"]:
+            frames["practices"] = edited_r.dropna(how="all").assign(country=country, period=period.code)
         st.session_state["edit_check_result"] = submissions.check_frames(
-            c.con, {k: v for k, v in tables.items() if len(v)},
+            c.con, {k: v for k, v in frames.items() if len(v)},
             file_name=f"editor_{country}_{period.code}.xlsx", principal=c.principal)
         st.session_state.pop("edit_preview", None)
     chk = st.session_state.get("edit_check_result")

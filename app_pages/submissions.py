@@ -11,6 +11,8 @@ from analytics.errors import EspError
 from analytics.i18n import error_message
 from analytics.permissions import allowed
 
+OPENABLE = 200  # the most recent submissions in the list can be opened; filters reach older ones
+
 
 def render() -> None:
     """The page; returns early where the flow cannot go on (so the frame's footer still draws)."""
@@ -61,9 +63,12 @@ def render() -> None:
         return
 
     # 2. One submission in detail
-    files = dict(zip(view["id"], view["file_name"]))
-    sid = st.selectbox(c.t("admin.open"), list(view["id"]), key="adm_open",
+    recent = view.head(OPENABLE)
+    files = dict(zip(recent["id"], recent["file_name"]))
+    sid = st.selectbox(c.t("admin.open"), list(recent["id"]), key="adm_open",
                        format_func=lambda i: f"#{i} · {files.get(i, '')}")
+    if len(view) > OPENABLE:
+        st.caption(c.t("admin.open_recent", n=OPENABLE))
     row = hist.set_index("id").loc[sid]
     st.subheader(c.t("admin.detail", id=sid))
     st.caption(c.t("admin.meta", who=row["uploaded_by"], at=str(row["committed_at"])[:19], sha=row["sha256"][:16],

@@ -77,10 +77,13 @@ def test_membership_growth_counts_members_by_route(con):
 def test_shared_challenges_and_search(con):
     ch = pd.DataFrame([{"country": c, "period": "2024", "module": "HEALTH", "category": "DATA",
                         "severity": "HIGH", "description": f"Registros {c}"} for c in ("PER", "GTM")])
-    load(con, challenges=ch)
+    alone = ch.head(1).assign(category="FINANCING", description="Sin presupuesto")
+    load(con, challenges=pd.concat([ch, alone]))
     df = queries.challenges(con)
     shared = queries.shared_challenges(df)
     assert shared.iloc[0]["n_countries"] == 2 and shared.iloc[0]["countries"] == "GTM, PER"
+    assert list(shared["category"]) == ["DATA"]  # one country alone is not "shared"
+    assert len(queries.shared_challenges(df, min_countries=1)) == 2
     assert len(queries.search(df, "registros per", ["description"])) == 1
     assert len(queries.search(df, "REGISTROS", ["description"])) == 2
 
