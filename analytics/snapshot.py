@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -204,6 +206,27 @@ def _label_columns(snap: Snapshot, ref: Reference, name: str, df: pd.DataFrame) 
     return out
 
 
+def _xlsx_column(sheet, col: pd.Series) -> tuple[Callable[[int, int, Any], Any], list]:
+    """The typed writer for a column and its cells as Python values (None = empty).
+
+    Choosing the writer once per column, not per cell, is a third of the time at S2.
+    """
+    missing = col.isna().tolist()
+    if pd.api.types.is_bool_dtype(col):
+        values = ["yes" if v else "no" for v in col.fillna(False).tolist()]
+        write = sheet.write_string
+    elif pd.api.types.is_numeric_dtype(col):
+        values = col.astype("float64").tolist()
+        write = sheet.write_number
+    elif pd.api.types.is_datetime64_any_dtype(col):
+        values = [None if m else v for v, m in zip(col.dt.to_pydatetime().tolist(), missing)]
+        write = sheet.write_datetime
+    else:
+        values = [v if isinstance(v, str) else str(v) for v in col.astype(object).tolist()]
+        write = sheet.write_string
+    return write, [None if m else v for v, m in zip(values, missing)]
+
+
 def to_xlsx(snap: Snapshot, ref: Reference) -> bytes:
     import xlsxwriter
 
@@ -225,18 +248,12 @@ def to_xlsx(snap: Snapshot, ref: Reference) -> bytes:
             sheet.write_string(0, j, t(f"snapshot.col.{col}", snap.lang), bold)
             sheet.set_column(j, j, 45 if col in ("description", "notes", "title", "source",
                                                   "value", "sha256") else 16)
-        for i, row in enumerate(df.itertuples(index=False), start=1):
-            for j, v in enumerate(row):
-                if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
-                    continue
-                if isinstance(v, bool):
-                    sheet.write_string(i, j, "yes" if v else "no")
-                elif isinstance(v, (int, float)):
-                    sheet.write_number(i, j, v)
-                elif isinstance(v, (datetime, pd.Timestamp)):
-                    sheet.write_datetime(i, j, pd.Timestamp(v).to_pydatetime())
-                else:
-                    sheet.write_string(i, j, str(v))
+        columns = [_xlsx_column(sheet, df[col]) for col in df.columns]
+        for i in range(len(df)):
+            for j, (write, values) in enumerate(columns):
+                v = values[i]
+                if v is not None:
+                    write(i + 1, j, v)
         sheet.freeze_panes(1, 0)
     wb.close()
     return buf.getvalue()
