@@ -149,16 +149,17 @@ def _history_warnings(con: duckdb.DuckDBPyConnection, v: Validation) -> list[Fin
     countries = sorted({c for c, _, _ in v.blocks()})
     for sheet, df in v.tables.items():
         stored = current(con, sheet, countries=countries)
-        old_blocks = _by_block(sheet, stored)
-        for key, rows in _by_block(sheet, df).items():
+        new_blocks = _by_block(sheet, df)
+        replaced = pd.Series(list(zip(stored["country"], stored["period"])), index=stored.index,
+                             dtype=object).isin(set(new_blocks))
+        old_blocks = _by_block(sheet, stored[replaced])
+        for key, rows in new_blocks.items():
             if old_blocks.get(key) == rows:
                 country, period = key
                 out.append(Finding.warning("no_change", sheet=v.sheet_names[sheet],
                                            value=f"{country} {period}", country=country, period=period))
         if sheet == "progress":
-            keep = stored[~pd.Series(list(zip(stored["country"], stored["period"])), index=stored.index,
-                                     dtype=object).isin(set(_by_block(sheet, df)))]
-            out.extend(validate.regressions(df, keep, v.sheet_names[sheet]))
+            out.extend(validate.regressions(df, stored[~replaced], v.sheet_names[sheet]))
     return out
 
 
@@ -166,9 +167,19 @@ def _by_block(sheet: str, df: pd.DataFrame) -> dict[tuple[str, str], list[tuple]
     """(country, period) → the block's rows as sorted text tuples, for comparing reports."""
     cols = VALUE_COLUMNS[sheet]
     out: dict[tuple[str, str], list[tuple]] = {}
-    for rec in df[cols].astype(object).itertuples(index=False):
-        out.setdefault((rec[0], rec[1]), []).append(tuple(_display(x) for x in rec))
+    for rec in zip(*(_display_column(df[c]) for c in cols)):
+        out.setdefault((rec[0], rec[1]), []).append(rec)
     return {k: sorted(v) for k, v in out.items()}
+
+
+def _display_column(col: pd.Series) -> list[str]:
+    """``_display`` of every cell, with the common column types done without per-cell checks."""
+    values = col.tolist()
+    if pd.api.types.is_float_dtype(col):
+        return ["" if v != v else (str(int(v)) if v == int(v) else str(v)) for v in values]
+    if pd.api.types.is_integer_dtype(col) and not col.hasnans:
+        return [str(v) for v in values]
+    return [v if isinstance(v, str) else _display(v) for v in values]
 
 
 def check(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,

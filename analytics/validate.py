@@ -331,20 +331,17 @@ def regressions(progress: pd.DataFrame, history: pd.DataFrame, sheet: str) -> li
     if progress.empty:
         return []
     cols = ["country", "module", "period", "period_start", "stage"]
-    new = progress[cols + ["row_number"]].copy()
-    old = history[cols].copy() if len(history) else pd.DataFrame(columns=cols)
-    old["row_number"] = None
+    new = progress[cols + ["row_number"]]
+    old = (history[cols] if len(history) else pd.DataFrame(columns=cols)).assign(row_number=None)
     both = pd.concat([old, new], ignore_index=True)
     both["period_start"] = pd.to_datetime(both["period_start"])
-    both = both.sort_values(["country", "module", "period_start"])
-    out = []
-    for (_c, _m), grp in both.groupby(["country", "module"], sort=False):
-        prev = None
-        for r in grp.itertuples():
-            if prev is not None and r.row_number is not None and not pd.isna(r.row_number) \
-                    and r.stage < prev.stage:
-                out.append(Finding.warning(
-                    "stage_regressed", sheet=sheet, row=int(r.row_number), value=str(r.stage),
-                    previous=int(prev.stage), previous_period=prev.period, module=r.module))
-            prev = r
+    both["row_number"] = pd.to_numeric(both["row_number"])
+    both["stage"] = pd.to_numeric(both["stage"])
+    both = both.sort_values(["country", "module", "period_start"], kind="stable")
+    by = both.groupby(["country", "module"], sort=False)
+    both["previous"], both["previous_period"] = by["stage"].shift(), by["period"].shift()
+    hit = both[both["row_number"].notna() & (both["stage"] < both["previous"])]
+    out = [Finding.warning("stage_regressed", sheet=sheet, row=int(r.row_number), value=str(int(r.stage)),
+                           previous=int(r.previous), previous_period=r.previous_period, module=r.module)
+           for r in hit.itertuples()]
     return out
