@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import submissions
+from analytics import submissions, tables
 from analytics.errors import EspError
 from analytics.findings import collapse, counts
 from analytics.i18n import error_message, finding_message
@@ -65,9 +65,10 @@ def _rows_text(rows: list[int]) -> str:
     return ", ".join(map(str, rows[:5])) + f" … (+{len(rows) - 5})"
 
 
-def show_preview(p: submissions.Preview) -> None:
+def show_preview(p: submissions.Preview, *, title: bool = True) -> None:
     c = ui.ctx()
-    st.subheader(c.t("report.preview_title"))
+    if title:
+        st.subheader(c.t("report.preview_title"))
     sheets = {"progress": c.t("snapshot.table.progress"), "challenges": c.t("snapshot.table.challenges"),
               "practices": c.t("snapshot.table.practices")}
     cols = st.columns(4)
@@ -85,7 +86,8 @@ def show_preview(p: submissions.Preview) -> None:
                      .rename(columns=lambda x: c.t(f"report.pcol_{x}")), hide_index=True, width="stretch")
     if len(p.changed):
         st.markdown(c.t("report.changed_title"))
-        view = p.changed.assign(sheet=p.changed["sheet"].map(sheets),
+        view = tables.changed_values(p.changed, c.ref, c.lang)
+        view = view.assign(sheet=view["sheet"].map(sheets),
                                 field=p.changed["field"].map(lambda f: c.t(f"col.{f}")))
         st.dataframe(view.rename(columns=lambda x: c.t(f"report.pcol_{x}")), hide_index=True, width="stretch")
     if len(p.added):

@@ -189,7 +189,7 @@ def render(con: duckdb.DuckDBPyConnection, snap, ref: Reference) -> str:
     doc.text("h2", doc.t("nav.completeness"))
     comp = queries.completeness(con, ref, as_of=as_of, countries=countries,
                                 until=snap.filters.period_to or (as_of or snap.generated_at).year)
-    doc.figure(charts.completeness(comp, ref, lang))
+    doc.figure(charts.completeness(comp, ref, lang, open_year=(as_of or snap.generated_at).year))
     last = queries.last_reported(con, as_of=as_of)
     if countries:
         last = last[last["country"].isin(countries)]

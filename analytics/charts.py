@@ -18,12 +18,15 @@ from .style import CATEGORICAL, FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_
 
 MODULES = ("HEALTH", "JUSTICE", "SOCIAL", "COORD")
 ARROWS = {1: "▲", 0: "=", -1: "▼"}
+STEP_NUDGE = 0.07  # stage units between modules drawn at the same stage
 
 
 def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
     fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"},
                       font={"family": FONT_FAMILY}, margin={"l": 10, "r": 10, "t": 80, "b": 10},
-                      legend={"orientation": "h", "y": -0.15}, **kw)
+                      # Above the plot, under the title: below it, it ran into the x-axis title.
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+                      **kw)
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
@@ -133,7 +136,11 @@ def stage_steps(yearly: pd.DataFrame, ref: Reference, lang: str, title: str) -> 
         g = yearly[yearly["module"] == m].sort_values("year")
         if g.empty:
             continue
-        fig.add_scatter(x=g["year"], y=g["stage"], name=mods[m], mode="lines+markers",
+        # Modules at the same stage would draw one line over another: each is nudged
+        # a little off the stage line (the hover and the table give the exact stage).
+        offset = (i - (len(MODULES) - 1) / 2) * STEP_NUDGE
+        fig.add_scatter(x=g["year"], y=g["stage"] + offset, name=mods[m], mode="lines+markers",
+                        customdata=g["stage"], hovertemplate=f"{mods[m]} · %{{x}}: %{{customdata}}<extra></extra>",
                         line={"shape": "hv", "color": CATEGORICAL[i], "width": 3},
                         marker={"symbol": ["circle", "square", "diamond", "triangle-up"][i], "size": 9})
     labels = ref.labels("stage", lang)
@@ -217,8 +224,11 @@ def bars(df: pd.DataFrame, *, x: str, y: str, series: str | None, x_labels: dict
     return _layout(fig, title)
 
 
-def completeness(comp: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
-    """year × country: not expected (blank), expected but missing (0), reported (1)."""
+def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int | None = None) -> go.Figure:
+    """year × country: not expected (blank), expected but missing (0), reported (1).
+
+    ``open_year`` is still under way: a report not yet in is "…", not missing.
+    """
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     countries = sorted(comp["country"].unique(), key=lambda c: names.get(c, c), reverse=True)
     years = sorted(comp["year"].unique())
@@ -231,6 +241,9 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
             if not r["expected"] and not r["progress"]:
                 zr.append(None)
                 tr.append("")
+            elif y == open_year and not r["progress"]:
+                zr.append(None)
+                tr.append("…")
             else:
                 zr.append(1 if r["progress"] else 0)
                 tr.append("✓" if r["progress"] else "✗")

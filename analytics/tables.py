@@ -68,3 +68,39 @@ def editor_rows(current: dict[str, pd.DataFrame], period: str, ref: Reference, l
     pr = pr.assign(module=pr["module"].map(mods))
     return {"progress": base, "challenges": ch.reset_index(drop=True), "practices": pr.reset_index(drop=True),
             "reported": pd.DataFrame({"sheet": list(rows), "rows": [len(v) for v in rows.values()]})}
+
+
+def changed_values(changed: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+    """A preview's changed values with the row key in words: the module (and for a
+    challenge its category) as labels, not codes."""
+    mods, cats = ref.labels("module", lang), ref.labels("category", lang)
+
+    def key(sheet: str, text: str) -> str:
+        parts = str(text).split(" / ", 2 if sheet == "challenges" else 1)
+        parts[0] = mods.get(parts[0], parts[0])
+        if sheet == "challenges" and len(parts) > 1:
+            parts[1] = cats.get(parts[1], parts[1])
+        return " / ".join(parts)
+
+    return changed.assign(key=[key(s, k) for s, k in zip(changed["sheet"], changed["key"])])
+
+
+def members(ref: Reference, lang: str) -> pd.DataFrame:
+    """Member countries in alphabetical order of their name in ``lang``, indexed by ISO3."""
+    return ref.countries[ref.countries["member"]].sort_values(f"name_{lang}").set_index("iso3", drop=False)
+
+
+def within_years(df: pd.DataFrame, year_from: int | None, year_to: int | None) -> pd.DataFrame:
+    if year_from:
+        df = df[df["year"] >= year_from]
+    if year_to:
+        df = df[df["year"] <= year_to]
+    return df
+
+
+def latest_by_module(yearly: pd.DataFrame) -> dict:
+    """The year of the newest report and, per module at its latest year, mean coverage
+    and total trained staff (the country page's two sentences)."""
+    latest = yearly.sort_values("year").groupby("module").tail(1)
+    return {"year": int(yearly["year"].max()), "coverage": float(latest["coverage_pct"].mean()),
+            "staff": int(latest["trained_staff"].fillna(0).sum())}

@@ -27,7 +27,7 @@ def render() -> None:
     # 1. Year × country grid
     last_full = int(comp["year"].max()) - 1 if (c.as_of or ui.now()).month < 12 else int(comp["year"].max())
     last_full = max(last_full, int(comp["year"].min()))
-    fig = ui.figure(charts.completeness, comp, ref, lang)
+    fig = ui.figure(charts.completeness, comp, ref, lang, open_year=(c.as_of or ui.now()).year)
     ui.chart_block(c, fig, comp, summaries.completeness_sentence(comp, last_full, lang), key="completeness_grid")
 
     # 2. One year in detail

@@ -7,7 +7,7 @@ from analytics import charts, queries, summaries, tables
 
 c = ui.ctx()
 ref, lang = c.ref, c.lang
-members = ref.countries[ref.countries["member"]].sort_values(f"name_{lang}")
+members = ui.derived(tables.members, ref, lang)
 names = dict(zip(members["iso3"], members[f"name_{lang}"]))
 st.title(c.t("nav.country"))
 
@@ -18,7 +18,7 @@ iso3 = st.selectbox(c.t("country.pick"), options, index=options.index(wanted) if
                     format_func=lambda x: names[x], key="profile_pick")
 st.session_state["profile_country"] = iso3
 ui.sync_url({"country": iso3})
-info = members.set_index("iso3").loc[iso3]
+info = members.loc[iso3]
 name = names[iso3]
 
 # 2. Facts
@@ -41,11 +41,8 @@ st.caption(c.t("country.facts_source", source=info["source"],
                spotlight=c.t("country.spotlight_yes" if info["spotlight"] else "country.spotlight_no")))
 
 # 3. Stages over time
-yearly = ui.cached(queries.yearly_progress, as_of=c.as_of, countries=[iso3])
-if c.state.year_from:
-    yearly = yearly[yearly["year"] >= c.state.year_from]
-if c.state.year_to:
-    yearly = yearly[yearly["year"] <= c.state.year_to]
+yearly = ui.derived(tables.within_years, ui.cached(queries.yearly_progress, as_of=c.as_of, countries=[iso3]),
+                    c.state.year_from, c.state.year_to)
 if yearly.empty:
     ui.no_data(c)
 else:
@@ -58,17 +55,16 @@ else:
         fig = ui.figure(charts.lines, yearly, x="year", y="coverage_pct", series="module", labels=mods,
                            title=c.t("country.coverage_title"), x_title=c.t("chart.year"),
                            y_title=c.t("country.coverage_axis"))
-        latest = yearly.sort_values("year").groupby("module").tail(1)
+        latest = ui.derived(tables.latest_by_module, yearly)
         ui.chart_block(c, fig, yearly[["module", "year", "coverage_pct"]],
-                       c.t("country.coverage_summary", year=int(yearly["year"].max()),
-                           value=f"{latest['coverage_pct'].mean():.0f}"), key="country_coverage")
+                       c.t("country.coverage_summary", year=latest["year"], value=f"{latest['coverage']:.0f}"),
+                       key="country_coverage")
     with right:
         fig = ui.figure(charts.lines, yearly, x="year", y="trained_staff", series="module", labels=mods,
                            title=c.t("country.staff_title"), x_title=c.t("chart.year"),
                            y_title=c.t("country.staff_axis"))
         ui.chart_block(c, fig, yearly[["module", "year", "trained_staff"]],
-                       c.t("country.staff_summary", value=int(latest["trained_staff"].fillna(0).sum()),
-                           year=int(yearly["year"].max())), key="country_staff")
+                       c.t("country.staff_summary", value=latest["staff"], year=latest["year"]), key="country_staff")
 
 # 4. Context: SDG 5.2.1
 st.subheader(c.t("country.context_title"))

@@ -75,7 +75,7 @@ def render() -> None:
         if prev is None or prev[0] != chk.sha256:
             prev = (chk.sha256, submissions.preview(c.con, chk, principal=c.principal))
             st.session_state["report_preview"] = prev
-        submit_ui.show_preview(prev[1])
+        submit_ui.show_preview(prev[1], title=False)  # under the page's own step 4 heading
 
     # 5. Confirm
     st.subheader(c.t("report.step5"))

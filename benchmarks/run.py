@@ -117,7 +117,7 @@ def evaluate(res: dict) -> list[dict]:
 
 
 def profile_misses(res: dict, dbs: dict[str, Path], bulk: dict[str, Path], cache: Path) -> dict[str, Any]:
-    """pyinstrument of every miss (page runs cold, so the data work is seen too)."""
+    """pyinstrument of every miss (a warm page run, as the target is for warm runs)."""
     out: dict[str, Any] = {}
     scratch = cache / "scratch"
     pdir = cache / "profiles"
@@ -129,7 +129,7 @@ def profile_misses(res: dict, dbs: dict[str, Path], bulk: dict[str, Path], cache
         name = "-".join(map(str, t["key"]))
         path = pdir / f"{name}.txt"
         if kind == "page":
-            out[name] = child("profile", target="page", db=str(dbs[rest[0]]), page=rest[1], cold=True,
+            out[name] = child("profile", target="page", db=str(dbs[rest[0]]), page=rest[1], cold=False,
                               out=str(path))
         elif kind == "snapshot":
             out[name] = child("profile", target="snapshot", db=str(dbs[rest[0]]), fmt=rest[1], out=str(path))

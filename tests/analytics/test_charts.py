@@ -36,6 +36,10 @@ def test_completeness_figure_marks_reported_missing_and_not_yet_member(con):
     assert cells["Peru"][list(fig.data[0].x).index("2018")] == "✓"
     assert cells["Mexico"][list(fig.data[0].x).index("2017")] == ""
     assert cells["Mexico"][list(fig.data[0].x).index("2018")] == "✗"
+    still_open = charts.completeness(comp, ref, "en", open_year=2018)
+    cells = dict(zip(still_open.data[0].y, still_open.data[0].text))
+    assert cells["Mexico"][list(still_open.data[0].x).index("2018")] == "…"  # not missing: the year is not over
+    assert cells["Peru"][list(still_open.data[0].x).index("2018")] == "✓"
 
 
 def test_heatmap_counts_by_category_and_module(con):
@@ -48,3 +52,12 @@ def test_heatmap_counts_by_category_and_module(con):
     z = pd.DataFrame(fig.data[0].z, index=fig.data[0].y, columns=fig.data[0].x)
     assert z.loc["Data and information systems", "Health"] == 3
     assert z.loc["Legal and policy framework", "Cross-cutting"] == 5
+
+
+def test_country_steps_keep_modules_at_one_stage_apart_and_hover_the_true_stage(con):
+    submissions.load(con, workbook(progress=progress_rows("PER", "2024", (2, 2, 2, 2))), "f.xlsx", principal=ADMIN)
+    ref = reference.build(con)
+    fig = charts.stage_steps(queries.yearly_progress(con, countries=["PER"]), ref, "en", "Peru")
+    drawn = [tr.y[0] for tr in fig.data]
+    assert len(set(drawn)) == 4 and all(abs(y - 2) < 0.25 for y in drawn)
+    assert [tr.customdata[0] for tr in fig.data] == [2, 2, 2, 2]

@@ -91,3 +91,15 @@ def test_shared_challenges_and_search(con):
 def test_last_reported_is_the_latest_period(tiny):
     last = queries.last_reported(tiny).set_index("country")
     assert last.loc["PER", "last_period"] == "2024"
+
+
+def test_preview_changes_name_the_module_and_category_in_words(con):
+    from analytics import tables
+
+    ref = reference.build(con)
+    changed = pd.DataFrame({"sheet": ["progress", "challenges"], "country": ["PER", "PER"],
+                            "period": ["2024", "2024"], "key": ["HEALTH", "CROSS / DATA / a / b"],
+                            "field": ["stage", "status"], "old": ["1", "OPEN"], "new": ["2", "RESOLVED"]})
+    keys = list(tables.changed_values(changed, ref, "en")["key"])
+    assert keys[0] == ref.labels("module", "en")["HEALTH"]
+    assert keys[1] == " / ".join([ref.labels("module", "en")["CROSS"], ref.labels("category", "en")["DATA"], "a / b"])
