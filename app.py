@@ -7,6 +7,7 @@ frame, until some session has opened ``/``. Each page only draws what
 ``analytics`` returns.
 """
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -16,6 +17,7 @@ import ui
 from analytics.i18n import t
 from analytics.permissions import allowed
 
+STARTED = time.perf_counter()
 FAVICON = Path(__file__).parent / "static" / "favicon.png"  # local: a :material: icon is fetched from Google
 st.set_page_config(page_title="ESP Monitor", page_icon=str(FAVICON), layout="wide")
 
@@ -68,4 +70,4 @@ try:
     nav.run()
     ui.footer(c)
 finally:
-    ui.end_run()
+    ui.end_run(nav.url_path or start, STARTED)

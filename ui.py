@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
+import os
 import pickle
 import threading
+import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
@@ -83,9 +86,19 @@ def _session_id() -> str:
     return run.session_id if run else ""
 
 
-def end_run() -> None:
-    """Forget this run's context (threads may be reused by other sessions)."""
+def end_run(page: str = "", started: float | None = None) -> None:
+    """Forget this run's context (threads may be reused by other sessions), and with
+    ``ESP_RUN_LOG`` set, append the run's script time to that file (one JSON line)."""
     _run.ctx = None
+    log = os.environ.get("ESP_RUN_LOG")
+    if log and started is not None:
+        line = json.dumps({"at": round(clock.time(), 3), "session": _session_id()[:8], "page": page,
+                           "ms": round((clock.perf_counter() - started) * 1000, 1)})
+        with _run_log_lock, open(log, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+
+_run_log_lock = threading.Lock()
 
 
 def cursor() -> duckdb.DuckDBPyConnection:

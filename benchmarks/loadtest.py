@@ -1,7 +1,7 @@
 """``make loadtest``: N concurrent real-browser sessions against a local app.
 
     python -m benchmarks.loadtest [--sessions 1,10,20] [--rounds 2] [--db S1|demo|PATH]
-                                  [--think 1.0,3.0] [--max-seconds 900]
+                                  [--think 1.0,3.0] [--ramp 0.5] [--max-seconds 900]
 
 For each N, a fresh ``streamlit run app.py`` (127.0.0.1, a free port, ``ESP_DB`` = a
 copy of the S1 benchmark database) is warmed up by one session, then N sessions (one
@@ -9,10 +9,12 @@ Debian chromium, N contexts, asyncio) each open the overview and walk, ``--round
 times: change a sidebar filter (Spotlight), open the country profile, switch the
 language, go back to the overview, with a random think time between actions.
 
-Measured: time to the first chart (``.js-plotly-plot .main-svg`` visible) and the
-latency of each action, from the click until the page has settled (the app's script
-state back to ``notRunning`` after a new run, no stale element left, and the expected
-change on screen); server RSS (``/proc/PID/status``) before and with the N sessions.
+Sessions arrive ``--ramp`` seconds apart. Measured: time to the first chart
+(``.js-plotly-plot .main-svg`` visible) and the latency of each action, from the click
+until the page has settled (the app's script state back to ``notRunning`` after a new
+run, no stale element left, and the expected change on screen); each script run's time
+inside the server (``ESP_RUN_LOG``), apart from the browsers sharing the machine's
+cores; server RSS (``/proc/PID/status``) before and with the N sessions.
 A bare Streamlit app's first paint (its title visible) and first chart are measured
 in the same run, five fresh contexts each, like the app's own first chart at N = 1.
 
@@ -47,7 +49,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 CHART = ".js-plotly-plot .main-svg"
-ACTION_TIMEOUT_MS = 60_000
+ACTION_TIMEOUT_MS = 120_000  # 20 headless browsers share 2 cores with the server
 BARE_APP = """import plotly.graph_objects as go
 import streamlit as st
 st.title("Bare")
@@ -105,7 +107,9 @@ class Server:
 
     def __init__(self, script: Path, db: Path | None, workdir: Path) -> None:
         self.port = free_port()
-        env = dict(os.environ, PYTHONPATH=str(ROOT), ESP_USERS=str(workdir / "no-users.toml"))
+        self.run_log = workdir / f"runs-{self.port}.jsonl"
+        env = dict(os.environ, PYTHONPATH=str(ROOT), ESP_USERS=str(workdir / "no-users.toml"),
+                   ESP_RUN_LOG=str(self.run_log))
         if db is not None:
             env["ESP_DB"] = str(db)
         self.log = (workdir / f"streamlit-{self.port}.log").open("w")
@@ -204,13 +208,17 @@ async def walk(page: Any, s: Session, rounds: int, think: tuple[float, float], d
 
 
 async def _pick(page: Any, sidebar: Any, option: str) -> None:
-    await sidebar.locator('[data-testid="stSelectbox"] [role="combobox"]').first.click()
-    await page.locator('[role="option"]', has_text=option).first.click()
+    """The Spotlight filter: Streamlit's combobox lists its options once text is typed."""
+    box = sidebar.locator(".st-key-w_spot input")
+    await box.click()
+    await box.fill(option)
+    await page.get_by_role("option", name=option, exact=True).click()
 
 
 async def session(browser: Any, url: str, rounds: int, think: tuple[float, float], deadline: float,
-                  seed: int) -> Session:
+                  seed: int, delay: float = 0.0) -> Session:
     s = Session()
+    await asyncio.sleep(delay)
     try:
         s.ctx, page, s.first_chart_s = await open_app(browser, url)
         await walk(page, s, rounds, think, deadline, random.Random(seed))
@@ -244,6 +252,7 @@ async def phase(browser: Any, app: Path, db: Path, workdir: Path, n: int, a: arg
             await warm.ctx.close()
         await asyncio.sleep(1.0)
         base_rss, cpu0, t0 = rss_mb(srv.proc.pid), cpu_s(srv.proc.pid), time.perf_counter()
+        since = time.time()
         peak = base_rss
         sampling = True
 
@@ -254,8 +263,8 @@ async def phase(browser: Any, app: Path, db: Path, workdir: Path, n: int, a: arg
                 await asyncio.sleep(0.25)
 
         sampler = asyncio.create_task(sample())
-        sessions = await asyncio.gather(*(session(browser, srv.url, a.rounds, a.think, deadline, seed=i + 1)
-                                          for i in range(n)))
+        sessions = await asyncio.gather(*(session(browser, srv.url, a.rounds, a.think, deadline, seed=i + 1,
+                                                  delay=i * a.ramp) for i in range(n)))
         await asyncio.sleep(1.0)
         end_rss = rss_mb(srv.proc.pid)
         sampling = False
@@ -265,6 +274,7 @@ async def phase(browser: Any, app: Path, db: Path, workdir: Path, n: int, a: arg
         for s in sessions:
             if s.ctx is not None:
                 await s.ctx.close()
+        runs = server_runs(srv.run_log, since)
         probe = await first_paint(browser, srv.url + "?lang=es", 5) if n == 1 else None
     lat = [x for s in sessions for v in s.latencies.values() for x in v]
     by_action = {k: pct([x for s in sessions for x in s.latencies.get(k, [])], 0.5)
@@ -278,7 +288,17 @@ async def phase(browser: Any, app: Path, db: Path, workdir: Path, n: int, a: arg
         "rss_per_session_mb": round((end_rss - base_rss) / n, 1),
         "server_cpu_s": round(busy, 1), "wall_s": round(wall, 1),
         "server_cpu_share": round(busy / max(wall, 1e-9), 2), "sequential_probe": probe,
+        "server_runs": len(runs), "server_run_p50_ms": pct(runs, 0.5), "server_run_p95_ms": pct(runs, 0.95),
     }
+
+
+def server_runs(log: Path, since: float) -> list[float]:
+    """Seconds of each script run the server finished after ``since`` (``ESP_RUN_LOG``):
+    what the app itself spent, apart from the browsers sharing the machine."""
+    if not log.exists():
+        return []
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return [r["ms"] / 1000 for r in rows if r["at"] >= since]
 
 
 def prepare_db(spec: str, workdir: Path) -> Path:
@@ -344,7 +364,13 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                     "pass": ratio <= 1.3})
     if one and "20" in ph and one["p95_ms"] and ph["20"]["p95_ms"]:
         ratio = ph["20"]["p95_ms"] / one["p95_ms"]
-        out.append({"what": "p95 at 20 / p95 at 1", "value": round(ratio, 2), "target": 2.0, "pass": ratio <= 2.0})
+        out.append({"what": "p95 at 20 / p95 at 1 (in the browsers)", "value": round(ratio, 2), "target": 2.0,
+                    "pass": ratio <= 2.0})
+    if one and "20" in ph and one.get("server_run_p95_ms") and ph["20"].get("server_run_p95_ms"):
+        ratio = ph["20"]["server_run_p95_ms"] / one["server_run_p95_ms"]
+        out.append({"what": "p95 at 20 / p95 at 1 (server script runs)", "value": round(ratio, 2), "target": 2.0,
+                    "pass": ratio <= 2.0})
+    if one and "20" in ph:
         per = (ph["20"]["rss_with_sessions_mb"] - one["rss_with_sessions_mb"]) / 19
         out.append({"what": "MB per extra session (20 vs 1)", "value": round(per, 1), "target": 20.0,
                     "pass": per <= 20.0})
@@ -355,11 +381,13 @@ def table(res: dict[str, Any]) -> str:
     b = res.get("bare", {})
     lines = [f"bare Streamlit app: first paint {b.get('first_paint_ms')} ms, first chart {b.get('first_chart_ms')} ms",
              f"{'N':>3} {'1st chart p50':>13} {'p95':>7} {'actions':>7} {'p50':>7} {'p95':>7} "
-             f"{'RSS base':>8} {'with N':>7} {'MB/sess':>7} {'srv CPU':>7} fails"]
+             f"{'RSS base':>8} {'with N':>7} {'MB/sess':>7} {'srv CPU':>7} {'runs':>5} {'run p50':>7} "
+             f"{'run p95':>7} fails"]
     for n, p in res["phases"].items():
         lines.append(f"{n:>3} {p['first_chart_p50_ms']!s:>13} {p['first_chart_p95_ms']!s:>7} {p['interactions']:>7} "
                      f"{p['p50_ms']!s:>7} {p['p95_ms']!s:>7} {p['rss_base_mb']:>8} {p['rss_with_sessions_mb']:>7} "
-                     f"{p['rss_per_session_mb']:>7} {p['server_cpu_share']:>7} {len(p['failures'])}")
+                     f"{p['rss_per_session_mb']:>7} {p['server_cpu_share']:>7} {p.get('server_runs', 0):>5} "
+                     f"{p.get('server_run_p50_ms')!s:>7} {p.get('server_run_p95_ms')!s:>7} {len(p['failures'])}")
     one = res["phases"].get("1", {})
     if one.get("sequential_probe"):
         lines.append(f"app first chart (5 fresh contexts, one at a time): {one['sequential_probe']['first_chart_ms']} ms; "
@@ -376,6 +404,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--think", default="1.0,3.0", help="think time range in seconds between actions")
     ap.add_argument("--db", default="S1", help="S1, XS, demo, or a path to a database file (copied)")
     ap.add_argument("--max-seconds", type=float, default=900)
+    ap.add_argument("--ramp", type=float, default=0.5, help="seconds between one session's arrival and the next")
     ap.add_argument("--out", type=Path, default=RESULTS)
     a = ap.parse_args(argv)
     a.sessions = [int(x) for x in a.sessions.split(",")]

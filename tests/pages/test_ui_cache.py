@@ -49,3 +49,14 @@ def test_chart_table_view_is_drawn_only_once_opened(open_app):
     app.run()
     matrix = next(d.value for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns)
     assert len(matrix) > 0
+
+
+def test_run_log_records_each_page_run_when_asked(open_app, tmp_path, monkeypatch):
+    import json
+
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("ESP_RUN_LOG", str(log))
+    open_app("modules", "en").run()
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["page"] for r in runs] == ["modules", "modules"]
+    assert all(r["ms"] > 0 for r in runs)
