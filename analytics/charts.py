@@ -24,8 +24,9 @@ STEP_NUDGE = 0.07  # stage units between modules drawn at the same stage
 def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
     fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"},
                       font={"family": FONT_FAMILY}, margin={"l": 10, "r": 10, "t": 80, "b": 10},
-                      # Above the plot, under the title: below it, it ran into the x-axis title.
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+                      # Beside the plot, where the margin grows to fit it: below, it ran into the
+                      # x-axis title, and above, wrapped legends ran into the chart title.
+                      legend={"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.02},
                       **kw)
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
@@ -254,7 +255,5 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
         texttemplate="%{text}", zmin=0, zmax=1, xgap=2, ygap=2, showscale=False,
         colorscale=[[0, "#f4a582"], [0.5, "#f4a582"], [0.5, "#92c5de"], [1, "#92c5de"]],
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
-    fig.add_annotation(text=t("chart.completeness_legend", lang), xref="paper", yref="paper",
-                       x=0, y=-0.12, showarrow=False, xanchor="left")
     return _layout(fig, t("chart.completeness_title", lang), height=max(320, 30 * len(countries) + 140),
                    plot_bgcolor=NO_DATA_COLOR)

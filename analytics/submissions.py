@@ -150,7 +150,7 @@ def _history_warnings(con: duckdb.DuckDBPyConnection, v: Validation) -> list[Fin
     for sheet, df in v.tables.items():
         stored = current(con, sheet, countries=countries)
         new_blocks = _by_block(sheet, df)
-        replaced = pd.Series(list(zip(stored["country"], stored["period"])), index=stored.index,
+        replaced = pd.Series(list(zip(stored["country"].tolist(), stored["period"].tolist())), index=stored.index,
                              dtype=object).isin(set(new_blocks))
         old_blocks = _by_block(sheet, stored[replaced])
         for key, rows in new_blocks.items():
@@ -357,7 +357,7 @@ def preview(con: duckdb.DuckDBPyConnection, chk: Check, *, principal: Principal,
 
 def _diff(sheet: str, before: pd.DataFrame, after: pd.DataFrame, keyset: set) -> tuple:
     def in_blocks(df: pd.DataFrame) -> pd.DataFrame:
-        mask = pd.Series([(c, p, sheet) in keyset for c, p in zip(df["country"], df["period"])],
+        mask = pd.Series([(c, p, sheet) in keyset for c, p in zip(df["country"].tolist(), df["period"].tolist())],
                          index=df.index, dtype=bool)
         return df[mask]
 

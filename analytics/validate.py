@@ -54,7 +54,7 @@ class Validation:
     def blocks(self) -> list[tuple[str, str, str]]:
         """(country, period, sheet) blocks the file reports on."""
         return sorted({(c, p, sheet) for sheet, df in self.tables.items()
-                       for c, p in zip(df["country"], df["period"])})
+                       for c, p in zip(df["country"].tolist(), df["period"].tolist())})
 
 
 def _has_invisible(text: str) -> bool:

@@ -125,10 +125,10 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
     _upload(tab, filled, tr)
 
     tab.main.get_by_text(re.compile(r"^El archivo es válido")).wait_for()
-    tab.main.get_by_role("heading", name=tr("report.preview_title", LANG)).wait_for()
-    # The preview lists Health's stage going to 5 (sheet, country, period, row, field, old, new).
+    tab.main.get_by_role("heading", name=tr("report.step4", LANG)).wait_for()
+    # The preview lists Health's stage going to 5 (sheet, country, period, module in words, field, old, new).
     tab.wait_cell(tr("col.stage", LANG))
-    changes = [r for r in tab.grid_rows() if len(r) == 7 and r[1:5] == [COUNTRY, PERIOD, "HEALTH",
+    changes = [r for r in tab.grid_rows() if len(r) == 7 and r[1:5] == [COUNTRY, PERIOD, HEALTH,
                                                                          tr("col.stage", LANG)]]
     assert changes and changes[0][6] == "5", tab.grid_rows()
     ack = tab.main.locator(".st-key-report_ack")
@@ -182,8 +182,9 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
           const gd = document.querySelector('.st-key-country_stages .js-plotly-plot');
           const tr = gd._fullData.find(t => t.name === mod);
           const i = [...tr.x].findIndex(x => String(x) === year);
-          return i < 0 ? null : tr.y[i];
+          return i < 0 ? null : [tr.customdata[i], tr.y[i]];
         }""", [HEALTH, PERIOD])
-    assert health == 5
+    assert health is not None and health[0] == 5  # the true stage (hovered); drawn a little off the line
+    assert abs(health[1] - 5) < 0.25
     assert tab.exceptions() == [] and tab.errors == []
     tab.screenshot("focal_point_profile_es")
