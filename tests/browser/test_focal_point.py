@@ -152,7 +152,7 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
     overview = new_tab()
     overview.open(app_url + f"?lang={LANG}&to={PERIOD}&countries={COUNTRY}", tr("nav.overview", LANG))
     assert overview.footer_version() == version
-    overview.wait_plots(2)
+    overview.wait_plots(1, within=overview.main.locator(".st-key-overview_matrix"))  # charts draw in any order
     cell = overview.page.evaluate(
         """([mod, name]) => {
           const gd = document.querySelector('.st-key-overview_matrix .js-plotly-plot');
@@ -176,7 +176,7 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
     tab.wait_cell(str(submission))
     top = [r for r in tab.grid_rows() if r and r[0] == str(submission)]
     assert top and filled.name in top[0], top
-    tab.wait_plots(1)
+    tab.wait_plots(1, within=tab.main.locator(".st-key-country_stages"))
     health = tab.page.evaluate(
         """([mod, year]) => {
           const gd = document.querySelector('.st-key-country_stages .js-plotly-plot');
