@@ -126,12 +126,15 @@ def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     a page makes to it from reaching the shared frame.
     """
     c = ctx()
-    name = f"{fn.__module__}.{fn.__qualname__}"
-    key = repr(_fingerprint((args, kwargs), c.origins))
+    name, key = _name_and_key(c, fn, args, kwargs)
     # A call without as_of reads today's data, whatever date the reader chose.
     data_key = c.data_key if "as_of" in kwargs else c.now_key
     value = _call(name, data_key, key, fn, c.con, args, kwargs)
     return _remember(c, _shallow_copy(value), f"{data_key}|{name}{key}")
+
+
+def _name_and_key(c: Context, fn: Callable, args: tuple, kwargs: dict) -> tuple[str, str]:
+    return f"{fn.__module__}.{fn.__qualname__}", repr(_fingerprint((args, kwargs), c.origins))
 
 
 def _remember(c: Context, value: Any, origin: str) -> Any:
@@ -217,8 +220,7 @@ def derived(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     Figures come back as ``SharedFigure``s; frames as shallow copies (see ``cached``).
     """
     c = ctx()
-    name = f"{fn.__module__}.{fn.__qualname__}"
-    key = repr(_fingerprint((args, kwargs), c.origins))
+    name, key = _name_and_key(c, fn, args, kwargs)
     return _remember(c, _shallow_copy(_derived(name, c.data_key, key, fn, args, kwargs)), f"{c.data_key}|{name}{key}")
 
 

@@ -8,27 +8,23 @@ import pandas as pd
 from .i18n import t
 from .reference import Reference
 
-CHALLENGE_COLUMNS = ["country", "period", "module", "category", "severity", "status", "description"]
+
+def _labelled(df: pd.DataFrame, ref: Reference, lang: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``df`` with each of ``columns`` (named as its vocabulary domain) shown as its label."""
+    return df.assign(**{col: df[col].map(ref.labels(col, lang)) for col in columns})
 
 
 def challenges(ch: pd.DataFrame, ref: Reference, lang: str, *, with_country: bool = True) -> pd.DataFrame:
     """Newest first, every code as its label."""
     view = ch.sort_values("period_start", ascending=False, kind="stable")
-    out = pd.DataFrame({
-        "country": [ref.country_name(x, lang) for x in view["country"]],
-        "period": view["period"].to_numpy(),
-        "module": view["module"].map(ref.labels("module", lang)).to_numpy(),
-        "category": view["category"].map(ref.labels("category", lang)).to_numpy(),
-        "severity": view["severity"].map(ref.labels("severity", lang)).to_numpy(),
-        "status": view["status"].map(ref.labels("status", lang)).to_numpy(),
-        "description": view["description"].to_numpy(),
-    })
-    return out if with_country else out.drop(columns=["country"])
+    view = _labelled(view, ref, lang, ("module", "category", "severity", "status"))
+    view = view.assign(country=[ref.country_name(x, lang) for x in view["country"]])
+    columns = ["country", "period", "module", "category", "severity", "status", "description"]
+    return view[columns[0 if with_country else 1:]].reset_index(drop=True)
 
 
 def practices(pr: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
-    return pr.assign(module=pr["module"].map(ref.labels("module", lang)))[
-        ["period", "module", "title", "description", "url"]].reset_index(drop=True)
+    return _labelled(pr, ref, lang, ("module",))[["period", "module", "title", "description", "url"]].reset_index(drop=True)
 
 
 def country_history(hist: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -61,11 +57,9 @@ def editor_rows(current: dict[str, pd.DataFrame], period: str, ref: Reference, l
     base = base.assign(
         module=base["module"].map(mods),
         stage=base["stage"].map(lambda s: None if pd.isna(s) else f"{int(s)} {stage_labels[str(int(s))]}"))
-    ch = rows["challenges"][["module", "category", "severity", "status", "description"]]
-    ch = ch.assign(**{col: ch[col].map(ref.labels(domain, lang)) for col, domain in (
-        ("module", "module"), ("category", "category"), ("severity", "severity"), ("status", "status"))})
-    pr = rows["practices"][["module", "title", "description", "url"]]
-    pr = pr.assign(module=pr["module"].map(mods))
+    ch = _labelled(rows["challenges"][["module", "category", "severity", "status", "description"]], ref, lang,
+                   ("module", "category", "severity", "status"))
+    pr = _labelled(rows["practices"][["module", "title", "description", "url"]], ref, lang, ("module",))
     return {"progress": base, "challenges": ch.reset_index(drop=True), "practices": pr.reset_index(drop=True),
             "reported": pd.DataFrame({"sheet": list(rows), "rows": [len(v) for v in rows.values()]})}
 

@@ -341,7 +341,6 @@ def regressions(progress: pd.DataFrame, history: pd.DataFrame, sheet: str) -> li
     by = both.groupby(["country", "module"], sort=False)
     both["previous"], both["previous_period"] = by["stage"].shift(), by["period"].shift()
     hit = both[both["row_number"].notna() & (both["stage"] < both["previous"])]
-    out = [Finding.warning("stage_regressed", sheet=sheet, row=int(r.row_number), value=str(int(r.stage)),
-                           previous=int(r.previous), previous_period=r.previous_period, module=r.module)
-           for r in hit.itertuples()]
-    return out
+    return [Finding.warning("stage_regressed", sheet=sheet, row=int(r.row_number), value=str(int(r.stage)),
+                            previous=int(r.previous), previous_period=r.previous_period, module=r.module)
+            for r in hit.itertuples()]

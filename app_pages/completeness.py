@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import charts, queries, summaries
+from analytics import charts, queries, summaries, tables
 
 
 def render() -> None:
@@ -15,11 +15,8 @@ def render() -> None:
     st.title(c.t("nav.completeness"))
     st.caption(c.t("completeness.intro"))
 
-    comp = ui.cached(queries.completeness, ref, as_of=c.as_of, countries=c.countries)
-    if c.state.year_from:
-        comp = comp[comp["year"] >= c.state.year_from]
-    if c.state.year_to:
-        comp = comp[comp["year"] <= c.state.year_to]
+    comp = ui.derived(tables.within_years, ui.cached(queries.completeness, ref, as_of=c.as_of, countries=c.countries),
+                      c.state.year_from, c.state.year_to)
     if comp.empty:
         ui.no_data(c)
         return

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from analytics import charts, queries, summaries
+from analytics import charts, queries, summaries, tables
 
 c = ui.ctx()
 ref, lang = c.ref, c.lang
@@ -18,11 +18,8 @@ ui.sync_url({"module": module})
 label = mods[module]
 
 # 2. Distribution of stages over time
-dist = ui.cached(queries.module_distribution, module, as_of=c.as_of, countries=c.countries)
-if c.state.year_from:
-    dist = dist[dist["year"] >= c.state.year_from]
-if c.state.year_to:
-    dist = dist[dist["year"] <= c.state.year_to]
+dist = ui.derived(tables.within_years, ui.cached(queries.module_distribution, module, as_of=c.as_of,
+                                                 countries=c.countries), c.state.year_from, c.state.year_to)
 if dist.empty:
     ui.no_data(c)
 else:

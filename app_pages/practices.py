@@ -3,18 +3,15 @@
 import streamlit as st
 
 import ui
-from analytics import charts, queries
+from analytics import charts, queries, tables
 
 c = ui.ctx()
 ref, lang = c.ref, c.lang
 st.title(c.t("nav.practices"))
 st.caption(c.t("practices.intro"))
 
-pr = ui.cached(queries.practices, as_of=c.as_of, countries=c.countries)
-if c.state.year_from:
-    pr = pr[pr["year"] >= c.state.year_from]
-if c.state.year_to:
-    pr = pr[pr["year"] <= c.state.year_to]
+pr = ui.derived(tables.within_years, ui.cached(queries.practices, as_of=c.as_of, countries=c.countries),
+                c.state.year_from, c.state.year_to)
 mods = {m: charts.short_modules(lang)[m] for m in queries.MODULES}
 
 # 1. Filters
