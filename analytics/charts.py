@@ -24,9 +24,11 @@ STEP_NUDGE = 0.07  # stage units between modules drawn at the same stage
 def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
     fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"},
                       font={"family": FONT_FAMILY}, margin={"l": 10, "r": 10, "t": 80, "b": 10},
-                      # Beside the plot, where the margin grows to fit it: below, it ran into the
-                      # x-axis title, and above, wrapped legends ran into the chart title.
-                      legend={"orientation": "v", "yanchor": "top", "y": 1, "xanchor": "left", "x": 1.02},
+                      # At the foot of the figure: under the plot it ran into the x-axis title,
+                      # above it wrapped legends ran into the chart title, and beside it a long
+                      # legend squeezed half-width charts to nothing.
+                      legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0,
+                              "xanchor": "left", "x": 0},
                       **kw)
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
