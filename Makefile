@@ -31,8 +31,11 @@ run: db ## set up and serve the app on http://127.0.0.1:8501
 test: $(BIN)/.dev-installed ## set up and run every test (browser tests need /usr/bin/chromium)
 	$(BIN)/python -m pytest
 
-lint: $(BIN)/.dev-installed ## ruff check
+lint: $(BIN)/.dev-installed ## ruff check and format check, import contracts, dead code
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/vulture analytics webui app.py app_pages tests benchmarks scripts tests/dead_code_allowlist.py --min-confidence 60
 
 format: $(BIN)/.dev-installed ## ruff format
 	$(BIN)/ruff format .

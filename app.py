@@ -4,7 +4,7 @@ Pages live in ``app_pages/`` and are listed explicitly with ``st.navigation``.
 NOTE: not ``pages/``: with a folder of that name beside the entry script,
 Streamlit serves a deep link (``/country``) from the folder directly, without this
 frame, until some session has opened ``/``. Each page only draws what
-``analytics`` returns.
+``analytics`` returns; the Streamlit side lives in ``webui/``.
 """
 
 import time
@@ -12,20 +12,16 @@ from pathlib import Path
 
 import streamlit as st
 
-import auth
-import ui
 from analytics.i18n import t
 from analytics.permissions import allowed
+from webui import auth, context, sidebar, urlstate
 
 STARTED = time.perf_counter()
 FAVICON = Path(__file__).parent / "static" / "favicon.png"  # local: a :material: icon is fetched from Google
 st.set_page_config(page_title="ESP Monitor", page_icon=str(FAVICON), layout="wide")
 
-lang = st.session_state["_esp_state"].lang if "_esp_state" in st.session_state else (
-    st.query_params.get("lang") if st.query_params.get("lang") in ("es", "en") else "es")
-principal = auth.identify(lang)
-c = ui.start(principal)
-
+principal = auth.identify(context.session_lang())
+c = context.start(principal)
 
 # The page opened at "/" (tests pick another through session state: AppTest's
 # switch_page runs a page without this frame).
@@ -57,17 +53,19 @@ if allowed(principal, "view_submissions"):
     sections[c.t("nav.admin")] = [page("app_pages/submissions.py", "submissions", ":material/history:")]
 
 nav = st.navigation(sections, position="sidebar")
-ui.sidebar(c)
-ui.sync_url()
+sidebar.sidebar(c)
+urlstate.sync_url()
 with st.sidebar:
     if not auth.auth_configured():
         st.caption(t("auth.local_mode", c.lang))
     elif principal is not None:
-        st.caption(t("auth.signed_in_as", c.lang, email=principal.email, role=t(f"role.{principal.role}", c.lang)))
+        st.caption(
+            t("auth.signed_in_as", c.lang, email=principal.email, role=t(f"role.{principal.role}", c.lang))
+        )
     auth.sign_out_button(c.lang)
-ui.notices(c)
+sidebar.notices(c)
 try:
     nav.run()
-    ui.footer(c)
+    sidebar.footer(c)
 finally:
-    ui.end_run(nav.url_path or start, STARTED)
+    context.end_run(nav.url_path or start, STARTED)

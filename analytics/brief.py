@@ -19,7 +19,9 @@ from . import charts, queries, summaries
 from .geo import STATIC_TOPOJSON_PATH
 from .i18n import t
 from .maps import map_figure
-from .reference import Reference, reference_dir
+from .paths import REFERENCE_DIR
+from .reference import MODULES, Reference
+from .snapshot import Snapshot
 
 CSS = """
 body{font-family:"Source Sans Pro",Arial,sans-serif;color:#222;max-width:1100px;margin:0 auto;padding:24px;line-height:1.45}
@@ -65,7 +67,8 @@ class _Doc:
         self.parts.append(
             f'<div class="chart" id="fig{self.n}"></div><script>(function(){{var f={_fig_json(fig)};'
             f'Plotly.newPlot("fig{self.n}",f.data,f.layout,{{"displaylogo":false,"responsive":true}});}})();'
-            f'</script>')
+            f"</script>"
+        )
 
     def table(self, df: pd.DataFrame, columns: dict[str, str] | None = None, limit: int = 500) -> None:
         if df.empty:
@@ -89,8 +92,8 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def render(con: duckdb.DuckDBPyConnection, snap, ref: Reference) -> str:
-    """The brief for ``snap`` (a :class:`analytics.snapshot.Snapshot`) as one HTML string."""
+def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> str:
+    """The brief for ``snap`` as one HTML string."""
     lang = snap.lang
     doc = _Doc(lang)
     as_of = snap.as_of
@@ -102,9 +105,17 @@ def render(con: duckdb.DuckDBPyConnection, snap, ref: Reference) -> str:
 
     doc.add('<section class="first">')
     doc.text("h1", doc.t("brief.title"))
-    doc.text("p", doc.t("brief.meta", as_of=as_of_text, version=snap.data_version,
-                        generated=snap.generated_at.strftime("%Y-%m-%d %H:%M") + " UTC",
-                        filters=snap.filters.describe()), "meta")
+    doc.text(
+        "p",
+        doc.t(
+            "brief.meta",
+            as_of=as_of_text,
+            version=snap.data_version,
+            generated=snap.generated_at.strftime("%Y-%m-%d %H:%M") + " UTC",
+            filters=snap.filters.describe(),
+        ),
+        "meta",
+    )
     if snap.illustrative:
         doc.text("div", doc.t("ui.illustrative_notice"), "notice")
     kpis = queries.kpis(con, ref, as_of=as_of, countries=countries, year=snap.filters.period_to)
@@ -112,19 +123,28 @@ def render(con: duckdb.DuckDBPyConnection, snap, ref: Reference) -> str:
     doc.add('<div class="kpis">')
     for r in kpis.itertuples():
         delta = "" if r.value is None or r.previous is None else f"{r.value - r.previous:+g}"
-        doc.add(f'<div class="kpi"><div class="d">{escape(t(f"overview.kpi_{r.kpi}", lang))} ({r.year})</div>'
-                f'<div class="v">{escape(_fmt(r.value))}</div>'
-                f'<div class="d">{escape(doc.t("brief.vs_previous", delta=delta or "—"))}</div></div>')
+        doc.add(
+            f'<div class="kpi"><div class="d">{escape(t(f"overview.kpi_{r.kpi}", lang))} ({r.year})</div>'
+            f'<div class="v">{escape(_fmt(r.value))}</div>'
+            f'<div class="d">{escape(doc.t("brief.vs_previous", delta=delta or "—"))}</div></div>'
+        )
     doc.add("</div>")
     doc.text("p", summaries.kpi_sentence(kpis, lang))
 
-    values = queries.map_values(con, ref, lang=lang, as_of=as_of, countries=countries,
-                                year=snap.filters.period_to)
+    values = queries.map_values(
+        con, ref, lang=lang, as_of=as_of, countries=countries, year=snap.filters.period_to
+    )
     values["text"] = [f"{n}: {_fmt(v)}" for n, v in zip(values["name"], values["value"])]
     doc.text("h2", doc.t("brief.map"))
-    doc.figure(map_figure(values, title=doc.t("chart.map_title", measure=doc.t("overview.average_stage")),
-                          colorbar_title=doc.t("chart.stage"), no_data_label=doc.t("chart.no_data")),
-               summaries.map_sentence(values, lang))
+    doc.figure(
+        map_figure(
+            values,
+            title=doc.t("chart.map_title", measure=doc.t("overview.average_stage")),
+            colorbar_title=doc.t("chart.stage"),
+            no_data_label=doc.t("chart.no_data"),
+        ),
+        summaries.map_sentence(values, lang),
+    )
     doc.add("</section>")
 
     doc.add("<section>")
@@ -134,40 +154,90 @@ def render(con: duckdb.DuckDBPyConnection, snap, ref: Reference) -> str:
         doc.text("p", doc.t("ui.no_data"))
     else:
         doc.figure(charts.stage_matrix(matrix, ref, lang), summaries.matrix_sentence(matrix, lang))
-        view = matrix.assign(country=matrix["country"].map(names), module=matrix["module"].map(mods),
-                             change=matrix["change"].map(lambda x: "" if pd.isna(x) else charts.ARROWS[int(x)]))
-        doc.table(view, {k: t(f"col.{k}", lang) for k in
-                         ["country", "module", "stage", "period", "previous_stage", "previous_period", "change"]})
+        view = matrix.assign(
+            country=matrix["country"].map(names),
+            module=matrix["module"].map(mods),
+            change=matrix["change"].map(lambda x: "" if pd.isna(x) else charts.ARROWS[int(x)]),
+        )
+        doc.table(
+            view,
+            {
+                k: t(f"col.{k}", lang)
+                for k in [
+                    "country",
+                    "module",
+                    "stage",
+                    "period",
+                    "previous_stage",
+                    "previous_period",
+                    "change",
+                ]
+            },
+        )
     doc.add("</section>")
 
     doc.add("<section>")
     doc.text("h2", doc.t("brief.trends"))
     by_mod = queries.average_stage_trend(con, ref, by="module", as_of=as_of, countries=countries)
-    doc.figure(charts.lines(by_mod, x="year", y="average_stage", series="module",
-                            labels={m: mods[m] for m in queries.MODULES}, title=doc.t("brief.by_module"),
-                            x_title=doc.t("chart.year"), y_title=doc.t("col.average_stage")))
+    doc.figure(
+        charts.lines(
+            by_mod,
+            x="year",
+            y="average_stage",
+            series="module",
+            labels={m: mods[m] for m in MODULES},
+            title=doc.t("brief.by_module"),
+            x_title=doc.t("chart.year"),
+            y_title=doc.t("col.average_stage"),
+        )
+    )
     by_coh = queries.average_stage_trend(con, ref, by="entry_route", as_of=as_of, countries=countries)
-    doc.figure(charts.lines(by_coh, x="year", y="average_stage", series="entry_route",
-                            labels=ref.labels("entry_route", lang), title=doc.t("brief.by_cohort"),
-                            x_title=doc.t("chart.year"), y_title=doc.t("col.average_stage")))
+    doc.figure(
+        charts.lines(
+            by_coh,
+            x="year",
+            y="average_stage",
+            series="entry_route",
+            labels=ref.labels("entry_route", lang),
+            title=doc.t("brief.by_cohort"),
+            x_title=doc.t("chart.year"),
+            y_title=doc.t("col.average_stage"),
+        )
+    )
     doc.add("</section>")
 
     doc.add("<section>")
     doc.text("h2", doc.t("nav.challenges"))
-    ch = queries.challenges(con, as_of=as_of, countries=countries, year_from=snap.filters.period_from,
-                            year_to=snap.filters.period_to)
+    ch = queries.challenges(
+        con,
+        as_of=as_of,
+        countries=countries,
+        year_from=snap.filters.period_from,
+        year_to=snap.filters.period_to,
+    )
     if ch.empty:
         doc.text("p", doc.t("ui.no_data"))
     else:
         doc.text("p", summaries.challenges_sentence(ch, ref, lang), "summary")
-        doc.figure(charts.heatmap(queries.challenge_heatmap(ch), x="module", y="category", value="count",
-                                  x_labels=mods, y_labels=cats, title=doc.t("challenges.heatmap_title"),
-                                  colorbar=doc.t("col.count")))
+        doc.figure(
+            charts.heatmap(
+                queries.challenge_heatmap(ch),
+                x="module",
+                y="category",
+                value="count",
+                x_labels=mods,
+                y_labels=cats,
+                title=doc.t("challenges.heatmap_title"),
+                colorbar=doc.t("col.count"),
+            )
+        )
         doc.text("h3", doc.t("challenges.shared_title"))
         shared = queries.shared_challenges(ch).head(8)
         for r in shared.itertuples():
-            doc.add(f'<p><strong>{escape(cats.get(r.category, r.category))} · {escape(mods.get(r.module, r.module))}'
-                    f'</strong> — {escape(doc.t("brief.shared_by", n=r.n_countries, countries=r.countries))}</p>')
+            doc.add(
+                f"<p><strong>{escape(cats.get(r.category, r.category))} · {escape(mods.get(r.module, r.module))}"
+                f"</strong> — {escape(doc.t('brief.shared_by', n=r.n_countries, countries=r.countries))}</p>"
+            )
             doc.text("blockquote", r.example)
     doc.add("</section>")
 
@@ -180,37 +250,50 @@ def render(con: duckdb.DuckDBPyConnection, snap, ref: Reference) -> str:
         link = ""
         if isinstance(r.url, str) and r.url.lower().startswith(("http://", "https://")):
             link = f' · <a href="{escape(r.url, quote=True)}" rel="noopener noreferrer">{escape(r.url)}</a>'
-        doc.add(f'<div class="practice"><strong>{escape(r.title)}</strong><div class="small">'
-                f'{escape(names.get(r.country, r.country))} · {escape(mods.get(r.module, r.module))} · '
-                f'{escape(r.period)}{link}</div><div>{escape(r.description)}</div></div>')
+        doc.add(
+            f'<div class="practice"><strong>{escape(r.title)}</strong><div class="small">'
+            f"{escape(names.get(r.country, r.country))} · {escape(mods.get(r.module, r.module))} · "
+            f"{escape(r.period)}{link}</div><div>{escape(r.description)}</div></div>"
+        )
     doc.add("</section>")
 
     doc.add("<section>")
     doc.text("h2", doc.t("nav.completeness"))
-    comp = queries.completeness(con, ref, as_of=as_of, countries=countries,
-                                until=snap.filters.period_to or (as_of or snap.generated_at).year)
+    comp = queries.completeness(
+        con,
+        ref,
+        as_of=as_of,
+        countries=countries,
+        until=snap.filters.period_to or (as_of or snap.generated_at).year,
+    )
     doc.figure(charts.completeness(comp, ref, lang, open_year=(as_of or snap.generated_at).year))
     last = queries.last_reported(con, as_of=as_of)
     if countries:
         last = last[last["country"].isin(countries)]
-    doc.table(last.assign(country=last["country"].map(names),
-                          last_committed_at=last["last_committed_at"].astype(str).str[:16]),
-              {k: t(f"col.{k}", lang) for k in ["country", "last_period", "last_committed_at"]})
+    doc.table(
+        last.assign(
+            country=last["country"].map(names),
+            last_committed_at=last["last_committed_at"].astype(str).str[:16],
+        ),
+        {k: t(f"col.{k}", lang) for k in ["country", "last_period", "last_committed_at"]},
+    )
     doc.add("</section>")
 
     doc.add("<section>")
     doc.text("h2", doc.t("brief.methods"))
     stage = ref.vocab[ref.vocab["domain"] == "stage"].sort_values("ord")
     doc.text("p", doc.t("brief.scale_intro"))
-    doc.table(stage.assign(stage=stage["code"], label=stage[f"label_{lang}"],
-                           definition=stage[f"description_{lang}"]),
-              {"stage": doc.t("col.stage"), "label": doc.t("brief.label"),
-               "definition": doc.t("brief.definition")})
+    doc.table(
+        stage.assign(
+            stage=stage["code"], label=stage[f"label_{lang}"], definition=stage[f"description_{lang}"]
+        ),
+        {"stage": doc.t("col.stage"), "label": doc.t("brief.label"), "definition": doc.t("brief.definition")},
+    )
     doc.text("p", doc.t("brief.sdg_definition"))
     doc.text("h3", doc.t("brief.sources"))
     sources = []
     for name in ("countries.csv", "modules.csv", "services.csv", "milestones.csv", "context_sdg521_ipv.csv"):
-        df = pd.read_csv(reference_dir() / name, dtype=str, keep_default_na=False)
+        df = pd.read_csv(REFERENCE_DIR / name, dtype=str, keep_default_na=False)
         col = "source" if "source" in df else "source_repo_path"
         for s in sorted(set(df[col]) - {""}):
             sources.append({"file": name, "source": s})
@@ -219,11 +302,13 @@ def render(con: duckdb.DuckDBPyConnection, snap, ref: Reference) -> str:
     doc.add("</section>")
 
     topo = STATIC_TOPOJSON_PATH.read_text(encoding="utf-8").replace("</", "<\\/")
-    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-            f'script-src \'unsafe-inline\'; style-src \'unsafe-inline\'; img-src data:; '
-            f'font-src data:">'
-            f"<title>{escape(doc.t('brief.title'))}</title><style>{CSS}</style>"
-            f'<script>window.PlotlyGeoAssets={{"topojson":{{"world_110m":{topo}}}}};</script>'
-            f"<script>{get_plotlyjs()}</script></head><body>{''.join(doc.parts)}</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        f"script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+        f'font-src data:">'
+        f"<title>{escape(doc.t('brief.title'))}</title><style>{CSS}</style>"
+        f'<script>window.PlotlyGeoAssets={{"topojson":{{"world_110m":{topo}}}}};</script>'
+        f"<script>{get_plotlyjs()}</script></head><body>{''.join(doc.parts)}</body></html>"
+    )

@@ -13,23 +13,31 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .i18n import t
-from .reference import Reference
+from .reference import MODULES, Reference
 from .style import CATEGORICAL, FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
 
-MODULES = ("HEALTH", "JUSTICE", "SOCIAL", "COORD")
 ARROWS = {1: "▲", 0: "=", -1: "▼"}
 STEP_NUDGE = 0.07  # stage units between modules drawn at the same stage
 
 
 def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left"},
-                      font={"family": FONT_FAMILY}, margin={"l": 10, "r": 10, "t": 80, "b": 10},
-                      # At the foot of the figure: under the plot it ran into the x-axis title,
-                      # above it wrapped legends ran into the chart title, and beside it a long
-                      # legend squeezed half-width charts to nothing.
-                      legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0,
-                              "xanchor": "left", "x": 0},
-                      **kw)
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"},
+        font={"family": FONT_FAMILY},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        # At the foot of the figure: under the plot it ran into the x-axis title,
+        # above it wrapped legends ran into the chart title, and beside it a long
+        # legend squeezed half-width charts to nothing.
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
+            "xanchor": "left",
+            "x": 0,
+        },
+        **kw,
+    )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
@@ -59,44 +67,92 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
             arrow = "" if pd.isna(r["change"]) else " " + ARROWS[int(r["change"])]
             zr.append(int(r["stage"]))
             tr.append(f"{int(r['stage'])}{arrow}")
-            prev = "—" if pd.isna(r["previous_stage"]) else f"{int(r['previous_stage'])} ({r['previous_period']})"
-            hr.append(t("chart.matrix_hover", lang, country=names.get(c, c), module=mods[m],
-                        stage=int(r["stage"]), label=ref.labels("stage", lang)[str(int(r["stage"]))],
-                        period=r["period"], previous=prev))
+            prev = (
+                "—"
+                if pd.isna(r["previous_stage"])
+                else f"{int(r['previous_stage'])} ({r['previous_period']})"
+            )
+            hr.append(
+                t(
+                    "chart.matrix_hover",
+                    lang,
+                    country=names.get(c, c),
+                    module=mods[m],
+                    stage=int(r["stage"]),
+                    label=ref.labels("stage", lang)[str(int(r["stage"]))],
+                    period=r["period"],
+                    previous=prev,
+                )
+            )
         z.append(zr)
         text.append(tr)
         hover.append(hr)
     n = len(STAGE_COLORS)
     scale = [[edge / n, col] for i, col in enumerate(STAGE_COLORS) for edge in (i, i + 1)]
     stage_labels = ref.labels("stage", lang)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[mods[m] for m in MODULES], y=[names.get(c, c) for c in countries],
-        customdata=[[c] * len(MODULES) for c in countries],
-        text=text, texttemplate="%{text}", textfont={"size": 14}, hovertext=hover,
-        hovertemplate="%{hovertext}<extra></extra>", colorscale=scale, zmin=-0.5, zmax=5.5,
-        xgap=2, ygap=2, colorbar={"title": {"text": t("chart.stage", lang)},
-                                  "tickvals": list(range(6)),
-                                  "ticktext": [f"{i} {stage_labels[str(i)]}" for i in range(6)]}))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[mods[m] for m in MODULES],
+            y=[names.get(c, c) for c in countries],
+            customdata=[[c] * len(MODULES) for c in countries],
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 14},
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=5.5,
+            xgap=2,
+            ygap=2,
+            colorbar={
+                "title": {"text": t("chart.stage", lang)},
+                "tickvals": list(range(6)),
+                "ticktext": [f"{i} {stage_labels[str(i)]}" for i in range(6)],
+            },
+        )
+    )
     # Heatmaps emit no point selection: an invisible marker on every cell makes a click
     # report the country (customdata), so the matrix can open the country's profile.
     fig.add_scatter(
         x=[mods[m] for _ in countries for m in MODULES],
         y=[names.get(c, c) for c in countries for _ in MODULES],
         customdata=[c for c in countries for _ in MODULES],
-        hovertext=[h for row in hover for h in row], hovertemplate="%{hovertext}<extra></extra>",
-        mode="markers", marker={"symbol": "square", "size": 26, "color": "rgba(0,0,0,0)"},
-        showlegend=False, name="")
+        hovertext=[h for row in hover for h in row],
+        hovertemplate="%{hovertext}<extra></extra>",
+        mode="markers",
+        marker={"symbol": "square", "size": 26, "color": "rgba(0,0,0,0)"},
+        showlegend=False,
+        name="",
+    )
     fig.data[0].hoverinfo = "skip"
     # Dark stages need light numbers: the numbers are annotations with per-cell colours,
     # set in one go (adding them one by one re-validates the whole list each time).
     fig.data[0].texttemplate = None
-    fig.update_layout(annotations=[
-        {"x": mods[m], "y": names.get(c, c), "text": text[yi][xi], "showarrow": False,
-         "font": {"size": 14, "color": STAGE_TEXT_COLORS[z[yi][xi]] if z[yi][xi] is not None else "#222"}}
-        for yi, c in enumerate(countries) for xi, m in enumerate(MODULES)])
+    fig.update_layout(
+        annotations=[
+            {
+                "x": mods[m],
+                "y": names.get(c, c),
+                "text": text[yi][xi],
+                "showarrow": False,
+                "font": {
+                    "size": 14,
+                    "color": STAGE_TEXT_COLORS[z[yi][xi]] if z[yi][xi] is not None else "#222",
+                },
+            }
+            for yi, c in enumerate(countries)
+            for xi, m in enumerate(MODULES)
+        ]
+    )
     fig.update_xaxes(side="top", tickangle=0)
-    return _layout(fig, t("chart.matrix_title", lang), height=max(300, 40 * len(countries) + 140),
-                   clickmode="event+select")
+    return _layout(
+        fig,
+        t("chart.matrix_title", lang),
+        height=max(300, 40 * len(countries) + 140),
+        clickmode="event+select",
+    )
 
 
 def membership(growth: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
@@ -104,8 +160,14 @@ def membership(growth: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
     fig = go.Figure()
     for i, (route, label) in enumerate(routes.items()):
         g = growth[growth["entry_route"] == route]
-        fig.add_bar(x=g["year"], y=g["members"], name=label, marker_color=CATEGORICAL[i],
-                    text=g["members"].where(g["members"] > 0), textposition="inside")
+        fig.add_bar(
+            x=g["year"],
+            y=g["members"],
+            name=label,
+            marker_color=CATEGORICAL[i],
+            text=g["members"].where(g["members"] > 0),
+            textposition="inside",
+        )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title=t("chart.year", lang), dtick=1)
     fig.update_yaxes(title=t("chart.member_countries", lang))
@@ -118,13 +180,28 @@ def milestones(ms: pd.DataFrame, lang: str) -> go.Figure:
     df["y"] = [(-1) ** i * (1 + (i % 3) * 0.4) for i in range(len(df))]
     event = df[f"event_{lang}"]
     fig = go.Figure()
-    fig.add_scatter(x=df["when"], y=[0] * len(df), mode="lines", line={"color": "#999"},
-                    hoverinfo="skip", showlegend=False)
-    fig.add_scatter(x=df["when"], y=df["y"], mode="markers+text", text=df["date"],
-                    textposition="top center", marker={"size": 10, "color": CATEGORICAL[0]},
-                    hovertext=[f"{d}: {e}" + (f" ({c.replace(';', ', ')})" if c else "")
-                               for d, e, c in zip(df["date"], event, df["countries"])],
-                    hovertemplate="%{hovertext}<extra></extra>", showlegend=False)
+    fig.add_scatter(
+        x=df["when"],
+        y=[0] * len(df),
+        mode="lines",
+        line={"color": "#999"},
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    fig.add_scatter(
+        x=df["when"],
+        y=df["y"],
+        mode="markers+text",
+        text=df["date"],
+        textposition="top center",
+        marker={"size": 10, "color": CATEGORICAL[0]},
+        hovertext=[
+            f"{d}: {e}" + (f" ({c.replace(';', ', ')})" if c else "")
+            for d, e, c in zip(df["date"], event, df["countries"])
+        ],
+        hovertemplate="%{hovertext}<extra></extra>",
+        showlegend=False,
+    )
     for x, y in zip(df["when"], df["y"]):
         fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=y, line={"color": "#bbb", "width": 1})
     fig.update_yaxes(visible=False, range=[-2.2, 2.2])
@@ -142,27 +219,52 @@ def stage_steps(yearly: pd.DataFrame, ref: Reference, lang: str, title: str) -> 
         # Modules at the same stage would draw one line over another: each is nudged
         # a little off the stage line (the hover and the table give the exact stage).
         offset = (i - (len(MODULES) - 1) / 2) * STEP_NUDGE
-        fig.add_scatter(x=g["year"], y=g["stage"] + offset, name=mods[m], mode="lines+markers",
-                        customdata=g["stage"], hovertemplate=f"{mods[m]} · %{{x}}: %{{customdata}}<extra></extra>",
-                        line={"shape": "hv", "color": CATEGORICAL[i], "width": 3},
-                        marker={"symbol": ["circle", "square", "diamond", "triangle-up"][i], "size": 9})
+        fig.add_scatter(
+            x=g["year"],
+            y=g["stage"] + offset,
+            name=mods[m],
+            mode="lines+markers",
+            customdata=g["stage"],
+            hovertemplate=f"{mods[m]} · %{{x}}: %{{customdata}}<extra></extra>",
+            line={"shape": "hv", "color": CATEGORICAL[i], "width": 3},
+            marker={"symbol": ["circle", "square", "diamond", "triangle-up"][i], "size": 9},
+        )
     labels = ref.labels("stage", lang)
-    fig.update_yaxes(range=[-0.3, 5.3], tickvals=list(range(6)),
-                     ticktext=[f"{i} {labels[str(i)]}" for i in range(6)], title=t("chart.stage", lang))
+    fig.update_yaxes(
+        range=[-0.3, 5.3],
+        tickvals=list(range(6)),
+        ticktext=[f"{i} {labels[str(i)]}" for i in range(6)],
+        title=t("chart.stage", lang),
+    )
     fig.update_xaxes(title=t("chart.year", lang), dtick=1)
     return _layout(fig, title)
 
 
-def lines(df: pd.DataFrame, *, x: str, y: str, series: str, labels: dict[str, str], title: str,
-          x_title: str, y_title: str, y_range: tuple[float, float] | None = None) -> go.Figure:
+def lines(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str,
+    labels: dict[str, str],
+    title: str,
+    x_title: str,
+    y_title: str,
+    y_range: tuple[float, float] | None = None,
+) -> go.Figure:
     fig = go.Figure()
     for i, (key, label) in enumerate(labels.items()):
         g = df[df[series] == key].sort_values(x)
         if g.empty:
             continue
-        fig.add_scatter(x=g[x], y=g[y], name=label, mode="lines+markers",
-                        line={"color": CATEGORICAL[i % len(CATEGORICAL)]},
-                        marker={"symbol": i % 20, "size": 8})
+        fig.add_scatter(
+            x=g[x],
+            y=g[y],
+            name=label,
+            mode="lines+markers",
+            line={"color": CATEGORICAL[i % len(CATEGORICAL)]},
+            marker={"symbol": i % 20, "size": 8},
+        )
     fig.update_xaxes(title=x_title, dtick=1)
     fig.update_yaxes(title=y_title, rangemode="tozero")
     if y_range is not None:
@@ -175,10 +277,16 @@ def stage_distribution(dist: pd.DataFrame, ref: Reference, lang: str, title: str
     fig = go.Figure()
     for s in range(6):
         g = dist[dist["stage"] == s]
-        fig.add_bar(x=g["year"], y=g["countries"], name=f"{s} {labels[str(s)]}",
-                    marker_color=STAGE_COLORS[s], marker_line={"color": "#666", "width": 0.5},
-                    text=g["countries"], textposition="inside",
-                    textfont={"color": STAGE_TEXT_COLORS[s]})
+        fig.add_bar(
+            x=g["year"],
+            y=g["countries"],
+            name=f"{s} {labels[str(s)]}",
+            marker_color=STAGE_COLORS[s],
+            marker_line={"color": "#666", "width": 0.5},
+            text=g["countries"],
+            textposition="inside",
+            textfont={"color": STAGE_TEXT_COLORS[s]},
+        )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title=t("chart.year", lang), dtick=1)
     fig.update_yaxes(title=t("chart.countries", lang))
@@ -189,39 +297,85 @@ def ranking(rank: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Fig
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     df = rank.iloc[::-1]
     stages = df["stage"].astype(int)
-    fig = go.Figure(go.Bar(
-        x=stages, y=[names.get(c, c) for c in df["country"]], orientation="h",
-        marker_color=[STAGE_COLORS[s] for s in stages], marker_line={"color": "#666", "width": 0.5},
-        text=[f"{s} · {'' if pd.isna(cv) else f'{cv:.0f}%'}" for s, cv in zip(stages, df["coverage_pct"])],
-        textposition="outside", customdata=df["country"],
-        hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=stages,
+            y=[names.get(c, c) for c in df["country"]],
+            orientation="h",
+            marker_color=[STAGE_COLORS[s] for s in stages],
+            marker_line={"color": "#666", "width": 0.5},
+            text=[
+                f"{s} · {'' if pd.isna(cv) else f'{cv:.0f}%'}" for s, cv in zip(stages, df["coverage_pct"])
+            ],
+            textposition="outside",
+            customdata=df["country"],
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
     fig.update_xaxes(range=[0, 5.9], title=t("chart.stage_coverage", lang), dtick=1)
     return _layout(fig, title, height=max(300, 28 * len(df) + 120))
 
 
-def heatmap(df: pd.DataFrame, *, x: str, y: str, value: str, x_labels: dict[str, str],
-            y_labels: dict[str, str], title: str, colorbar: str) -> go.Figure:
+def heatmap(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    value: str,
+    x_labels: dict[str, str],
+    y_labels: dict[str, str],
+    title: str,
+    colorbar: str,
+) -> go.Figure:
     xs, ys = list(x_labels), list(y_labels)
     grid = df.pivot_table(index=y, columns=x, values=value, aggfunc="sum").reindex(index=ys, columns=xs)
     z = grid.to_numpy()
     text = [["" if pd.isna(v) else str(int(v)) for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[x_labels[k] for k in xs], y=[y_labels[k] for k in ys], text=text,
-        texttemplate="%{text}", colorscale="Blues", xgap=2, ygap=2,
-        hovertemplate="%{y} · %{x}: %{z}<extra></extra>", colorbar={"title": {"text": colorbar}}))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[x_labels[k] for k in xs],
+            y=[y_labels[k] for k in ys],
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y} · %{x}: %{z}<extra></extra>",
+            colorbar={"title": {"text": colorbar}},
+        )
+    )
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, height=max(320, 34 * len(ys) + 140))
 
 
-def bars(df: pd.DataFrame, *, x: str, y: str, series: str | None, x_labels: dict[str, str],
-         series_labels: dict[str, str] | None, title: str, y_title: str) -> go.Figure:
+def bars(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str | None,
+    x_labels: dict[str, str],
+    series_labels: dict[str, str] | None,
+    title: str,
+    y_title: str,
+) -> go.Figure:
     fig = go.Figure()
-    groups = [(None, None, df)] if series is None else [
-        (k, lab, df[df[series] == k]) for k, lab in (series_labels or {}).items()]
+    groups = (
+        [(None, None, df)]
+        if series is None
+        else [(k, lab, df[df[series] == k]) for k, lab in (series_labels or {}).items()]
+    )
     for i, (_k, label, g) in enumerate(groups):
         g = g.set_index(x).reindex(list(x_labels)).reset_index()
-        fig.add_bar(x=[x_labels[v] for v in g[x]], y=g[y], name=label or y_title,
-                    marker_color=CATEGORICAL[i % len(CATEGORICAL)], text=g[y], textposition="auto")
+        fig.add_bar(
+            x=[x_labels[v] for v in g[x]],
+            y=g[y],
+            name=label or y_title,
+            marker_color=CATEGORICAL[i % len(CATEGORICAL)],
+            text=g[y],
+            textposition="auto",
+        )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title=y_title)
     return _layout(fig, title)
@@ -252,10 +406,25 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
                 tr.append("✓" if r["progress"] else "✗")
         z.append(zr)
         text.append(tr)
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[str(y) for y in years], y=[names.get(c, c) for c in countries], text=text,
-        texttemplate="%{text}", zmin=0, zmax=1, xgap=2, ygap=2, showscale=False,
-        colorscale=[[0, "#f4a582"], [0.5, "#f4a582"], [0.5, "#92c5de"], [1, "#92c5de"]],
-        hovertemplate="%{y} · %{x}: %{text}<extra></extra>"))
-    return _layout(fig, t("chart.completeness_title", lang), height=max(320, 30 * len(countries) + 140),
-                   plot_bgcolor=NO_DATA_COLOR)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[str(y) for y in years],
+            y=[names.get(c, c) for c in countries],
+            text=text,
+            texttemplate="%{text}",
+            zmin=0,
+            zmax=1,
+            xgap=2,
+            ygap=2,
+            showscale=False,
+            colorscale=[[0, "#f4a582"], [0.5, "#f4a582"], [0.5, "#92c5de"], [1, "#92c5de"]],
+            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+        )
+    )
+    return _layout(
+        fig,
+        t("chart.completeness_title", lang),
+        height=max(320, 30 * len(countries) + 140),
+        plot_bgcolor=NO_DATA_COLOR,
+    )

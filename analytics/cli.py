@@ -6,13 +6,15 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from . import db, demo, periods, permissions, reference, snapshot, submissions
+from . import clock, demo, exports, ledger, periods, permissions, reference, store, workflow
 from .errors import EspError
-from .findings import Finding
+from .findings import Finding, sort_key
 from .i18n import LANGUAGES, error_message, finding_message, t
+from .snapshot import SUBMISSION_COLUMNS
+from .template import template
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,7 +50,7 @@ def _parser() -> _Parser:
     s.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS)
     s.add_argument("-o", "--output", required=True)
     s = sub.add_parser("snapshot", help="write a snapshot")
-    s.add_argument("--format", required=True, choices=snapshot.FORMATS)
+    s.add_argument("--format", required=True, choices=list(exports.FORMATS))
     s.add_argument("--as-of")
     s.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS)
     s.add_argument("--user")
@@ -84,24 +86,29 @@ def _parse_as_of(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         _bad(f"--as-of: not an ISO date or time: {text!r}")
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    elif len(text) == 10:
-        value = value.replace(hour=23, minute=59, second=59, microsecond=999999)
-    return value
+    if len(text) == 10:
+        return clock.end_of_day(value.date())
+    return clock.utc(value)
 
 
 def _finding_dict(f: Finding, lang: str) -> dict:
-    return {"severity": f.severity, "sheet": f.sheet, "row": f.row, "column": f.column,
-            "code": f.code, "value": f.value, "message": finding_message(f, lang)}
+    return {
+        "severity": f.severity,
+        "sheet": f.sheet,
+        "row": f.row,
+        "column": f.column,
+        "code": f.code,
+        "value": f.value,
+        "message": finding_message(f, lang),
+    }
 
 
 def _print_findings(findings: list[Finding], lang: str) -> None:
-    from .findings import sort_key
-
     for f in sorted(findings, key=sort_key):
         where = " ".join(x for x in (f.sheet and f"[{f.sheet}]",) if x)
-        print(f"{t('cli.' + f.severity, lang)} {where} {finding_message(f, lang)} ({f.code})".replace("  ", " "))
+        print(
+            f"{t('cli.' + f.severity, lang)} {where} {finding_message(f, lang)} ({f.code})".replace("  ", " ")
+        )
 
 
 def _read(path: str) -> bytes:
@@ -135,62 +142,65 @@ def _dispatch(args: argparse.Namespace, lang: str) -> int:
             _bad(f"--period: not a period (YYYY, YYYY-S1, YYYY-Q1): {args.period!r}")
     if cmd in ("check", "load"):
         data = _read(args.file)
-    con = db.connect()
+    st = store.open_store()
     try:
-        reference.ensure_loaded(con)
+        reference.ensure_loaded(st)
+        con = st.reader()
         if cmd == "init":
-            reference.load(con)
-            n = 0
-            if args.demo and submissions.data_version(con) == 0:
-                n = demo.load_demo(con)
-            print(t("cli.init_done", lang, path=db.db_path(), version=submissions.data_version(con),
-                    demo=n))
-            return 0
+            return _init(st, args.demo, lang)
         if cmd == "check":
             principal = _principal(args.user, lang) if args.user else None
-            chk = submissions.check(con, data, Path(args.file).name, principal=principal)
+            chk = workflow.check(con, data, Path(args.file).name, principal=principal)
             _emit_findings(chk.findings, args.json, lang)
             return 0 if chk.ok else 1
         if cmd == "load":
             principal = _principal(args.user, lang)
-            chk, out = submissions.load(con, data, Path(args.file).name, principal=principal,
-                                        source="cli")
+            chk, out = workflow.load(st, data, Path(args.file).name, principal=principal, source="cli")
             return _emit_load(chk, out, args.json, lang)
         if cmd == "template":
             ref = reference.build(con)
             country = ref.code("country", args.country)
             if country is None:
                 _bad(f"--country: not a member country: {args.country!r}")
-            from .template import template
-
-            data = template(con, country=country, period=p.code, lang=lang, ref=ref)
-            Path(args.output).write_bytes(data)
+            Path(args.output).write_bytes(template(con, country=country, period=p.code, lang=lang, ref=ref))
             print(args.output)
             return 0
         if cmd == "snapshot":
             as_of = _parse_as_of(args.as_of)
-            principal = _principal(args.user, lang)
-            permissions.require(principal, "download")
-            _, data = snapshot.write(con, args.format, as_of=as_of, lang=lang)
+            permissions.require(_principal(args.user, lang), "download")
+            _, data = exports.write(con, args.format, as_of=as_of, lang=lang)
             Path(args.output).write_bytes(data)
             print(args.output)
             return 0
         if cmd == "history":
-            h = submissions.history(con)[snapshot.COLUMNS["submissions"]]
-            if args.json:
-                records = json.loads(h.to_json(orient="records", date_format="iso"))
-                print(json.dumps(records, ensure_ascii=False, indent=1))
-            else:
-                print(h.to_string(index=False) if len(h) else t("cli.no_submissions", lang))
-            return 0
+            return _history(con, args.json, lang)
         if cmd == "rollback":
             principal = _principal(args.user, lang)
-            version = submissions.rollback(con, args.id, principal=principal, reason=args.reason)
+            version = workflow.rollback(st, args.id, principal=principal, reason=args.reason)
             print(t("cli.rolled_back", lang, id=args.id, version=version))
             return 0
     finally:
-        con.close()
+        st.close()
     return 2
+
+
+def _init(st: store.Store, with_demo: bool, lang: str) -> int:
+    reference.load(st)
+    n = 0
+    if with_demo and st.version() == 0:
+        n = demo.load_demo(st)
+    print(t("cli.init_done", lang, path=store.target(), version=st.version(), demo=n))
+    return 0
+
+
+def _history(con, as_json: bool, lang: str) -> int:
+    h = ledger.history(con)[SUBMISSION_COLUMNS]
+    if as_json:
+        records = json.loads(h.to_json(orient="records", date_format="iso"))
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+    else:
+        print(h.to_string(index=False) if len(h) else t("cli.no_submissions", lang))
+    return 0
 
 
 def _emit_findings(findings: list[Finding], as_json: bool, lang: str) -> None:
@@ -202,7 +212,7 @@ def _emit_findings(findings: list[Finding], as_json: bool, lang: str) -> None:
         print(t("cli.summary", lang, errors=errors, warnings=len(findings) - errors))
 
 
-def _emit_load(chk: submissions.Check, out: submissions.Outcome | None, as_json: bool, lang: str) -> int:
+def _emit_load(chk: workflow.Check, out: workflow.Outcome | None, as_json: bool, lang: str) -> int:
     if out is None:
         status = "rejected"
     elif out.submission_id is None:
@@ -210,12 +220,19 @@ def _emit_load(chk: submissions.Check, out: submissions.Outcome | None, as_json:
     else:
         status = "committed"
     if as_json:
-        print(json.dumps({
-            "status": status,
-            "submission_id": out.submission_id if out else None,
-            "duplicate_of": out.duplicate_of if out else None,
-            "data_version": out.version if out else None,
-            "findings": [_finding_dict(f, lang) for f in chk.findings]}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "status": status,
+                    "submission_id": out.submission_id if out else None,
+                    "duplicate_of": out.duplicate_of if out else None,
+                    "data_version": out.version if out else None,
+                    "findings": [_finding_dict(f, lang) for f in chk.findings],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         _print_findings(chk.findings, lang)
         if status == "committed":

@@ -8,108 +8,168 @@ not, and every page that shows it says so.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-import duckdb
 import pandas as pd
 
-from . import submissions
+from . import clock, ledger, workflow
 from .permissions import DEMO_LOADER
+from .reference import MODULES
 from .reference import build as build_reference
-from .template import frames_to_workbook
+from .store import Store
+from .workbook import frames_to_workbook
 
 SEED = 2015
-MODULES = ("HEALTH", "JUSTICE", "SOCIAL", "COORD")
 ENGLISH = {"GUY", "LCA", "TTO"}
 QUARTERLY = {"PER": ("Q1", "Q2"), "MEX": ("Q1",), "GUY": ("Q1", "Q2")}
 CORRECTED = {"GTM", "ECU", "HND", "URY"}
 
 CHALLENGES = {
     "FINANCING": (
-        ("El presupuesto asignado a los servicios esenciales no cubre la expansión a nuevas provincias.",
-         "The budget for essential services does not cover expansion to new regions."),
-        ("Dependencia de fondos de cooperación para la capacitación del personal.",
-         "Staff training still depends on donor funding."),
+        (
+            "El presupuesto asignado a los servicios esenciales no cubre la expansión a nuevas provincias.",
+            "The budget for essential services does not cover expansion to new regions.",
+        ),
+        (
+            "Dependencia de fondos de cooperación para la capacitación del personal.",
+            "Staff training still depends on donor funding.",
+        ),
     ),
     "COORDINATION": (
-        ("Las mesas interinstitucionales se reúnen de forma irregular y sin actas de seguimiento.",
-         "Inter-agency tables meet irregularly and keep no follow-up minutes."),
-        ("Falta un protocolo común de referencia entre salud, policía y servicios sociales.",
-         "There is no shared referral protocol between health, police and social services."),
+        (
+            "Las mesas interinstitucionales se reúnen de forma irregular y sin actas de seguimiento.",
+            "Inter-agency tables meet irregularly and keep no follow-up minutes.",
+        ),
+        (
+            "Falta un protocolo común de referencia entre salud, policía y servicios sociales.",
+            "There is no shared referral protocol between health, police and social services.",
+        ),
     ),
     "LEGAL": (
-        ("El reglamento de la ley integral aún no fue aprobado.",
-         "The regulations of the comprehensive law have not yet been approved."),
-        ("Las normas de protección no contemplan la violencia digital.",
-         "Protection rules do not cover online violence."),
+        (
+            "El reglamento de la ley integral aún no fue aprobado.",
+            "The regulations of the comprehensive law have not yet been approved.",
+        ),
+        (
+            "Las normas de protección no contemplan la violencia digital.",
+            "Protection rules do not cover online violence.",
+        ),
     ),
     "WORKFORCE": (
-        ("Alta rotación del personal capacitado en los servicios de primera línea.",
-         "High turnover of trained staff in first-line services."),
-        ("Pocas profesionales de salud mental en zonas rurales.",
-         "Few mental-health professionals in rural areas."),
+        (
+            "Alta rotación del personal capacitado en los servicios de primera línea.",
+            "High turnover of trained staff in first-line services.",
+        ),
+        (
+            "Pocas profesionales de salud mental en zonas rurales.",
+            "Few mental-health professionals in rural areas.",
+        ),
     ),
     "DATA": (
-        ("Los registros administrativos no están desagregados por edad, etnia ni discapacidad.",
-         "Administrative records are not disaggregated by age, ethnicity or disability."),
-        ("No existe un registro único de casos entre instituciones.",
-         "There is no single case register shared between institutions."),
+        (
+            "Los registros administrativos no están desagregados por edad, etnia ni discapacidad.",
+            "Administrative records are not disaggregated by age, ethnicity or disability.",
+        ),
+        (
+            "No existe un registro único de casos entre instituciones.",
+            "There is no single case register shared between institutions.",
+        ),
     ),
     "ACCESS": (
-        ("Las mujeres indígenas y rurales enfrentan largas distancias hasta los servicios.",
-         "Indigenous and rural women face long distances to reach services."),
-        ("La línea de ayuda no atiende las 24 horas.",
-         "The helpline does not operate around the clock."),
+        (
+            "Las mujeres indígenas y rurales enfrentan largas distancias hasta los servicios.",
+            "Indigenous and rural women face long distances to reach services.",
+        ),
+        ("La línea de ayuda no atiende las 24 horas.", "The helpline does not operate around the clock."),
     ),
     "QUALITY": (
-        ("Persisten prácticas de revictimización en la toma de denuncias.",
-         "Re-victimising practices persist when complaints are taken."),
-        ("Los estándares de calidad no se supervisan de forma sistemática.",
-         "Quality standards are not monitored systematically."),
+        (
+            "Persisten prácticas de revictimización en la toma de denuncias.",
+            "Re-victimising practices persist when complaints are taken.",
+        ),
+        (
+            "Los estándares de calidad no se supervisan de forma sistemática.",
+            "Quality standards are not monitored systematically.",
+        ),
     ),
     "POLITICAL": (
-        ("Cambio de autoridades retrasó la aprobación del plan nacional.",
-         "A change of authorities delayed the approval of the national plan."),
-        ("El mecanismo para el adelanto de la mujer perdió rango institucional.",
-         "The national women's machinery lost institutional rank."),
+        (
+            "Cambio de autoridades retrasó la aprobación del plan nacional.",
+            "A change of authorities delayed the approval of the national plan.",
+        ),
+        (
+            "El mecanismo para el adelanto de la mujer perdió rango institucional.",
+            "The national women's machinery lost institutional rank.",
+        ),
     ),
     "EMERGENCY": (
-        ("La pandemia obligó a trasladar la atención a modalidades remotas.",
-         "The pandemic forced services to move to remote formats."),
-        ("La llegada de personas migrantes aumentó la demanda de refugios.",
-         "The arrival of migrants increased demand for shelters."),
+        (
+            "La pandemia obligó a trasladar la atención a modalidades remotas.",
+            "The pandemic forced services to move to remote formats.",
+        ),
+        (
+            "La llegada de personas migrantes aumentó la demanda de refugios.",
+            "The arrival of migrants increased demand for shelters.",
+        ),
     ),
     "OTHER": (
-        ("Baja difusión de los servicios disponibles entre adolescentes.",
-         "Low awareness of available services among adolescents."),
+        (
+            "Baja difusión de los servicios disponibles entre adolescentes.",
+            "Low awareness of available services among adolescents.",
+        ),
     ),
 }
 
 PRACTICES = (
-    ("HEALTH", "Protocolo de atención integral en salud", "Integrated health-care protocol",
-     "Protocolo nacional que integra la identificación, el apoyo de primera línea y la referencia.",
-     "A national protocol combining identification, first-line support and referral."),
-    ("JUSTICE", "Fiscalías especializadas", "Specialised prosecution units",
-     "Unidades fiscales especializadas con salas de entrevista amigables.",
-     "Specialised prosecution units with survivor-friendly interview rooms."),
-    ("SOCIAL", "Casas de acogida en red", "Networked safe houses",
-     "Red de casas de acogida con un sistema común de derivación y seguimiento.",
-     "A network of safe houses with a shared referral and follow-up system."),
-    ("COORD", "Mesa nacional de coordinación", "National coordination board",
-     "Mesa interinstitucional con plan anual, presupuesto y tablero de seguimiento.",
-     "An inter-agency board with an annual plan, budget and monitoring dashboard."),
-    ("SOCIAL", "Línea de ayuda 24 horas", "24-hour helpline",
-     "Línea gratuita con atención psicológica y derivación a servicios locales.",
-     "A free line offering counselling and referral to local services."),
-    ("HEALTH", "Curso virtual sobre servicios esenciales", "Virtual course on essential services",
-     "Curso en línea para personal de salud, adaptado del Paquete de Servicios Esenciales.",
-     "An online course for health staff adapted from the Essential Services Package."),
+    (
+        "HEALTH",
+        "Protocolo de atención integral en salud",
+        "Integrated health-care protocol",
+        "Protocolo nacional que integra la identificación, el apoyo de primera línea y la referencia.",
+        "A national protocol combining identification, first-line support and referral.",
+    ),
+    (
+        "JUSTICE",
+        "Fiscalías especializadas",
+        "Specialised prosecution units",
+        "Unidades fiscales especializadas con salas de entrevista amigables.",
+        "Specialised prosecution units with survivor-friendly interview rooms.",
+    ),
+    (
+        "SOCIAL",
+        "Casas de acogida en red",
+        "Networked safe houses",
+        "Red de casas de acogida con un sistema común de derivación y seguimiento.",
+        "A network of safe houses with a shared referral and follow-up system.",
+    ),
+    (
+        "COORD",
+        "Mesa nacional de coordinación",
+        "National coordination board",
+        "Mesa interinstitucional con plan anual, presupuesto y tablero de seguimiento.",
+        "An inter-agency board with an annual plan, budget and monitoring dashboard.",
+    ),
+    (
+        "SOCIAL",
+        "Línea de ayuda 24 horas",
+        "24-hour helpline",
+        "Línea gratuita con atención psicológica y derivación a servicios locales.",
+        "A free line offering counselling and referral to local services.",
+    ),
+    (
+        "HEALTH",
+        "Curso virtual sobre servicios esenciales",
+        "Virtual course on essential services",
+        "Curso en línea para personal de salud, adaptado del Paquete de Servicios Esenciales.",
+        "An online course for health staff adapted from the Essential Services Package.",
+    ),
 )
 
 
 def _report_date(period_end: date, rng: random.Random) -> datetime:
-    return datetime.combine(period_end + timedelta(days=rng.randint(30, 75)), datetime.min.time()) \
-        + timedelta(hours=rng.randint(8, 17), minutes=rng.randint(0, 59))
+    return datetime.combine(
+        period_end + timedelta(days=rng.randint(30, 75)), time.min, tzinfo=UTC
+    ) + timedelta(hours=rng.randint(8, 17), minutes=rng.randint(0, 59))
 
 
 def generate(today: date, ref_countries: pd.DataFrame) -> list[dict]:
@@ -126,8 +186,11 @@ def generate(today: date, ref_countries: pd.DataFrame) -> list[dict]:
         practices = list(PRACTICES)
         rng.shuffle(practices)
         periods = [(str(y), date(y, 12, 31)) for y in range(int(c.joined_year), last_year + 1)]
-        periods += [(f"{today.year}-{q}", date(today.year, 3 * int(q[1]), 30 if q == "Q2" else 31))
-                    for q in QUARTERLY.get(iso3, ()) if date(today.year, 3 * int(q[1]), 28) < today]
+        periods += [
+            (f"{today.year}-{q}", date(today.year, 3 * int(q[1]), 30 if q == "Q2" else 31))
+            for q in QUARTERLY.get(iso3, ())
+            if date(today.year, 3 * int(q[1]), 28) < today
+        ]
         for i, (period, end) in enumerate(periods):
             for m in MODULES:
                 roll = rng.random()
@@ -137,62 +200,92 @@ def generate(today: date, ref_countries: pd.DataFrame) -> list[dict]:
                     stages[m] -= 1
                 coverage[m] = min(100.0, coverage[m] + stages[m] * rng.uniform(1.5, 6))
                 staff[m] += rng.randint(5, 60) * max(stages[m], 1)
-            progress = pd.DataFrame([{
-                "country": name, "period": period, "module": m, "stage": stages[m],
-                "coverage_pct": round(coverage[m], 1), "trained_staff": staff[m],
-                "notes": "" if rng.random() < 0.7 else (
-                    "Datos ilustrativos" if lang == "es" else "Illustrative data"),
-            } for m in MODULES])
+            progress = pd.DataFrame(
+                [
+                    {
+                        "country": name,
+                        "period": period,
+                        "module": m,
+                        "stage": stages[m],
+                        "coverage_pct": round(coverage[m], 1),
+                        "trained_staff": staff[m],
+                        "notes": ""
+                        if rng.random() < 0.7
+                        else ("Datos ilustrativos" if lang == "es" else "Illustrative data"),
+                    }
+                    for m in MODULES
+                ]
+            )
             chosen = rng.sample(sorted(CHALLENGES), k=rng.randint(2, 4))
-            challenges = pd.DataFrame([{
-                "country": iso3, "period": period,
-                "module": rng.choice(MODULES + ("CROSS",)), "category": cat,
-                "severity": rng.choice(("LOW", "MEDIUM", "MEDIUM", "HIGH")),
-                "status": "OPEN" if i == len(periods) - 1 else rng.choice(
-                    ("OPEN", "IN_PROGRESS", "RESOLVED")),
-                "description": rng.choice(CHALLENGES[cat])[0 if lang == "es" else 1],
-            } for cat in chosen])
+            challenges = pd.DataFrame(
+                [
+                    {
+                        "country": iso3,
+                        "period": period,
+                        "module": rng.choice(MODULES + ("CROSS",)),
+                        "category": cat,
+                        "severity": rng.choice(("LOW", "MEDIUM", "MEDIUM", "HIGH")),
+                        "status": "OPEN"
+                        if i == len(periods) - 1
+                        else rng.choice(("OPEN", "IN_PROGRESS", "RESOLVED")),
+                        "description": rng.choice(CHALLENGES[cat])[0 if lang == "es" else 1],
+                    }
+                    for cat in chosen
+                ]
+            )
             tables = {"progress": progress, "challenges": challenges}
             if i % 3 == 1 and practices:
                 mod, t_es, t_en, d_es, d_en = practices.pop()
-                tables["practices"] = pd.DataFrame([{
-                    "country": iso3, "period": period, "module": mod,
-                    "title": t_es if lang == "es" else t_en,
-                    "description": d_es if lang == "es" else d_en,
-                    "url": f"https://example.org/{iso3.lower()}/{mod.lower()}",
-                }])
+                tables["practices"] = pd.DataFrame(
+                    [
+                        {
+                            "country": iso3,
+                            "period": period,
+                            "module": mod,
+                            "title": t_es if lang == "es" else t_en,
+                            "description": d_es if lang == "es" else d_en,
+                            "url": f"https://example.org/{iso3.lower()}/{mod.lower()}",
+                        }
+                    ]
+                )
             at = _report_date(end, rng)
             if iso3 in CORRECTED and i == len(periods) - 2:
                 wrong = progress.copy()
                 wrong.loc[0, "stage"] = max(0, int(wrong.loc[0, "stage"]) - 1)
-                files.append({"file_name": f"{iso3}_{period}_avance.xlsx", "tables": {"progress": wrong},
-                              "committed_at": at})
+                files.append(
+                    {
+                        "file_name": f"{iso3}_{period}_avance.xlsx",
+                        "tables": {"progress": wrong},
+                        "committed_at": at,
+                    }
+                )
                 at = at + timedelta(days=rng.randint(3, 20))
-                files.append({"file_name": f"{iso3}_{period}_corregido.xlsx", "tables": tables,
-                              "committed_at": at})
+                files.append(
+                    {"file_name": f"{iso3}_{period}_corregido.xlsx", "tables": tables, "committed_at": at}
+                )
             else:
-                files.append({"file_name": f"{iso3}_{period}.xlsx", "tables": tables,
-                              "committed_at": at})
-    now = datetime.combine(today, datetime.min.time())
+                files.append({"file_name": f"{iso3}_{period}.xlsx", "tables": tables, "committed_at": at})
+    now = datetime.combine(today, time.min, tzinfo=UTC)
     for f in files:
         f["committed_at"] = min(f["committed_at"], now)
     files.sort(key=lambda f: f["committed_at"])
     return files
 
 
-def load_demo(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> int:
+def load_demo(store: Store, *, today: date | None = None) -> int:
     """Load the illustrative dataset through the real path; return how many files committed."""
-    today = today or date.today()
+    today = today or clock.today()
+    con = store.reader()
     ref = build_reference(con)
     committed = 0
     for f in generate(today, ref.countries):
         data = frames_to_workbook(f["tables"])
-        chk = submissions.check(con, data, f["file_name"], principal=DEMO_LOADER, today=today, ref=ref)
+        chk = workflow.check(con, data, f["file_name"], principal=DEMO_LOADER, today=today, ref=ref)
         if not chk.ok:
             codes = sorted({x.code for x in chk.findings if x.is_error})
             raise RuntimeError(f"illustrative file {f['file_name']} rejected: {codes}")
-        latest = submissions.last_update(con)
+        latest = ledger.last_update(con)
         at = f["committed_at"] if latest is None or f["committed_at"] >= latest else None
-        out = submissions.commit(con, chk, principal=DEMO_LOADER, source="demo", committed_at=at)
+        out = workflow.commit(store, chk, principal=DEMO_LOADER, source="demo", committed_at=at)
         committed += out.submission_id is not None
     return committed

@@ -31,13 +31,15 @@ class DatabaseTooNew(DatabaseError):
     code = "db_too_new"
 
 
+class WriteConflict(DatabaseError):
+    """Another write got there first; the caller may simply try again."""
+
+    code = "db_busy"
+
+
 class PermissionDenied(EspError):
     code = "permission_denied"
 
 
 class NotFound(EspError):
     code = "not_found"
-
-
-class InvalidArgument(EspError):
-    code = "invalid_argument"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -87,3 +88,37 @@ def collapse(findings: Iterable[Finding]) -> list[tuple[Finding, int, list[int]]
 
 def counts(findings: Iterable[Finding]) -> Counter:
     return Counter(f.severity for f in findings)
+
+
+def to_json(findings: Iterable[Finding]) -> str:
+    """Findings as stored with a submission."""
+    return json.dumps(
+        [
+            {
+                "severity": f.severity,
+                "code": f.code,
+                "sheet": f.sheet,
+                "row": f.row,
+                "column": f.column,
+                "value": f.value,
+                "params": dict(f.params),
+            }
+            for f in findings
+        ],
+        ensure_ascii=False,
+    )
+
+
+def from_json(text: str) -> list[Finding]:
+    return [
+        Finding(
+            d["severity"],
+            d["code"],
+            d["sheet"],
+            d["row"],
+            d["column"],
+            d["value"],
+            tuple(sorted(d.get("params", {}).items())),
+        )
+        for d in json.loads(text)
+    ]

@@ -63,8 +63,7 @@ def _centroids() -> pd.DataFrame:
     rows = []
     for feature in lac_geojson()["features"]:
         geometry = feature["geometry"]
-        polygons = ([geometry["coordinates"]] if geometry["type"] == "Polygon"
-                    else geometry["coordinates"])
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
         # Centroid of the largest part: keeps the marker on the mainland / main island
         # (not pulled to sea by the Galapagos, Tobago or Tierra del Fuego).
         _, lon, lat = max(_ring_centroid(polygon[0]) for polygon in polygons)

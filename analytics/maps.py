@@ -99,50 +99,96 @@ def _hover() -> str:
     return "%{hovertext}<extra></extra>"
 
 
-def _geo_traces(df: pd.DataFrame, colorbar_title: str, no_data_label: str,
-                discrete: bool) -> list[go.BaseTraceType]:
+def _geo_traces(
+    df: pd.DataFrame, colorbar_title: str, no_data_label: str, discrete: bool
+) -> list[go.BaseTraceType]:
     geojson = lac_geojson()
     zmin, zmax = _zrange(discrete)
     known, missing = df[df["value"].notna()], df[df["value"].isna()]
-    common = {"geojson": geojson, "featureidkey": "properties.iso3",
-              "marker": {"line": {"color": BORDER_COLOR, "width": 0.6}},
-              "hovertemplate": _hover()}
-    traces: list[go.BaseTraceType] = [go.Choropleth(
-        locations=known["country"], z=known["value"], customdata=known["country"],
-        hovertext=known["text"], colorscale=_colorscale(discrete), zmin=zmin, zmax=zmax,
-        colorbar=_colorbar(colorbar_title, discrete), name=colorbar_title, showlegend=False,
-        **common)]
+    common = {
+        "geojson": geojson,
+        "featureidkey": "properties.iso3",
+        "marker": {"line": {"color": BORDER_COLOR, "width": 0.6}},
+        "hovertemplate": _hover(),
+    }
+    traces: list[go.BaseTraceType] = [
+        go.Choropleth(
+            locations=known["country"],
+            z=known["value"],
+            customdata=known["country"],
+            hovertext=known["text"],
+            colorscale=_colorscale(discrete),
+            zmin=zmin,
+            zmax=zmax,
+            colorbar=_colorbar(colorbar_title, discrete),
+            name=colorbar_title,
+            showlegend=False,
+            **common,
+        )
+    ]
     if len(missing):
-        traces.append(go.Choropleth(
-            locations=missing["country"], z=[0] * len(missing), customdata=missing["country"],
-            hovertext=missing["text"], colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
-            showscale=False, name=f"{NO_DATA_MARK} {no_data_label}", showlegend=True,
-            **common))
+        traces.append(
+            go.Choropleth(
+                locations=missing["country"],
+                z=[0] * len(missing),
+                customdata=missing["country"],
+                hovertext=missing["text"],
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                showscale=False,
+                name=f"{NO_DATA_MARK} {no_data_label}",
+                showlegend=True,
+                **common,
+            )
+        )
     pos = df.merge(centroids(), left_on="country", right_on="iso3", how="left")
     small = pos["country"].isin(SMALL_STATES)
     # The value printed on a disc at each centroid: readable on any background; the
     # islands' discs are larger as they are the only visible (and clickable) part.
-    traces.append(go.Scattergeo(
-        lon=pos["lon"], lat=pos["lat"], customdata=pos["country"], hovertext=pos["text"],
-        hovertemplate=_hover(), mode="markers+text", showlegend=False, name="",
-        text=[_label(v, discrete) for v in pos["value"]],
-        textfont={"color": [_ink(v) for v in pos["value"]], "size": 10},
-        marker={"size": [ISLAND_MARKER_PX if s else MAINLAND_MARKER_PX for s in small], "opacity": 1,
+    traces.append(
+        go.Scattergeo(
+            lon=pos["lon"],
+            lat=pos["lat"],
+            customdata=pos["country"],
+            hovertext=pos["text"],
+            hovertemplate=_hover(),
+            mode="markers+text",
+            showlegend=False,
+            name="",
+            text=[_label(v, discrete) for v in pos["value"]],
+            textfont={"color": [_ink(v) for v in pos["value"]], "size": 10},
+            marker={
+                "size": [ISLAND_MARKER_PX if s else MAINLAND_MARKER_PX for s in small],
+                "opacity": 1,
                 "color": [_fill(v, discrete) for v in pos["value"]],
-                "line": {"color": BORDER_COLOR, "width": 1}}, unselected=UNSELECTED))
+                "line": {"color": BORDER_COLOR, "width": 1},
+            },
+            unselected=UNSELECTED,
+        )
+    )
     # Island names, pushed right of the disc by an invisible marker of the same size.
     # Not hoverable: otherwise a click on the disc selects this invisible twin instead.
     tags = pos[small]
-    traces.append(go.Scattergeo(
-        lon=tags["lon"], lat=tags["lat"], customdata=tags["country"], hoverinfo="skip",
-        mode="markers+text", text=tags["name"],
-        textposition="middle right", textfont={"size": 11, "color": "#222222"},
-        marker={"size": ISLAND_MARKER_PX, "opacity": 0}, showlegend=False, name=""))
+    traces.append(
+        go.Scattergeo(
+            lon=tags["lon"],
+            lat=tags["lat"],
+            customdata=tags["country"],
+            hoverinfo="skip",
+            mode="markers+text",
+            text=tags["name"],
+            textposition="middle right",
+            textfont={"size": 11, "color": "#222222"},
+            marker={"size": ISLAND_MARKER_PX, "opacity": 0},
+            showlegend=False,
+            name="",
+        )
+    )
     return traces
 
 
-def _tile_traces(df: pd.DataFrame, colorbar_title: str, no_data_label: str,
-                 discrete: bool, tile_px: int) -> list[go.BaseTraceType]:
+def _tile_traces(
+    df: pd.DataFrame, colorbar_title: str, no_data_label: str, discrete: bool, tile_px: int
+) -> list[go.BaseTraceType]:
     cells = df.merge(tile_layout(), left_on="country", right_on="iso3", how="left")
     zmin, zmax = _zrange(discrete)
     traces: list[go.BaseTraceType] = []
@@ -150,27 +196,48 @@ def _tile_traces(df: pd.DataFrame, colorbar_title: str, no_data_label: str,
         part = cells[cells["value"].isna() == missing]
         if missing and part.empty:
             continue
-        marker: dict[str, Any] = {"symbol": "square", "size": tile_px,
-                                  "line": {"color": BORDER_COLOR, "width": 1}}
+        marker: dict[str, Any] = {
+            "symbol": "square",
+            "size": tile_px,
+            "line": {"color": BORDER_COLOR, "width": 1},
+        }
         if missing:
             marker["color"] = NO_DATA_COLOR
         else:
-            marker.update(color=part["value"], colorscale=_colorscale(discrete), cmin=zmin,
-                          cmax=zmax, showscale=True,
-                          colorbar=_colorbar(colorbar_title, discrete))
-        traces.append(go.Scatter(
-            x=part["col"], y=part["row"], mode="markers+text", marker=marker,
-            text=[f"<b>{c}</b><br>{_label(v, discrete)}"
-                  for c, v in zip(part["country"], part["value"], strict=True)],
-            textfont={"color": [_ink(v) for v in part["value"]], "size": 12},
-            customdata=part["country"], hovertext=part["text"], hovertemplate=_hover(),
-            name=f"{NO_DATA_MARK} {no_data_label}" if missing else colorbar_title,
-            showlegend=missing, cliponaxis=False, unselected=UNSELECTED))
+            marker.update(
+                color=part["value"],
+                colorscale=_colorscale(discrete),
+                cmin=zmin,
+                cmax=zmax,
+                showscale=True,
+                colorbar=_colorbar(colorbar_title, discrete),
+            )
+        traces.append(
+            go.Scatter(
+                x=part["col"],
+                y=part["row"],
+                mode="markers+text",
+                marker=marker,
+                text=[
+                    f"<b>{c}</b><br>{_label(v, discrete)}"
+                    for c, v in zip(part["country"], part["value"], strict=True)
+                ],
+                textfont={"color": [_ink(v) for v in part["value"]], "size": 12},
+                customdata=part["country"],
+                hovertext=part["text"],
+                hovertemplate=_hover(),
+                name=f"{NO_DATA_MARK} {no_data_label}" if missing else colorbar_title,
+                showlegend=missing,
+                cliponaxis=False,
+                unselected=UNSELECTED,
+            )
+        )
     return traces
 
 
-def map_figure(values: pd.DataFrame, *, title: str, colorbar_title: str,
-               no_data_label: str, mode: str = "map") -> go.Figure:
+def map_figure(
+    values: pd.DataFrame, *, title: str, colorbar_title: str, no_data_label: str, mode: str = "map"
+) -> go.Figure:
     """Map of one value (0-5 or NaN) per country; ``mode`` is "map" or "tiles".
 
     ``values`` columns: ``country`` (ISO3), ``name`` (display name), ``value``, ``text``
@@ -183,28 +250,46 @@ def map_figure(values: pd.DataFrame, *, title: str, colorbar_title: str,
         "title": {"text": title, "x": 0, "xanchor": "left"},
         "font": {"family": FONT_FAMILY},
         "margin": {"l": 0, "r": 0, "t": 48, "b": 0},
-        "legend": {"x": 0, "y": 0, "xanchor": "left", "yanchor": "bottom",
-                   "bgcolor": "rgba(255,255,255,0.8)"},
+        "legend": {
+            "x": 0,
+            "y": 0,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.8)",
+        },
         "clickmode": "event+select",
         "height": 600,
     }
     if mode == "map":
         fig = go.Figure(_geo_traces(df, colorbar_title, no_data_label, discrete))
         fig.update_geos(
-            fitbounds="locations", scope="world", resolution=110, projection_type="mercator",
-            visible=True, showland=True, landcolor="#ffffff", showocean=True,
-            oceancolor="#eaf1f6", showlakes=True, lakecolor="#eaf1f6", showcountries=True,
-            countrycolor="#bdbdbd", showcoastlines=True, coastlinecolor="#bdbdbd",
-            showframe=False, bgcolor="rgba(0,0,0,0)")
+            fitbounds="locations",
+            scope="world",
+            resolution=110,
+            projection_type="mercator",
+            visible=True,
+            showland=True,
+            landcolor="#ffffff",
+            showocean=True,
+            oceancolor="#eaf1f6",
+            showlakes=True,
+            lakecolor="#eaf1f6",
+            showcountries=True,
+            countrycolor="#bdbdbd",
+            showcoastlines=True,
+            coastlinecolor="#bdbdbd",
+            showframe=False,
+            bgcolor="rgba(0,0,0,0)",
+        )
     elif mode == "tiles":
         grid = tile_layout()
         rows, cols = int(grid["row"].max()) + 1, int(grid["col"].max()) + 1
         unit = (layout["height"] - layout["margin"]["t"] - 16) / (rows + 0.2)
-        fig = go.Figure(_tile_traces(df, colorbar_title, no_data_label, discrete,
-                                     tile_px=int(unit * 0.92)))
+        fig = go.Figure(_tile_traces(df, colorbar_title, no_data_label, discrete, tile_px=int(unit * 0.92)))
         fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4], fixedrange=True)
-        fig.update_yaxes(visible=False, range=[rows - 0.4, -0.6], fixedrange=True,
-                         scaleanchor="x", scaleratio=1)
+        fig.update_yaxes(
+            visible=False, range=[rows - 0.4, -0.6], fixedrange=True, scaleanchor="x", scaleratio=1
+        )
         layout.update(plot_bgcolor="rgba(0,0,0,0)", dragmode=False)
     else:
         raise ValueError(f"unknown map mode {mode!r}")

@@ -20,10 +20,6 @@ class Period:
     def year(self) -> int:
         return self.start.year
 
-    @property
-    def granularity(self) -> str:
-        return "year" if len(self.code) == 4 else ("half" if "S" in self.code else "quarter")
-
 
 def parse(text: str) -> Period | None:
     """The period, or None when the text is not a period.

@@ -22,8 +22,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .db import ROOT
 from .errors import EspError, PermissionDenied
+from .paths import CONFIG_DIR
 
 ROLES = ("analyst", "focal_point", "manager", "admin")
 ACTIONS = ("read", "download", "upload", "rollback", "view_submissions")
@@ -33,7 +33,7 @@ _GRANTS = {
     "focal_point": {"read", "download", "upload"},
     "admin": set(ACTIONS),
 }
-DEFAULT_USERS_PATH = ROOT / "config" / "users.toml"
+DEFAULT_USERS_PATH = CONFIG_DIR / "users.toml"
 
 
 @dataclass(frozen=True)
@@ -110,20 +110,23 @@ def load_roles(path: str | os.PathLike | None = None) -> dict[str, Principal] | 
         email = str(entry.get("email", "")).strip().lower()
         role = str(entry.get("role", "")).strip().lower()
         if not _EMAIL.match(email) or role not in ROLES:
-            raise RolesFileError(path=p.name, detail=f"entry {i}: an e-mail and a role of {', '.join(ROLES)} required")
+            raise RolesFileError(
+                path=p.name, detail=f"entry {i}: an e-mail and a role of {', '.join(ROLES)} required"
+            )
         if email in out:
             raise RolesFileError(path=p.name, detail=f"entry {i}: {email} is listed twice")
         raw = entry.get("countries", [])
         if isinstance(raw, str) or not isinstance(raw, list):
-            raise RolesFileError(path=p.name, detail=f"entry {i}: countries must be a list like [\"PER\"]")
+            raise RolesFileError(path=p.name, detail=f'entry {i}: countries must be a list like ["PER"]')
         countries = frozenset(str(c).strip().upper() for c in raw)
         bad = sorted(c for c in countries if not _ISO3.match(c))
         if bad:
             raise RolesFileError(path=p.name, detail=f"entry {i}: not ISO3 country codes: {', '.join(bad)}")
         if role == "focal_point" and not countries:
             raise RolesFileError(path=p.name, detail=f"entry {i}: a focal_point needs countries")
-        out[email] = Principal(email, role, countries if role == "focal_point" else frozenset(),
-                               str(entry.get("name", "")))
+        out[email] = Principal(
+            email, role, countries if role == "focal_point" else frozenset(), str(entry.get("name", ""))
+        )
     return out
 
 

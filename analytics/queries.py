@@ -11,23 +11,26 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from . import submissions
+from . import clock, ledger
+from .periods import sort_key
 from .reference import Reference
+from .spelling import normalise
 
-MODULES = ("HEALTH", "JUSTICE", "SOCIAL", "COORD")
 PILOT_STAGE = 3
 
 
-def _progress(con: duckdb.DuckDBPyConnection, as_of: datetime | None,
-              countries: list[str] | None) -> pd.DataFrame:
-    df = submissions.current(con, "progress", as_of=as_of, countries=countries)
+def _progress(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | None, countries: list[str] | None
+) -> pd.DataFrame:
+    df = ledger.current(con, "progress", as_of=as_of, countries=countries)
     df["year"] = df["period"].str[:4].astype(int)
     df["period_end"] = pd.to_datetime(df["period_end"])
     return df
 
 
-def yearly_progress(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None,
-                    countries: list[str] | None = None) -> pd.DataFrame:
+def yearly_progress(
+    con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None, countries: list[str] | None = None
+) -> pd.DataFrame:
     """country, module, year → the year's latest stage, coverage and trained staff."""
     df = _progress(con, as_of, countries)
     if df.empty:
@@ -36,8 +39,13 @@ def yearly_progress(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = 
     return df.groupby(["country", "module", "year"], as_index=False).tail(1).reset_index(drop=True)
 
 
-def stage_matrix(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None,
-                 countries: list[str] | None = None, year: int | None = None) -> pd.DataFrame:
+def stage_matrix(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: datetime | None = None,
+    countries: list[str] | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
     """Latest stage per country × module (up to ``year``) and the change since the report before.
 
     Columns: country, module, stage, period, previous_stage, previous_period, change
@@ -69,14 +77,20 @@ def latest_year(yearly: pd.DataFrame, default: int) -> int:
     return int(yearly["year"].max()) if len(yearly) else default
 
 
-def kpis(con: duckdb.DuckDBPyConnection, ref: Reference, *, as_of: datetime | None = None,
-         countries: list[str] | None = None, year: int | None = None) -> pd.DataFrame:
+def kpis(
+    con: duckdb.DuckDBPyConnection,
+    ref: Reference,
+    *,
+    as_of: datetime | None = None,
+    countries: list[str] | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
     """The overview's four numbers for the latest year and the year before.
 
     Columns: kpi, value, previous, year.
     """
     yearly = yearly_progress(con, as_of=as_of, countries=countries)
-    last_full = (as_of or datetime.now()).year - 1
+    last_full = (as_of or clock.now()).year - 1
     y = year or min(latest_year(yearly, last_full), last_full)
     members = ref.countries[ref.countries["member"]]
     if countries is not None:
@@ -99,9 +113,16 @@ def kpis(con: duckdb.DuckDBPyConnection, ref: Reference, *, as_of: datetime | No
     return pd.DataFrame(rows, dtype=object)
 
 
-def map_values(con: duckdb.DuckDBPyConnection, ref: Reference, *, lang: str,
-               measure: str = "average", as_of: datetime | None = None,
-               countries: list[str] | None = None, year: int | None = None) -> pd.DataFrame:
+def map_values(
+    con: duckdb.DuckDBPyConnection,
+    ref: Reference,
+    *,
+    lang: str,
+    measure: str = "average",
+    as_of: datetime | None = None,
+    countries: list[str] | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
     """One value per member country: average stage, or one module's stage."""
     m = stage_matrix(con, as_of=as_of, countries=countries, year=year)
     members = ref.countries[ref.countries["member"]]
@@ -111,8 +132,7 @@ def map_values(con: duckdb.DuckDBPyConnection, ref: Reference, *, lang: str,
         vals = m.groupby("country")["stage"].mean().round(1)
     else:
         vals = m[m["module"] == measure].set_index("country")["stage"].astype(float)
-    out = pd.DataFrame({"country": members["iso3"].to_numpy(),
-                        "name": members[f"name_{lang}"].to_numpy()})
+    out = pd.DataFrame({"country": members["iso3"].to_numpy(), "name": members[f"name_{lang}"].to_numpy()})
     out["value"] = out["country"].map(vals).astype(float)
     return out
 
@@ -125,10 +145,16 @@ def membership_growth(ref: Reference, *, until: int) -> pd.DataFrame:
     """year, entry_route, joined (that year), members (cumulative, all routes)."""
     members = ref.countries[ref.countries["member"]]
     joined = list(zip(members["entry_route"], members["joined_year"].astype(int)))
-    rows = [{"year": year, "entry_route": route,
-             "joined": sum(1 for r, y in joined if r == route and y == year),
-             "members": sum(1 for r, y in joined if r == route and y <= year)}
-            for year in range(2017, until + 1) for route in sorted({r for r, _ in joined})]
+    rows = [
+        {
+            "year": year,
+            "entry_route": route,
+            "joined": sum(1 for r, y in joined if r == route and y == year),
+            "members": sum(1 for r, y in joined if r == route and y <= year),
+        }
+        for year in range(2017, until + 1)
+        for route in sorted({r for r, _ in joined})
+    ]
     return pd.DataFrame(rows, columns=["year", "entry_route", "joined", "members"])
 
 
@@ -141,13 +167,17 @@ def services(con: duckdb.DuckDBPyConnection, module: str) -> pd.DataFrame:
 
 
 def context_indicator(con: duckdb.DuckDBPyConnection, iso3: str) -> pd.DataFrame:
-    return con.execute(
-        "SELECT * FROM context_indicator WHERE iso3 = ? ORDER BY age_group", [iso3]).df()
+    return con.execute("SELECT * FROM context_indicator WHERE iso3 = ? ORDER BY age_group", [iso3]).df()
 
 
-def module_distribution(con: duckdb.DuckDBPyConnection, module: str, *,
-                        as_of: datetime | None = None, countries: list[str] | None = None,
-                        years: range | None = None) -> pd.DataFrame:
+def module_distribution(
+    con: duckdb.DuckDBPyConnection,
+    module: str,
+    *,
+    as_of: datetime | None = None,
+    countries: list[str] | None = None,
+    years: range | None = None,
+) -> pd.DataFrame:
     """year, stage, countries: how many countries stood at each stage each year."""
     yearly = yearly_progress(con, as_of=as_of, countries=countries)
     yearly = yearly[yearly["module"] == module]
@@ -162,8 +192,14 @@ def module_distribution(con: duckdb.DuckDBPyConnection, module: str, *,
     return pd.DataFrame(rows, columns=["year", "stage", "countries"])
 
 
-def module_ranking(con: duckdb.DuckDBPyConnection, module: str, *, as_of: datetime | None = None,
-                   countries: list[str] | None = None, year: int | None = None) -> pd.DataFrame:
+def module_ranking(
+    con: duckdb.DuckDBPyConnection,
+    module: str,
+    *,
+    as_of: datetime | None = None,
+    countries: list[str] | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
     m = stage_matrix(con, as_of=as_of, countries=countries, year=year)
     m = m[m["module"] == module]
     cur = _progress(con, as_of, countries)
@@ -172,9 +208,14 @@ def module_ranking(con: duckdb.DuckDBPyConnection, module: str, *, as_of: dateti
     return out.sort_values(["stage", "coverage_pct"], ascending=False).reset_index(drop=True)
 
 
-def cohort_comparison(con: duckdb.DuckDBPyConnection, ref: Reference, module: str, *,
-                      as_of: datetime | None = None, countries: list[str] | None = None
-                      ) -> pd.DataFrame:
+def cohort_comparison(
+    con: duckdb.DuckDBPyConnection,
+    ref: Reference,
+    module: str,
+    *,
+    as_of: datetime | None = None,
+    countries: list[str] | None = None,
+) -> pd.DataFrame:
     """year, entry_route, average_stage, countries."""
     yearly = yearly_progress(con, as_of=as_of, countries=countries)
     yearly = yearly[yearly["module"] == module]
@@ -185,16 +226,26 @@ def cohort_comparison(con: duckdb.DuckDBPyConnection, ref: Reference, module: st
     for y in range(int(yearly["year"].min()), int(yearly["year"].max()) + 1):
         at = stage_at(yearly, y).assign(entry_route=lambda d: d["country"].map(cohorts))
         for route, grp in at.groupby("entry_route"):
-            rows.append({"year": y, "entry_route": route,
-                         "average_stage": round(float(grp["stage"].mean()), 2),
-                         "countries": int(grp["country"].nunique())})
+            rows.append(
+                {
+                    "year": y,
+                    "entry_route": route,
+                    "average_stage": round(float(grp["stage"].mean()), 2),
+                    "countries": int(grp["country"].nunique()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def challenges(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None,
-               countries: list[str] | None = None, year_from: int | None = None,
-               year_to: int | None = None) -> pd.DataFrame:
-    df = submissions.current(con, "challenges", as_of=as_of, countries=countries)
+def challenges(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: datetime | None = None,
+    countries: list[str] | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+) -> pd.DataFrame:
+    df = ledger.current(con, "challenges", as_of=as_of, countries=countries)
     df["year"] = df["period"].str[:4].astype(int)
     if year_from is not None:
         df = df[df["year"] >= year_from]
@@ -228,17 +279,17 @@ def shared_challenges(ch: pd.DataFrame, *, min_countries: int = 2) -> pd.DataFra
     if ch.empty:
         return pd.DataFrame(columns=["category", "module", "countries", "n_countries", "example"])
     g = ch.sort_values("period").groupby(["category", "module"])
-    out = g.agg(countries=("country", lambda s: ", ".join(sorted(set(s)))),
-                n_countries=("country", "nunique"),
-                example=("description", "last")).reset_index()
+    out = g.agg(
+        countries=("country", lambda s: ", ".join(sorted(set(s)))),
+        n_countries=("country", "nunique"),
+        example=("description", "last"),
+    ).reset_index()
     out = out[out["n_countries"] >= min_countries]
     return out.sort_values(["n_countries", "category"], ascending=[False, True]).reset_index(drop=True)
 
 
 def search(df: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:
     """Rows whose ``columns`` contain ``text`` (case- and accent-insensitive)."""
-    from .reference import normalise
-
     needle = normalise(text or "")
     if not needle or df.empty:
         return df
@@ -246,61 +297,80 @@ def search(df: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:
     return df[hay.str.contains(needle, regex=False)]
 
 
-def practices(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None,
-              countries: list[str] | None = None) -> pd.DataFrame:
-    df = submissions.current(con, "practices", as_of=as_of, countries=countries)
+def practices(
+    con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None, countries: list[str] | None = None
+) -> pd.DataFrame:
+    df = ledger.current(con, "practices", as_of=as_of, countries=countries)
     df["year"] = df["period"].str[:4].astype(int)
     return df.sort_values(["period_start", "country"], ascending=[False, True]).reset_index(drop=True)
 
 
-def completeness(con: duckdb.DuckDBPyConnection, ref: Reference, *, as_of: datetime | None = None,
-                 countries: list[str] | None = None, until: int | None = None) -> pd.DataFrame:
+def completeness(
+    con: duckdb.DuckDBPyConnection,
+    ref: Reference,
+    *,
+    as_of: datetime | None = None,
+    countries: list[str] | None = None,
+    until: int | None = None,
+) -> pd.DataFrame:
     """year × member country: expected (had joined), which sheets were reported, and when.
 
     Columns: year, country, expected, progress, challenges, practices, reported_at.
     """
-    blocks = submissions.current_blocks(con, as_of=as_of)
+    blocks = ledger.current_blocks(con, as_of=as_of)
     blocks["year"] = blocks["period"].str[:4].astype(int)
     members = ref.countries[ref.countries["member"]]
     if countries is not None:
         members = members[members["iso3"].isin(countries)]
-    until = until or (as_of or datetime.now()).year
+    until = until or (as_of or clock.now()).year
     sheets = blocks.groupby(["year", "country"])["sheet"].agg(set).to_dict()
     when = blocks.groupby(["year", "country"])["committed_at"].max().to_dict()
     rows = []
     for y in range(2017, until + 1):
         for c in members.itertuples():
             got = sheets.get((y, c.iso3), set())
-            rows.append({
-                "year": y, "country": c.iso3, "expected": bool(c.joined_year <= y),
-                "progress": "progress" in got, "challenges": "challenges" in got,
-                "practices": "practices" in got, "reported_at": when.get((y, c.iso3), pd.NaT)})
+            rows.append(
+                {
+                    "year": y,
+                    "country": c.iso3,
+                    "expected": bool(c.joined_year <= y),
+                    "progress": "progress" in got,
+                    "challenges": "challenges" in got,
+                    "practices": "practices" in got,
+                    "reported_at": when.get((y, c.iso3), pd.NaT),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def last_reported(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None) -> pd.DataFrame:
     """country, last_period (latest period with any live report), last_committed_at."""
-    blocks = submissions.current_blocks(con, as_of=as_of)
+    blocks = ledger.current_blocks(con, as_of=as_of)
     if blocks.empty:
         return pd.DataFrame(columns=["country", "last_period", "last_committed_at"])
-    from .periods import sort_key
-
     blocks["k"] = blocks["period"].map(sort_key)
     g = blocks.sort_values("k").groupby("country")
-    return pd.DataFrame({"last_period": g["period"].last(),
-                         "last_committed_at": g["committed_at"].max()}).reset_index()
+    return pd.DataFrame(
+        {"last_period": g["period"].last(), "last_committed_at": g["committed_at"].max()}
+    ).reset_index()
 
 
-def country_history(con: duckdb.DuckDBPyConnection, iso3: str, *,
-                    as_of: datetime | None = None) -> pd.DataFrame:
+def country_history(
+    con: duckdb.DuckDBPyConnection, iso3: str, *, as_of: datetime | None = None
+) -> pd.DataFrame:
     """Submissions that touched a country: who, when, which periods and sheets, rolled back or not."""
-    h = submissions.history(con, as_of=as_of)
+    h = ledger.history(con, as_of=as_of)
     return h[h["countries"].fillna("").str.split(",").map(lambda cs: iso3 in cs)].reset_index(drop=True)
 
 
-def average_stage_trend(con: duckdb.DuckDBPyConnection, ref: Reference, *, by: str,
-                        as_of: datetime | None = None, countries: list[str] | None = None
-                        ) -> pd.DataFrame:
+def average_stage_trend(
+    con: duckdb.DuckDBPyConnection,
+    ref: Reference,
+    *,
+    by: str,
+    as_of: datetime | None = None,
+    countries: list[str] | None = None,
+) -> pd.DataFrame:
     """year, ``by`` (module or entry_route), average_stage: the stage carried forward each year."""
     yearly = yearly_progress(con, as_of=as_of, countries=countries)
     if yearly.empty:

@@ -6,18 +6,22 @@ them into the database, ``Reference`` answers "which code is this text?".
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
-from .db import ROOT, transaction
+from .paths import REFERENCE_DIR
+from .spelling import normalise
 
-REFERENCE_DIR = ROOT / "data" / "reference"
+if TYPE_CHECKING:
+    from .store import Store
+
+# The four reportable modules in the ESP's order (module 1 is the overview); challenges
+# and capacity activities may also be CROSS (cross-cutting).
+MODULES = ("HEALTH", "JUSTICE", "SOCIAL", "COORD")
 # Joining date not published for later members: 2019 is the earliest possible.
 LATER_MEMBERS_EARLIEST_YEAR = 2019
 
@@ -35,18 +39,24 @@ def _countries_frame() -> pd.DataFrame:
         parts = text.split("-")
         return date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, 1)
 
-    out = pd.DataFrame({
-        "iso3": df["iso3"], "iso2": df["iso2"], "m49": df["m49"],
-        "name_en": df["name_en"], "name_es": df["name_es"],
-        "subregion": df["subregion_m49"], "main_language": df["main_language"],
-        "joined": df["cop_joined"],
-        "joined_year": [joined_date(t).year for t in df["cop_joined"]],
-        "joined_date": [joined_date(t) for t in df["cop_joined"]],
-        "entry_route": df["cop_entry_route"],
-        "spotlight": df["spotlight_country_programme"].eq("yes"),
-        "member": True,
-        "source": df["source"],
-    })
+    out = pd.DataFrame(
+        {
+            "iso3": df["iso3"],
+            "iso2": df["iso2"],
+            "m49": df["m49"],
+            "name_en": df["name_en"],
+            "name_es": df["name_es"],
+            "subregion": df["subregion_m49"],
+            "main_language": df["main_language"],
+            "joined": df["cop_joined"],
+            "joined_year": [joined_date(t).year for t in df["cop_joined"]],
+            "joined_date": [joined_date(t) for t in df["cop_joined"]],
+            "entry_route": df["cop_entry_route"],
+            "spotlight": df["spotlight_country_programme"].eq("yes"),
+            "member": True,
+            "source": df["source"],
+        }
+    )
     return out
 
 
@@ -58,7 +68,8 @@ def _frames() -> dict[str, pd.DataFrame]:
     services["ord"] = services["ord"].astype(int)
     services["verified"] = services["verified"].eq("yes")
     ctx = read_csv("context_sdg521_ipv.csv").rename(
-        columns={"sdg_series": "series", "source_repo_path": "source"})
+        columns={"sdg_series": "series", "source_repo_path": "source"}
+    )
     for col in ("value_pct", "lower_bound", "upper_bound"):
         ctx[col] = pd.to_numeric(ctx[col], errors="coerce")
     for col in ("reference_year", "source_year"):
@@ -76,7 +87,7 @@ def _frames() -> dict[str, pd.DataFrame]:
     }
 
 
-def load(con: duckdb.DuckDBPyConnection, *, extra_countries: pd.DataFrame | None = None) -> None:
+def load(store: Store, *, extra_countries: pd.DataFrame | None = None) -> None:
     """Replace the reference tables with the shipped facts (one transaction).
 
     ``extra_countries`` (same columns as ``countries``, ``member`` false) is for
@@ -85,29 +96,21 @@ def load(con: duckdb.DuckDBPyConnection, *, extra_countries: pd.DataFrame | None
     frames = _frames()
     if extra_countries is not None:
         frames["countries"] = pd.concat([frames["countries"], extra_countries], ignore_index=True)
-    with transaction(con):
+    with store.transaction() as tx:
         for table, df in frames.items():
-            cols = [r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                "ORDER BY ordinal_position", [table]).fetchall()]
-            con.execute(f'DELETE FROM "{table}"')
-            con.register("_ref_frame", df[cols])
-            con.execute(f'INSERT INTO "{table}" SELECT * FROM _ref_frame')
-            con.unregister("_ref_frame")
+            cols = [
+                r[0]
+                for r in tx.con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                    "ORDER BY ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            tx.replace(table, df[cols])
 
 
 def is_loaded(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT count(*) FROM countries").fetchall()[0][0] > 0
-
-
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-
-
-def normalise(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive key: 'Rep. Dominicana' → 'rep dominicana'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", plain.casefold()).strip()
 
 
 @dataclass
@@ -136,9 +139,6 @@ class Reference:
             self._labels[key] = dict(zip(v["code"], v[f"label_{lang}"]))
         return dict(self._labels[key])
 
-    def spellings(self, domain: str) -> list[str]:
-        return list(self.lookup.get(domain, {}))
-
     def display_spellings(self) -> dict[str, dict[str, str]]:
         """Per domain, normalised spelling → the form to suggest ("did you mean …")."""
         if self._display is None:
@@ -163,10 +163,6 @@ class Reference:
         if self._joined is None:
             self._joined = dict(zip(self.countries["iso3"], self.countries["joined_date"]))
         return self._joined.get(iso3)
-
-    def country_language(self, iso3: str) -> str:
-        row = self.countries[self.countries["iso3"] == iso3]
-        return str(row.iloc[0]["main_language"]) if len(row) else "es"
 
 
 def build(con: duckdb.DuckDBPyConnection) -> Reference:
@@ -193,17 +189,12 @@ def build(con: duckdb.DuckDBPyConnection) -> Reference:
         if r.domain == "stage":
             add("stage", r.code, f"{r.code} {r.label_es}", f"{r.code} {r.label_en}")
     for r in modules.itertuples():
-        add("module", r.code, r.number, f"module {r.number}", f"modulo {r.number}",
-            r.name_en, r.name_es)
+        add("module", r.code, r.number, f"module {r.number}", f"modulo {r.number}", r.name_en, r.name_es)
     for r in aliases.itertuples():
         add(r.domain, r.code, r.alias)
     return Reference(countries=countries, vocab=vocab, lookup=lookup)
 
 
-def ensure_loaded(con: duckdb.DuckDBPyConnection) -> None:
-    if not is_loaded(con):
-        load(con)
-
-
-def reference_dir() -> Path:
-    return REFERENCE_DIR
+def ensure_loaded(store: Store) -> None:
+    if not is_loaded(store.reader()):
+        load(store)

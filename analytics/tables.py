@@ -3,6 +3,8 @@ rows in reading order. Pure functions of frames, so the app can cache them."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 from .i18n import t
@@ -20,29 +22,40 @@ def challenges(ch: pd.DataFrame, ref: Reference, lang: str, *, with_country: boo
     view = _labelled(view, ref, lang, ("module", "category", "severity", "status"))
     view = view.assign(country=[ref.country_name(x, lang) for x in view["country"]])
     columns = ["country", "period", "module", "category", "severity", "status", "description"]
-    return view[columns[0 if with_country else 1:]].reset_index(drop=True)
+    return view[columns[0 if with_country else 1 :]].reset_index(drop=True)
 
 
 def practices(pr: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
-    return _labelled(pr, ref, lang, ("module",))[["period", "module", "title", "description", "url"]].reset_index(drop=True)
+    return _labelled(pr, ref, lang, ("module",))[
+        ["period", "module", "title", "description", "url"]
+    ].reset_index(drop=True)
 
 
 def country_history(hist: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A country's submissions, newest first, each marked live or rolled back."""
-    view = hist[["id", "committed_at", "uploaded_by", "file_name", "periods", "sheets", "rows",
-                 "rolled_back_at"]].sort_values("id", ascending=False)
-    status = view["rolled_back_at"].notna().map({True: t("country.rolled_back", lang),
-                                                 False: t("country.live", lang)})
+    view = hist[
+        ["id", "committed_at", "uploaded_by", "file_name", "periods", "sheets", "rows", "rolled_back_at"]
+    ].sort_values("id", ascending=False)
+    status = (
+        view["rolled_back_at"]
+        .notna()
+        .map({True: t("country.rolled_back", lang), False: t("country.live", lang)})
+    )
     return view.assign(status=status).reset_index(drop=True)
 
 
-def shared_challenges(shared: pd.DataFrame, ref: Reference, lang: str, module_labels: dict[str, str]) -> pd.DataFrame:
-    return shared.assign(category=shared["category"].map(ref.labels("category", lang)),
-                         module=shared["module"].map(module_labels)).reset_index(drop=True)
+def shared_challenges(
+    shared: pd.DataFrame, ref: Reference, lang: str, module_labels: dict[str, str]
+) -> pd.DataFrame:
+    return shared.assign(
+        category=shared["category"].map(ref.labels("category", lang)),
+        module=shared["module"].map(module_labels),
+    ).reset_index(drop=True)
 
 
-def editor_rows(current: dict[str, pd.DataFrame], period: str, ref: Reference, lang: str,
-                modules: list[str]) -> dict[str, pd.DataFrame]:
+def editor_rows(
+    current: dict[str, pd.DataFrame], period: str, ref: Reference, lang: str, modules: list[str]
+) -> dict[str, pd.DataFrame]:
     """One report (country, period) as the in-app editor shows it: a progress row per
     module (empty where none was reported), codes as labels in the reader's language."""
     mods = ref.labels("module", lang)
@@ -51,17 +64,28 @@ def editor_rows(current: dict[str, pd.DataFrame], period: str, ref: Reference, l
     prog = rows["progress"]
     base = pd.DataFrame({"module": modules})
     if len(prog):
-        base = base.merge(prog[["module", "stage", "coverage_pct", "trained_staff", "notes"]], on="module", how="left")
+        base = base.merge(
+            prog[["module", "stage", "coverage_pct", "trained_staff", "notes"]], on="module", how="left"
+        )
     else:
         base = base.assign(stage=None, coverage_pct=None, trained_staff=None, notes="")
     base = base.assign(
         module=base["module"].map(mods),
-        stage=base["stage"].map(lambda s: None if pd.isna(s) else f"{int(s)} {stage_labels[str(int(s))]}"))
-    ch = _labelled(rows["challenges"][["module", "category", "severity", "status", "description"]], ref, lang,
-                   ("module", "category", "severity", "status"))
+        stage=base["stage"].map(lambda s: None if pd.isna(s) else f"{int(s)} {stage_labels[str(int(s))]}"),
+    )
+    ch = _labelled(
+        rows["challenges"][["module", "category", "severity", "status", "description"]],
+        ref,
+        lang,
+        ("module", "category", "severity", "status"),
+    )
     pr = _labelled(rows["practices"][["module", "title", "description", "url"]], ref, lang, ("module",))
-    return {"progress": base, "challenges": ch.reset_index(drop=True), "practices": pr.reset_index(drop=True),
-            "reported": pd.DataFrame({"sheet": list(rows), "rows": [len(v) for v in rows.values()]})}
+    return {
+        "progress": base,
+        "challenges": ch.reset_index(drop=True),
+        "practices": pr.reset_index(drop=True),
+        "reported": pd.DataFrame({"sheet": list(rows), "rows": [len(v) for v in rows.values()]}),
+    }
 
 
 def changed_values(changed: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
@@ -96,5 +120,34 @@ def latest_by_module(yearly: pd.DataFrame) -> dict:
     """The year of the newest report and, per module at its latest year, mean coverage
     and total trained staff (the country page's two sentences)."""
     latest = yearly.sort_values("year").groupby("module").tail(1)
-    return {"year": int(yearly["year"].max()), "coverage": float(latest["coverage_pct"].mean()),
-            "staff": int(latest["trained_staff"].fillna(0).sum())}
+    return {
+        "year": int(yearly["year"].max()),
+        "coverage": float(latest["coverage_pct"].mean()),
+        "staff": int(latest["trained_staff"].fillna(0).sum()),
+    }
+
+
+def filter_history(
+    hist: pd.DataFrame,
+    *,
+    countries: list[str],
+    uploaders: list[str],
+    period: str,
+    days: tuple[date, date] | None,
+    status: str,
+) -> pd.DataFrame:
+    """The submissions list narrowed by the administrator's filters (empty filters keep all)."""
+    view = hist
+    if countries:
+        wanted = set(countries)
+        view = view[view["countries"].fillna("").map(lambda s: bool(set(s.split(",")) & wanted))]
+    if uploaders:
+        view = view[view["uploaded_by"].isin(uploaders)]
+    if period.strip():
+        view = view[view["periods"].fillna("").str.contains(period.strip(), regex=False)]
+    if days is not None:
+        day = view["committed_at"].dt.date
+        view = view[(day >= days[0]) & (day <= days[1])]
+    if status != "all":
+        view = view[view["status"] == status]
+    return view

@@ -3,12 +3,49 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
-from .snapshot import Filters
+from .i18n import lang_or_default
 
 SPOTLIGHT_CHOICES = ("all", "yes", "no")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a snapshot or view is restricted to; empty means everything."""
+
+    countries: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    period_from: int | None = None
+    period_to: int | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.countries:
+            parts.append("countries=" + ",".join(self.countries))
+        if self.modules:
+            parts.append("modules=" + ",".join(self.modules))
+        if self.period_from is not None or self.period_to is not None:
+            parts.append(f"years={self.period_from or ''}-{self.period_to or ''}")
+        return "; ".join(parts) or "none"
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        if df.empty:
+            return df
+        mask = pd.Series(True, index=df.index)
+        if self.countries and "country" in df:
+            mask &= df["country"].isin(self.countries)
+        if self.modules and "module" in df:
+            mask &= df["module"].isin(self.modules + ("CROSS",))
+        if "period" in df and (self.period_from is not None or self.period_to is not None):
+            years = df["period"].astype(str).str[:4].astype(int)
+            if self.period_from is not None:
+                mask &= years >= self.period_from
+            if self.period_to is not None:
+                mask &= years <= self.period_to
+        return df[mask]
 
 
 @dataclass(frozen=True)
@@ -44,7 +81,9 @@ def to_filters(countries: pd.DataFrame, state: ViewState) -> Filters:
     chosen = resolve_countries(countries, state)
     return Filters(
         countries=tuple(chosen) if chosen != all_members else (),
-        period_from=state.year_from, period_to=state.year_to)
+        period_from=state.year_from,
+        period_to=state.year_to,
+    )
 
 
 def to_query_params(state: ViewState) -> dict[str, str]:
@@ -55,8 +94,11 @@ def to_query_params(state: ViewState) -> dict[str, str]:
         out["from"] = str(state.year_from)
     if state.year_to is not None:
         out["to"] = str(state.year_to)
-    for key, values in (("countries", state.countries), ("subregion", state.subregions),
-                        ("cohort", state.cohorts)):
+    for key, values in (
+        ("countries", state.countries),
+        ("subregion", state.subregions),
+        ("cohort", state.cohorts),
+    ):
         if values:
             out[key] = ",".join(values)
     if state.spotlight != "all":
@@ -71,24 +113,30 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-def from_query_params(params: dict[str, str], *, known_countries: set[str],
-                      known_subregions: set[str], known_cohorts: set[str]) -> ViewState:
+def from_query_params(
+    params: dict[str, str], *, known_countries: set[str], known_subregions: set[str], known_cohorts: set[str]
+) -> ViewState:
     """Parse URL parameters, dropping anything unknown (links are user input)."""
+
     def listed(key: str, allowed: set[str]) -> tuple[str, ...]:
         raw = params.get(key) or ""
         return tuple(v for v in (x.strip() for x in raw.split(",")) if v in allowed)
 
-    lang = params.get("lang") if params.get("lang") in ("es", "en") else "es"
+    lang = lang_or_default(params.get("lang"))
     as_of = params.get("as_of")
     if as_of:
         try:
-            from datetime import date
             as_of = date.fromisoformat(as_of).isoformat()
         except ValueError:
             as_of = None
     spotlight = params.get("spotlight") if params.get("spotlight") in SPOTLIGHT_CHOICES else "all"
-    return ViewState(lang=lang, as_of=as_of or None, year_from=_int(params.get("from")),
-                     year_to=_int(params.get("to")),
-                     countries=listed("countries", known_countries),
-                     subregions=listed("subregion", known_subregions),
-                     cohorts=listed("cohort", known_cohorts), spotlight=spotlight)
+    return ViewState(
+        lang=lang,
+        as_of=as_of or None,
+        year_from=_int(params.get("from")),
+        year_to=_int(params.get("to")),
+        countries=listed("countries", known_countries),
+        subregions=listed("subregion", known_subregions),
+        cohorts=listed("cohort", known_cohorts),
+        spotlight=spotlight,
+    )

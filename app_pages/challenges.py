@@ -2,70 +2,131 @@
 
 import streamlit as st
 
-import ui
 from analytics import charts, queries, summaries, tables
+from webui import cache, urlstate, widgets
+from webui.context import ctx
 
 
 def render() -> None:
     """The page; returns early where the flow cannot go on (so the frame's footer still draws)."""
-
-    c = ui.ctx()
+    c = ctx()
     ref, lang = c.ref, c.lang
     st.title(c.t("nav.challenges"))
 
-    ch = ui.cached(queries.challenges, as_of=c.as_of, countries=c.countries, year_from=c.state.year_from,
-                   year_to=c.state.year_to)
+    ch = cache.cached(
+        queries.challenges,
+        as_of=c.as_of,
+        countries=c.countries,
+        year_from=c.state.year_from,
+        year_to=c.state.year_to,
+    )
     if ch.empty:
-        ui.no_data(c)
+        widgets.no_data(c)
         return
     cats = ref.labels("category", lang)
     mods = charts.short_modules(lang)
-    st.markdown(ui.md_escape(ui.derived(summaries.challenges_sentence, ch, ref, lang)))
+    st.markdown(widgets.md_escape(cache.derived(summaries.challenges_sentence, ch, ref, lang)))
 
     # 1. Category × module
-    hm = ui.derived(queries.challenge_heatmap, ch)
-    fig = ui.figure(charts.heatmap, hm, x="module", y="category", value="count", x_labels=mods, y_labels=cats,
-                         title=c.t("challenges.heatmap_title"), colorbar=c.t("col.count"))
+    hm = cache.derived(queries.challenge_heatmap, ch)
+    fig = cache.figure(
+        charts.heatmap,
+        hm,
+        x="module",
+        y="category",
+        value="count",
+        x_labels=mods,
+        y_labels=cats,
+        title=c.t("challenges.heatmap_title"),
+        colorbar=c.t("col.count"),
+    )
     top = hm.sort_values("count", ascending=False).iloc[0]
-    ui.chart_block(c, fig, hm, c.t("challenges.heatmap_summary", category=cats[top["category"]],
-                                   module=mods[top["module"]], n=int(top["count"])), key="challenges_heatmap")
+    widgets.chart_block(
+        c,
+        fig,
+        hm,
+        c.t(
+            "challenges.heatmap_summary",
+            category=cats[top["category"]],
+            module=mods[top["module"]],
+            n=int(top["count"]),
+        ),
+        key="challenges_heatmap",
+    )
 
     # 2. Trend and severity × status
     left, right = st.columns(2)
     with left:
-        tr = ui.derived(queries.challenge_trend, ch)
-        fig = ui.figure(charts.lines, tr, x="year", y="count", series="category", labels=cats,
-                           title=c.t("challenges.trend_title"), x_title=c.t("chart.year"), y_title=c.t("col.count"))
+        tr = cache.derived(queries.challenge_trend, ch)
+        fig = cache.figure(
+            charts.lines,
+            tr,
+            x="year",
+            y="count",
+            series="category",
+            labels=cats,
+            title=c.t("challenges.trend_title"),
+            x_title=c.t("chart.year"),
+            y_title=c.t("col.count"),
+        )
         per_year = tr.groupby("year")["count"].sum()
-        ui.chart_block(c, fig, tr, c.t("challenges.trend_summary", year=int(per_year.idxmax()),
-                                       n=int(per_year.max())), key="challenges_trend")
+        widgets.chart_block(
+            c,
+            fig,
+            tr,
+            c.t("challenges.trend_summary", year=int(per_year.idxmax()), n=int(per_year.max())),
+            key="challenges_trend",
+        )
     with right:
-        ss = ui.derived(queries.challenge_severity_status, ch)
-        fig = ui.figure(charts.bars, ss, x="severity", y="count", series="status", x_labels=ref.labels("severity", lang),
-                          series_labels=ref.labels("status", lang), title=c.t("challenges.severity_title"),
-                          y_title=c.t("col.count"))
+        ss = cache.derived(queries.challenge_severity_status, ch)
+        fig = cache.figure(
+            charts.bars,
+            ss,
+            x="severity",
+            y="count",
+            series="status",
+            x_labels=ref.labels("severity", lang),
+            series_labels=ref.labels("status", lang),
+            title=c.t("challenges.severity_title"),
+            y_title=c.t("col.count"),
+        )
         open_high = int(ss[(ss["severity"] == "HIGH") & (ss["status"] != "RESOLVED")]["count"].sum())
-        ui.chart_block(c, fig, ss, c.t("challenges.severity_summary", n=open_high), key="challenges_severity")
+        widgets.chart_block(
+            c, fig, ss, c.t("challenges.severity_summary", n=open_high), key="challenges_severity"
+        )
 
     # 3. Challenges shared by several countries
     st.subheader(c.t("challenges.shared_title"))
-    shared = ui.derived(queries.shared_challenges, ch)
+    shared = cache.derived(queries.shared_challenges, ch)
     if shared.empty:
         st.caption(c.t("challenges.shared_none"))
     else:
-        view = ui.derived(tables.shared_challenges, shared, ref, lang, mods)
-        ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="challenges_shared",
-                      file_name="shared_challenges")
+        view = cache.derived(tables.shared_challenges, shared, ref, lang, mods)
+        widgets.show_table(
+            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            key="challenges_shared",
+            file_name="shared_challenges",
+        )
 
     # 4. Search the descriptions (shown as plain data, never as markup)
     st.subheader(c.t("challenges.search_title"))
-    text = st.text_input(c.t("challenges.search"), value=ui.page_param("q", "") or "", key="challenge_q",
-                         placeholder=c.t("challenges.search_placeholder"))
-    ui.sync_url({"q": text})
-    found = ui.derived(queries.search, ch, text, ["description", "country", "category"]) if text.strip() else ch
-    view = ui.derived(tables.challenges, found, ref, lang)
+    text = st.text_input(
+        c.t("challenges.search"),
+        value=urlstate.page_param("q", "") or "",
+        key="challenge_q",
+        placeholder=c.t("challenges.search_placeholder"),
+    )
+    urlstate.sync_url({"q": text})
+    found = (
+        cache.derived(queries.search, ch, text, ["description", "country", "category"])
+        if text.strip()
+        else ch
+    )
+    view = cache.derived(tables.challenges, found, ref, lang)
     st.caption(c.t("challenges.found", n=len(view)))
-    ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="challenges_table", file_name="challenges")
+    widgets.show_table(
+        view.rename(columns=lambda x: c.t(f"col.{x}")), key="challenges_table", file_name="challenges"
+    )
 
 
 render()

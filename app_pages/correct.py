@@ -4,21 +4,19 @@ Saving builds a workbook from the table and sends it through exactly the same
 check → preview → commit as an uploaded file (source "editor").
 """
 
-from datetime import date
-
 import streamlit as st
 
-import submit_ui
-import ui
-from analytics import periods, queries, submissions, tables
+from analytics import clock, ledger, periods, tables, workflow
 from analytics.permissions import writable_countries
+from analytics.reference import MODULES
 from analytics.schema import SHEETS
+from webui import cache, submit
+from webui.context import ctx
 
 
 def render() -> None:
     """The page; returns early where the flow cannot go on (so the frame's footer still draws)."""
-
-    c = ui.ctx()
+    c = ctx()
     ref, lang = c.ref, c.lang
     st.title(c.t("nav.correct"))
     st.caption(c.t("correct.intro"))
@@ -30,8 +28,12 @@ def render() -> None:
     names = dict(zip(members["iso3"], members[f"name_{lang}"]))
     left, right = st.columns(2)
     country = left.selectbox(c.t("col.country"), options, format_func=lambda x: names[x], key="edit_country")
-    period_text = right.text_input(c.t("col.period"), value=str(date.today().year - 1), key="edit_period",
-                                   help=c.t("report.period_help"))
+    period_text = right.text_input(
+        c.t("col.period"),
+        value=str(clock.today().year - 1),
+        key="edit_period",
+        help=c.t("report.period_help"),
+    )
     period = periods.parse(period_text)
     if period is None:
         st.error(c.t("report.bad_period", value=period_text))
@@ -40,42 +42,72 @@ def render() -> None:
     # 2. The current rows, editable (codes shown as labels in the page language)
     mods = ref.labels("module", lang)
     stage_labels = ref.labels("stage", lang)
-    current = {s: ui.cached(submissions.current, s, countries=[country]) for s in SHEETS}
-    rows = ui.derived(tables.editor_rows, current, period.code, ref, lang, list(queries.MODULES))
+    current = {s: cache.cached(ledger.current, s, countries=[country]) for s in SHEETS}
+    rows = cache.derived(tables.editor_rows, current, period.code, ref, lang, list(MODULES))
     reported = dict(zip(rows["reported"]["sheet"], rows["reported"]["rows"]))
     base = rows["progress"]
-    st.caption(c.t("correct.status", n=reported["progress"], period=period.code) if reported["progress"]
-               else c.t("correct.empty"))
+    st.caption(
+        c.t("correct.status", n=reported["progress"], period=period.code)
+        if reported["progress"]
+        else c.t("correct.empty")
+    )
     stage_opts = [f"{k} {v}" for k, v in stage_labels.items()]
-    tab_p, tab_c, tab_r = st.tabs([c.t("snapshot.table.progress"), c.t("snapshot.table.challenges"),
-                                   c.t("snapshot.table.practices")])
+    tab_p, tab_c, tab_r = st.tabs(
+        [c.t("snapshot.table.progress"), c.t("snapshot.table.challenges"), c.t("snapshot.table.practices")]
+    )
     with tab_p:
-        edited_p = st.data_editor(base, hide_index=True, width="stretch", num_rows="fixed", key=f"ed_p_{country}_{period.code}",
-                                  column_config={
-                                      "module": st.column_config.TextColumn(c.t("col.module"), disabled=True),
-                                      "stage": st.column_config.SelectboxColumn(c.t("col.stage"), options=stage_opts),
-                                      "coverage_pct": st.column_config.NumberColumn(c.t("col.coverage_pct"), min_value=0,
-                                                                                    max_value=100),
-                                      "trained_staff": st.column_config.NumberColumn(c.t("col.trained_staff"), min_value=0,
-                                                                                     step=1),
-                                      "notes": st.column_config.TextColumn(c.t("col.notes"), max_chars=2000)})
+        edited_p = st.data_editor(
+            base,
+            hide_index=True,
+            width="stretch",
+            num_rows="fixed",
+            key=f"ed_p_{country}_{period.code}",
+            column_config={
+                "module": st.column_config.TextColumn(c.t("col.module"), disabled=True),
+                "stage": st.column_config.SelectboxColumn(c.t("col.stage"), options=stage_opts),
+                "coverage_pct": st.column_config.NumberColumn(
+                    c.t("col.coverage_pct"), min_value=0, max_value=100
+                ),
+                "trained_staff": st.column_config.NumberColumn(c.t("col.trained_staff"), min_value=0, step=1),
+                "notes": st.column_config.TextColumn(c.t("col.notes"), max_chars=2000),
+            },
+        )
     cats, sevs, stats = ref.labels("category", lang), ref.labels("severity", lang), ref.labels("status", lang)
     with tab_c:
-        edited_c = st.data_editor(rows["challenges"], hide_index=True, width="stretch", num_rows="dynamic",
-                                  key=f"ed_c_{country}_{period.code}", column_config={
-                                      "module": st.column_config.SelectboxColumn(c.t("col.module"), options=list(mods.values())),
-                                      "category": st.column_config.SelectboxColumn(c.t("col.category"), options=list(cats.values())),
-                                      "severity": st.column_config.SelectboxColumn(c.t("col.severity"), options=list(sevs.values())),
-                                      "status": st.column_config.SelectboxColumn(c.t("col.status"), options=list(stats.values())),
-                                      "description": st.column_config.TextColumn(c.t("col.description"), max_chars=2000)})
+        edited_c = st.data_editor(
+            rows["challenges"],
+            hide_index=True,
+            width="stretch",
+            num_rows="dynamic",
+            key=f"ed_c_{country}_{period.code}",
+            column_config={
+                "module": st.column_config.SelectboxColumn(c.t("col.module"), options=list(mods.values())),
+                "category": st.column_config.SelectboxColumn(
+                    c.t("col.category"), options=list(cats.values())
+                ),
+                "severity": st.column_config.SelectboxColumn(
+                    c.t("col.severity"), options=list(sevs.values())
+                ),
+                "status": st.column_config.SelectboxColumn(c.t("col.status"), options=list(stats.values())),
+                "description": st.column_config.TextColumn(c.t("col.description"), max_chars=2000),
+            },
+        )
     with tab_r:
-        edited_r = st.data_editor(rows["practices"], hide_index=True, width="stretch", num_rows="dynamic",
-                                  key=f"ed_r_{country}_{period.code}", column_config={
-                                      "module": st.column_config.SelectboxColumn(
-                                          c.t("col.module"), options=[v for k, v in mods.items() if k != "CROSS"]),
-                                      "title": st.column_config.TextColumn(c.t("col.title"), max_chars=200),
-                                      "description": st.column_config.TextColumn(c.t("col.description"), max_chars=4000),
-                                      "url": st.column_config.TextColumn(c.t("col.url"))})
+        edited_r = st.data_editor(
+            rows["practices"],
+            hide_index=True,
+            width="stretch",
+            num_rows="dynamic",
+            key=f"ed_r_{country}_{period.code}",
+            column_config={
+                "module": st.column_config.SelectboxColumn(
+                    c.t("col.module"), options=[v for k, v in mods.items() if k != "CROSS"]
+                ),
+                "title": st.column_config.TextColumn(c.t("col.title"), max_chars=200),
+                "description": st.column_config.TextColumn(c.t("col.description"), max_chars=4000),
+                "url": st.column_config.TextColumn(c.t("col.url")),
+            },
+        )
 
     # 3. Check what was typed, through the same rules as a file
     if st.button(c.t("correct.check"), type="secondary", key="edit_check", icon=":material/rule:"):
@@ -84,27 +116,19 @@ def render() -> None:
             frames["challenges"] = edited_c.dropna(how="all").assign(country=country, period=period.code)
         if len(edited_r.dropna(how="all")) or reported["practices"]:
             frames["practices"] = edited_r.dropna(how="all").assign(country=country, period=period.code)
-        st.session_state["edit_check_result"] = submissions.check_frames(
-            c.con, {k: v for k, v in frames.items() if len(v)},
-            file_name=f"editor_{country}_{period.code}.xlsx", principal=c.principal)
+        st.session_state["edit_check_result"] = workflow.check_frames(
+            c.con,
+            {k: v for k, v in frames.items() if len(v)},
+            file_name=f"editor_{country}_{period.code}.xlsx",
+            principal=c.principal,
+        )
         st.session_state.pop("edit_preview", None)
     chk = st.session_state.get("edit_check_result")
     if chk is None:
         return
-    if not submit_ui.show_findings(chk):
-        st.error(c.t("report.nothing_saved"))
-        return
-    done = st.session_state.get("edit_done")
-    if chk.duplicate_of is not None and not (done and done["sha256"] == chk.sha256):
-        st.info(c.t("report.identical", id=chk.duplicate_of))
-        return
-    if not (done and done["sha256"] == chk.sha256):
-        prev = st.session_state.get("edit_preview")
-        if prev is None or prev[0] != chk.sha256:
-            prev = (chk.sha256, submissions.preview(c.con, chk, principal=c.principal, source="editor"))
-            st.session_state["edit_preview"] = prev
-        submit_ui.show_preview(prev[1])
-    submit_ui.confirm_and_commit(chk, source="editor", key="edit")
+
+    # 4. Findings, what it changes, and the confirm
+    submit.after_check(chk, key="edit", source="editor", headings=False)
 
 
 render()

@@ -2,110 +2,196 @@
 
 import streamlit as st
 
-import ui
 from analytics import charts, queries, summaries, tables
+from analytics.reference import MODULES
+from webui import cache, urlstate, widgets
+from webui.context import ctx
 
-c = ui.ctx()
-ref, lang = c.ref, c.lang
-members = ui.derived(tables.members, ref, lang)
-names = dict(zip(members["iso3"], members[f"name_{lang}"]))
-st.title(c.t("nav.country"))
 
-# 1. Which country (URL, a click on the map or matrix, or the picker)
-wanted = ui.page_param("country") or st.session_state.get("profile_country") or members["iso3"].iloc[0]
-options = list(names)
-iso3 = st.selectbox(c.t("country.pick"), options, index=options.index(wanted) if wanted in options else 0,
-                    format_func=lambda x: names[x], key="profile_pick")
-st.session_state["profile_country"] = iso3
-ui.sync_url({"country": iso3})
-info = members.loc[iso3]
-name = names[iso3]
+def render() -> None:
+    c = ctx()
+    ref, lang = c.ref, c.lang
+    members = cache.derived(tables.members, ref, lang)
+    names = dict(zip(members["iso3"], members[f"name_{lang}"]))
+    st.title(c.t("nav.country"))
 
-# 2. Facts
-routes = ref.labels("entry_route", lang)
-joined = info["joined"] or c.t("country.joined_later")
-last = ui.cached(queries.last_reported, as_of=c.as_of)
-last_row = last[last["country"] == iso3]
-cols = st.columns(4)
-cols[0].metric(c.t("country.joined"), joined, border=True)
-for col, label, value in ((cols[1], c.t("country.route"), routes.get(info["entry_route"], info["entry_route"])),
-                          (cols[2], c.t("country.subregion"), ref.labels("subregion", lang).get(info["subregion"]))):
-    box = col.container(border=True, height="stretch")
-    box.caption(label)
-    box.markdown(f"**{ui.md_escape(value)}**")
-cols[3].metric(c.t("country.last_reported"),
-               last_row.iloc[0]["last_period"] if len(last_row) else c.t("country.never"),
-               help=(c.t("country.last_committed", at=str(last_row.iloc[0]["last_committed_at"])[:16])
-                     if len(last_row) else None), border=True)
-st.caption(c.t("country.facts_source", source=info["source"],
-               spotlight=c.t("country.spotlight_yes" if info["spotlight"] else "country.spotlight_no")))
+    # 1. Which country (URL, a click on the map or matrix, or the picker)
+    wanted = (
+        urlstate.page_param("country") or st.session_state.get("profile_country") or members["iso3"].iloc[0]
+    )
+    options = list(names)
+    iso3 = st.selectbox(
+        c.t("country.pick"),
+        options,
+        index=options.index(wanted) if wanted in options else 0,
+        format_func=lambda x: names[x],
+        key="profile_pick",
+    )
+    st.session_state["profile_country"] = iso3
+    urlstate.sync_url({"country": iso3})
+    info = members.loc[iso3]
+    name = names[iso3]
 
-# 3. Stages over time
-yearly = ui.derived(tables.within_years, ui.cached(queries.yearly_progress, as_of=c.as_of, countries=[iso3]),
-                    c.state.year_from, c.state.year_to)
-if yearly.empty:
-    ui.no_data(c)
-else:
-    fig = ui.figure(charts.stage_steps, yearly, ref, lang, c.t("country.stages_title", country=name))
-    ui.chart_block(c, fig, yearly[["module", "year", "period", "stage", "coverage_pct", "trained_staff"]],
-                   ui.derived(summaries.country_sentence, yearly, name, lang), key="country_stages")
-    mods = {m: charts.short_modules(lang)[m] for m in queries.MODULES}
-    left, right = st.columns(2)
-    with left:
-        fig = ui.figure(charts.lines, yearly, x="year", y="coverage_pct", series="module", labels=mods,
-                           title=c.t("country.coverage_title"), x_title=c.t("chart.year"),
-                           y_title=c.t("country.coverage_axis"))
-        latest = ui.derived(tables.latest_by_module, yearly)
-        ui.chart_block(c, fig, yearly[["module", "year", "coverage_pct"]],
-                       c.t("country.coverage_summary", year=latest["year"], value=f"{latest['coverage']:.0f}"),
-                       key="country_coverage")
-    with right:
-        fig = ui.figure(charts.lines, yearly, x="year", y="trained_staff", series="module", labels=mods,
-                           title=c.t("country.staff_title"), x_title=c.t("chart.year"),
-                           y_title=c.t("country.staff_axis"))
-        ui.chart_block(c, fig, yearly[["module", "year", "trained_staff"]],
-                       c.t("country.staff_summary", value=latest["staff"], year=latest["year"]), key="country_staff")
+    # 2. Facts
+    routes = ref.labels("entry_route", lang)
+    joined = info["joined"] or c.t("country.joined_later")
+    last = cache.cached(queries.last_reported, as_of=c.as_of)
+    last_row = last[last["country"] == iso3]
+    cols = st.columns(4)
+    cols[0].metric(c.t("country.joined"), joined, border=True)
+    for col, label, value in (
+        (cols[1], c.t("country.route"), routes.get(info["entry_route"], info["entry_route"])),
+        (cols[2], c.t("country.subregion"), ref.labels("subregion", lang).get(info["subregion"])),
+    ):
+        box = col.container(border=True, height="stretch")
+        box.caption(label)
+        box.markdown(f"**{widgets.md_escape(value)}**")
+    cols[3].metric(
+        c.t("country.last_reported"),
+        last_row.iloc[0]["last_period"] if len(last_row) else c.t("country.never"),
+        help=(
+            c.t("country.last_committed", at=str(last_row.iloc[0]["last_committed_at"])[:16])
+            if len(last_row)
+            else None
+        ),
+        border=True,
+    )
+    st.caption(
+        c.t(
+            "country.facts_source",
+            source=info["source"],
+            spotlight=c.t("country.spotlight_yes" if info["spotlight"] else "country.spotlight_no"),
+        )
+    )
 
-# 4. Context: SDG 5.2.1
-st.subheader(c.t("country.context_title"))
-ctx_df = ui.cached(queries.context_indicator, iso3)
-ctx_df = ctx_df[ctx_df["value_pct"].notna()]
-if ctx_df.empty:
-    st.info(c.t("country.context_none", country=name))
-else:
-    cols = st.columns(len(ctx_df))
-    for col, r in zip(cols, ctx_df.itertuples()):
-        col.metric(c.t(f"country.age_{r.age_group}"), f"{r.value_pct:.1f} %",
-                   help=c.t("country.context_bounds", low=r.lower_bound, high=r.upper_bound), border=True)
-    first = ctx_df.iloc[0]
-    st.caption(c.t("country.context_source", year=int(first["reference_year"]),
-                   nature=first["nature"], source_year=int(first["source_year"]), source=first["source"]))
+    # 3. Stages over time
+    yearly = cache.derived(
+        tables.within_years,
+        cache.cached(queries.yearly_progress, as_of=c.as_of, countries=[iso3]),
+        c.state.year_from,
+        c.state.year_to,
+    )
+    if yearly.empty:
+        widgets.no_data(c)
+    else:
+        fig = cache.figure(charts.stage_steps, yearly, ref, lang, c.t("country.stages_title", country=name))
+        widgets.chart_block(
+            c,
+            fig,
+            yearly[["module", "year", "period", "stage", "coverage_pct", "trained_staff"]],
+            cache.derived(summaries.country_sentence, yearly, name, lang),
+            key="country_stages",
+        )
+        mods = {m: charts.short_modules(lang)[m] for m in MODULES}
+        left, right = st.columns(2)
+        with left:
+            fig = cache.figure(
+                charts.lines,
+                yearly,
+                x="year",
+                y="coverage_pct",
+                series="module",
+                labels=mods,
+                title=c.t("country.coverage_title"),
+                x_title=c.t("chart.year"),
+                y_title=c.t("country.coverage_axis"),
+            )
+            latest = cache.derived(tables.latest_by_module, yearly)
+            widgets.chart_block(
+                c,
+                fig,
+                yearly[["module", "year", "coverage_pct"]],
+                c.t("country.coverage_summary", year=latest["year"], value=f"{latest['coverage']:.0f}"),
+                key="country_coverage",
+            )
+        with right:
+            fig = cache.figure(
+                charts.lines,
+                yearly,
+                x="year",
+                y="trained_staff",
+                series="module",
+                labels=mods,
+                title=c.t("country.staff_title"),
+                x_title=c.t("chart.year"),
+                y_title=c.t("country.staff_axis"),
+            )
+            widgets.chart_block(
+                c,
+                fig,
+                yearly[["module", "year", "trained_staff"]],
+                c.t("country.staff_summary", value=latest["staff"], year=latest["year"]),
+                key="country_staff",
+            )
 
-# 5. Challenges and practices (user text shown as data, never as markup)
-st.subheader(c.t("country.challenges_title"))
-ch = ui.cached(queries.challenges, as_of=c.as_of, countries=[iso3], year_from=c.state.year_from,
-               year_to=c.state.year_to)
-if ch.empty:
-    ui.no_data(c)
-else:
-    view = ui.derived(tables.challenges, ch, ref, lang, with_country=False)
-    ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="country_challenges",
-                  file_name=f"{iso3}_challenges")
-st.subheader(c.t("country.practices_title"))
-pr = ui.cached(queries.practices, as_of=c.as_of, countries=[iso3])
-if pr.empty:
-    ui.no_data(c)
-else:
-    view = ui.derived(tables.practices, pr, ref, lang)
-    ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="country_practices",
-                  file_name=f"{iso3}_practices")
+    # 4. Context: SDG 5.2.1
+    st.subheader(c.t("country.context_title"))
+    ctx_df = cache.cached(queries.context_indicator, iso3)
+    ctx_df = ctx_df[ctx_df["value_pct"].notna()]
+    if ctx_df.empty:
+        st.info(c.t("country.context_none", country=name))
+    else:
+        cols = st.columns(len(ctx_df))
+        for col, r in zip(cols, ctx_df.itertuples()):
+            col.metric(
+                c.t(f"country.age_{r.age_group}"),
+                f"{r.value_pct:.1f} %",
+                help=c.t("country.context_bounds", low=r.lower_bound, high=r.upper_bound),
+                border=True,
+            )
+        first = ctx_df.iloc[0]
+        st.caption(
+            c.t(
+                "country.context_source",
+                year=int(first["reference_year"]),
+                nature=first["nature"],
+                source_year=int(first["source_year"]),
+                source=first["source"],
+            )
+        )
 
-# 6. Submission history
-st.subheader(c.t("country.history_title"))
-hist = ui.cached(queries.country_history, iso3, as_of=c.as_of)
-if hist.empty:
-    ui.no_data(c)
-else:
-    view = ui.derived(tables.country_history, hist, lang)
-    ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}")), key="country_history",
-                  file_name=f"{iso3}_submissions")
+    # 5. Challenges and practices (user text shown as data, never as markup)
+    st.subheader(c.t("country.challenges_title"))
+    ch = cache.cached(
+        queries.challenges,
+        as_of=c.as_of,
+        countries=[iso3],
+        year_from=c.state.year_from,
+        year_to=c.state.year_to,
+    )
+    if ch.empty:
+        widgets.no_data(c)
+    else:
+        view = cache.derived(tables.challenges, ch, ref, lang, with_country=False)
+        widgets.show_table(
+            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            key="country_challenges",
+            file_name=f"{iso3}_challenges",
+        )
+    st.subheader(c.t("country.practices_title"))
+    pr = cache.cached(queries.practices, as_of=c.as_of, countries=[iso3])
+    if pr.empty:
+        widgets.no_data(c)
+    else:
+        view = cache.derived(tables.practices, pr, ref, lang)
+        widgets.show_table(
+            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            key="country_practices",
+            file_name=f"{iso3}_practices",
+        )
+
+    # 6. Submission history
+    st.subheader(c.t("country.history_title"))
+    hist = cache.cached(queries.country_history, iso3, as_of=c.as_of)
+    if hist.empty:
+        widgets.no_data(c)
+    else:
+        view = cache.derived(tables.country_history, hist, lang)
+        widgets.show_table(
+            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            key="country_history",
+            file_name=f"{iso3}_submissions",
+        )
+
+
+render()

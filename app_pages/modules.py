@@ -2,62 +2,119 @@
 
 import streamlit as st
 
-import ui
 from analytics import charts, queries, summaries, tables
+from analytics.reference import MODULES
+from webui import cache, urlstate, widgets
+from webui.context import ctx
 
-c = ui.ctx()
-ref, lang = c.ref, c.lang
-mods = {m: charts.short_modules(lang)[m] for m in queries.MODULES}
-st.title(c.t("nav.modules"))
 
-# 1. Which module
-wanted = ui.page_param("module", "HEALTH")
-module = st.segmented_control(c.t("modules.pick"), list(mods), default=wanted if wanted in mods else "HEALTH",
-                              format_func=lambda m: mods[m], key="module_pick") or "HEALTH"
-ui.sync_url({"module": module})
-label = mods[module]
+def render() -> None:
+    c = ctx()
+    ref, lang = c.ref, c.lang
+    mods = {m: charts.short_modules(lang)[m] for m in MODULES}
+    st.title(c.t("nav.modules"))
 
-# 2. Distribution of stages over time
-dist = ui.derived(tables.within_years, ui.cached(queries.module_distribution, module, as_of=c.as_of,
-                                                 countries=c.countries), c.state.year_from, c.state.year_to)
-if dist.empty:
-    ui.no_data(c)
-else:
-    fig = ui.figure(charts.stage_distribution, dist, ref, lang, c.t("modules.distribution_title", module=label))
-    ui.chart_block(c, fig, dist, summaries.distribution_sentence(dist, label, lang), key="module_distribution")
+    # 1. Which module
+    wanted = urlstate.page_param("module", "HEALTH")
+    module = (
+        st.segmented_control(
+            c.t("modules.pick"),
+            list(mods),
+            default=wanted if wanted in mods else "HEALTH",
+            format_func=lambda m: mods[m],
+            key="module_pick",
+        )
+        or "HEALTH"
+    )
+    urlstate.sync_url({"module": module})
+    label = mods[module]
 
-# 3. Ranking and cohorts
-left, right = st.columns(2)
-with left:
-    rank = ui.cached(queries.module_ranking, module, as_of=c.as_of, countries=c.countries, year=c.state.year_to)
-    if rank.empty:
-        ui.no_data(c)
+    # 2. Distribution of stages over time
+    dist = cache.derived(
+        tables.within_years,
+        cache.cached(queries.module_distribution, module, as_of=c.as_of, countries=c.countries),
+        c.state.year_from,
+        c.state.year_to,
+    )
+    if dist.empty:
+        widgets.no_data(c)
     else:
-        top = rank.iloc[0]
-        fig = ui.figure(charts.ranking, rank, ref, lang, c.t("modules.ranking_title", module=label))
-        ui.chart_block(c, fig, rank[["country", "stage", "period", "coverage_pct", "trained_staff"]],
-                       c.t("modules.ranking_summary", country=ref.country_name(top["country"], lang),
-                           stage=int(top["stage"]), n=len(rank)), key="module_ranking")
-with right:
-    coh = ui.cached(queries.cohort_comparison, ref, module, as_of=c.as_of, countries=c.countries)
-    if coh.empty:
-        ui.no_data(c)
-    else:
-        routes = ref.labels("entry_route", lang)
-        fig = ui.figure(charts.lines, coh, x="year", y="average_stage", series="entry_route", labels=routes,
-                           title=c.t("modules.cohort_title", module=label), x_title=c.t("chart.year"),
-                           y_title=c.t("col.average_stage"), y_range=(0, 5.2))
-        last = coh[coh["year"] == coh["year"].max()].sort_values("average_stage", ascending=False).iloc[0]
-        ui.chart_block(c, fig, coh, c.t("modules.cohort_summary", cohort=routes[last["entry_route"]],
-                                        value=last["average_stage"], year=int(last["year"])), key="module_cohorts")
+        fig = cache.figure(
+            charts.stage_distribution, dist, ref, lang, c.t("modules.distribution_title", module=label)
+        )
+        widgets.chart_block(
+            c, fig, dist, summaries.distribution_sentence(dist, label, lang), key="module_distribution"
+        )
 
-# 4. What the module covers (reference facts)
-st.subheader(c.t("modules.services_title", module=label))
-svc = ui.cached(queries.services, module)
-st.caption(c.t("modules.services_note"))
-view = svc.assign(service=svc[f"name_{lang}"],
-                  verified=svc["verified"].map({True: "✓", False: ""}))[["ord", "level", "service", "verified", "source"]]
-if module != "COORD":
-    view = view.drop(columns=["level"])
-ui.show_table(view.rename(columns=lambda x: c.t(f"col.{x}") if x != "ord" else "#"), key="module_services",
-              file_name=f"{module}_services")
+    # 3. Ranking and cohorts
+    left, right = st.columns(2)
+    with left:
+        rank = cache.cached(
+            queries.module_ranking, module, as_of=c.as_of, countries=c.countries, year=c.state.year_to
+        )
+        if rank.empty:
+            widgets.no_data(c)
+        else:
+            top = rank.iloc[0]
+            fig = cache.figure(charts.ranking, rank, ref, lang, c.t("modules.ranking_title", module=label))
+            widgets.chart_block(
+                c,
+                fig,
+                rank[["country", "stage", "period", "coverage_pct", "trained_staff"]],
+                c.t(
+                    "modules.ranking_summary",
+                    country=ref.country_name(top["country"], lang),
+                    stage=int(top["stage"]),
+                    n=len(rank),
+                ),
+                key="module_ranking",
+            )
+    with right:
+        coh = cache.cached(queries.cohort_comparison, ref, module, as_of=c.as_of, countries=c.countries)
+        if coh.empty:
+            widgets.no_data(c)
+        else:
+            routes = ref.labels("entry_route", lang)
+            fig = cache.figure(
+                charts.lines,
+                coh,
+                x="year",
+                y="average_stage",
+                series="entry_route",
+                labels=routes,
+                title=c.t("modules.cohort_title", module=label),
+                x_title=c.t("chart.year"),
+                y_title=c.t("col.average_stage"),
+                y_range=(0, 5.2),
+            )
+            last = coh[coh["year"] == coh["year"].max()].sort_values("average_stage", ascending=False).iloc[0]
+            widgets.chart_block(
+                c,
+                fig,
+                coh,
+                c.t(
+                    "modules.cohort_summary",
+                    cohort=routes[last["entry_route"]],
+                    value=last["average_stage"],
+                    year=int(last["year"]),
+                ),
+                key="module_cohorts",
+            )
+
+    # 4. What the module covers (reference facts)
+    st.subheader(c.t("modules.services_title", module=label))
+    svc = cache.cached(queries.services, module)
+    st.caption(c.t("modules.services_note"))
+    view = svc.assign(service=svc[f"name_{lang}"], verified=svc["verified"].map({True: "✓", False: ""}))[
+        ["ord", "level", "service", "verified", "source"]
+    ]
+    if module != "COORD":
+        view = view.drop(columns=["level"])
+    widgets.show_table(
+        view.rename(columns=lambda x: c.t(f"col.{x}") if x != "ord" else "#"),
+        key="module_services",
+        file_name=f"{module}_services",
+    )
+
+
+render()

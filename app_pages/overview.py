@@ -2,95 +2,148 @@
 
 import streamlit as st
 
-import ui
-from analytics import charts, queries, summaries
+from analytics import charts, clock, queries, summaries
 from analytics.maps import PLOTLY_CONFIG, map_figure
-
-c = ui.ctx()
-ref, lang = c.ref, c.lang
-st.title(c.t("nav.overview"))
-st.caption(c.t("overview.intro"))
-
-year = c.state.year_to
-mods = charts.short_modules(lang)
-
-# 1. KPI cards
-kpis = ui.cached(queries.kpis, ref, as_of=c.as_of, countries=c.countries, year=year)
-k = kpis.set_index("kpi")
-kpi_year = int(k.loc["members", "year"])
-st.caption(c.t("overview.kpi_year", year=kpi_year, previous=kpi_year - 1))
-cols = st.columns(4)
-for col, key in zip(cols, ["members", "pilot_or_beyond", "average_stage", "reported"]):
-    v, p = k.loc[key, "value"], k.loc[key, "previous"]
-    delta = None if v is None or p is None else round(v - p, 2)
-    col.metric(c.t(f"overview.kpi_{key}"), "—" if v is None else v,
-               delta=delta, help=c.t(f"overview.kpi_{key}_help"), border=True)
-st.caption(summaries.kpi_sentence(kpis, lang))
+from analytics.reference import MODULES
+from webui import cache, urlstate, widgets
+from webui.context import ctx
 
 
-# 2. Map: its measure and view rerun only this fragment, not the whole page
 @st.fragment
 def map_section() -> None:
-    c = ui.ctx()
-    measures = ["average", *queries.MODULES]
-    wanted = ui.page_param("measure", "average")
+    """The map: a fragment, so changing its measure or view reruns only the map."""
+    c = ctx()
+    ref, lang, year = c.ref, c.lang, c.state.year_to
+    mods = charts.short_modules(lang)
+    measures = ["average", *MODULES]
+    wanted = urlstate.page_param("measure", "average")
     col_a, col_b = st.columns([3, 2])
-    measure = col_a.selectbox(c.t("overview.measure"), measures,
-                              index=measures.index(wanted) if wanted in measures else 0,
-                              format_func=lambda m: c.t("overview.average_stage") if m == "average" else mods[m])
-    view = ui.page_param("view", "map")
-    mode = col_b.segmented_control(c.t("overview.map_mode"), ["map", "tiles"],
-                                   default=view if view in ("map", "tiles") else "map",
-                                   format_func=lambda m: c.t(f"overview.mode_{m}"), key="map_mode") or "map"
-    ui.sync_url({"measure": measure if measure != "average" else "", "view": mode if mode != "map" else ""})
-    values = ui.cached(queries.map_values, ref, lang=lang, measure=measure, as_of=c.as_of,
-                       countries=c.countries, year=year)
+    measure = col_a.selectbox(
+        c.t("overview.measure"),
+        measures,
+        index=measures.index(wanted) if wanted in measures else 0,
+        format_func=lambda m: c.t("overview.average_stage") if m == "average" else mods[m],
+    )
+    view = urlstate.page_param("view", "map")
+    mode = (
+        col_b.segmented_control(
+            c.t("overview.map_mode"),
+            ["map", "tiles"],
+            default=view if view in ("map", "tiles") else "map",
+            format_func=lambda m: c.t(f"overview.mode_{m}"),
+            key="map_mode",
+        )
+        or "map"
+    )
+    urlstate.sync_url(
+        {"measure": measure if measure != "average" else "", "view": mode if mode != "map" else ""}
+    )
+    values = cache.cached(
+        queries.map_values, ref, lang=lang, measure=measure, as_of=c.as_of, countries=c.countries, year=year
+    )
     if not values["value"].notna().any():
-        ui.no_data(c)
+        widgets.no_data(c)
         return
-    last = ui.cached(queries.last_reported, as_of=c.as_of)
+    last = cache.cached(queries.last_reported, as_of=c.as_of)
     last_by = dict(zip(last["country"], last["last_period"]))
-    values = values.assign(text=[
-        f"{n}: {'—' if v != v else v}" + (f" · {c.t('overview.last_reported')} {last_by[i]}" if i in last_by else "")
-        for i, n, v in zip(values["country"], values["name"], values["value"])])
+    values = values.assign(
+        text=[
+            f"{n}: {'—' if v != v else v}"
+            + (f" · {c.t('overview.last_reported')} {last_by[i]}" if i in last_by else "")
+            for i, n, v in zip(values["country"], values["name"], values["value"])
+        ]
+    )
     label = c.t("overview.average_stage") if measure == "average" else mods[measure]
-    fig = ui.figure(map_figure, values, title=c.t("chart.map_title", measure=label), colorbar_title=c.t("chart.stage"),
-                     no_data_label=c.t("chart.no_data"), mode=mode)
-    event = ui.chart_block(c, fig, values[["country", "name", "value"]], summaries.map_sentence(values, lang),
-                           key="overview_map", on_select="rerun", config=PLOTLY_CONFIG)
+    fig = cache.figure(
+        map_figure,
+        values,
+        title=c.t("chart.map_title", measure=label),
+        colorbar_title=c.t("chart.stage"),
+        no_data_label=c.t("chart.no_data"),
+        mode=mode,
+    )
+    event = widgets.chart_block(
+        c,
+        fig,
+        values[["country", "name", "value"]],
+        summaries.map_sentence(values, lang),
+        key="overview_map",
+        on_select="rerun",
+        config=PLOTLY_CONFIG,
+    )
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     picked = [p.get("customdata") for p in points if p.get("customdata")]
     if picked:
         iso3 = picked[0][0] if isinstance(picked[0], list) else picked[0]
         st.session_state["profile_country"] = iso3
-        st.switch_page("app_pages/country.py", query_params={"country": iso3, **ui.base_params()})
+        st.switch_page("app_pages/country.py", query_params={"country": iso3, **urlstate.base_params()})
 
 
-map_section()
+def render() -> None:
+    c = ctx()
+    ref, lang = c.ref, c.lang
+    st.title(c.t("nav.overview"))
+    st.caption(c.t("overview.intro"))
 
-# 3. Stage matrix
-st.subheader(c.t("overview.matrix"))
-matrix = ui.cached(queries.stage_matrix, as_of=c.as_of, countries=c.countries, year=year)
-if matrix.empty:
-    ui.no_data(c)
-else:
-    fig = ui.figure(charts.stage_matrix, matrix, ref, lang)
-    event = ui.chart_block(c, fig, matrix, summaries.matrix_sentence(matrix, lang), key="overview_matrix",
-                           on_select="rerun")
-    points = event.get("selection", {}).get("points", []) if event else []
-    if points and points[0].get("customdata"):
-        iso3 = points[0]["customdata"]
-        st.switch_page("app_pages/country.py", query_params={"country": iso3, **ui.base_params()})
-    with st.expander(c.t("overview.stage_scale")):
-        st.markdown(c.t("overview.stage_scale_text"))
+    year = c.state.year_to
+    # 1. KPI cards
+    kpis = cache.cached(queries.kpis, ref, as_of=c.as_of, countries=c.countries, year=year)
+    k = kpis.set_index("kpi")
+    kpi_year = int(k.loc["members", "year"])
+    st.caption(c.t("overview.kpi_year", year=kpi_year, previous=kpi_year - 1))
+    cols = st.columns(4)
+    for col, key in zip(cols, ["members", "pilot_or_beyond", "average_stage", "reported"]):
+        v, p = k.loc[key, "value"], k.loc[key, "previous"]
+        delta = None if v is None or p is None else round(v - p, 2)
+        col.metric(
+            c.t(f"overview.kpi_{key}"),
+            "—" if v is None else v,
+            delta=delta,
+            help=c.t(f"overview.kpi_{key}_help"),
+            border=True,
+        )
+    st.caption(summaries.kpi_sentence(kpis, lang))
 
-# 4. Membership and milestones
-left, right = st.columns(2)
-with left:
-    growth = queries.membership_growth(ref, until=(year or (c.as_of or ui.now()).year))
-    ui.chart_block(c, ui.figure(charts.membership, growth, ref, lang), growth, c.t("overview.membership_summary",
-                   n=int(growth.groupby("year")["members"].sum().max())), key="overview_membership")
-with right:
-    ms = ui.cached(queries.milestones)
-    ui.chart_block(c, ui.figure(charts.milestones, ms, lang), ms[["date", "countries", f"event_{lang}", "source"]],
-                   c.t("overview.milestones_summary", n=len(ms)), key="overview_milestones")
+    # 2. Map (a fragment: its measure and view rerun only the map)
+    map_section()
+
+    # 3. Stage matrix
+    st.subheader(c.t("overview.matrix"))
+    matrix = cache.cached(queries.stage_matrix, as_of=c.as_of, countries=c.countries, year=year)
+    if matrix.empty:
+        widgets.no_data(c)
+    else:
+        fig = cache.figure(charts.stage_matrix, matrix, ref, lang)
+        event = widgets.chart_block(
+            c, fig, matrix, summaries.matrix_sentence(matrix, lang), key="overview_matrix", on_select="rerun"
+        )
+        points = event.get("selection", {}).get("points", []) if event else []
+        if points and points[0].get("customdata"):
+            iso3 = points[0]["customdata"]
+            st.switch_page("app_pages/country.py", query_params={"country": iso3, **urlstate.base_params()})
+        with st.expander(c.t("overview.stage_scale")):
+            st.markdown(c.t("overview.stage_scale_text"))
+
+    # 4. Membership and milestones
+    left, right = st.columns(2)
+    with left:
+        growth = queries.membership_growth(ref, until=(year or (c.as_of or clock.now()).year))
+        widgets.chart_block(
+            c,
+            cache.figure(charts.membership, growth, ref, lang),
+            growth,
+            c.t("overview.membership_summary", n=int(growth.groupby("year")["members"].sum().max())),
+            key="overview_membership",
+        )
+    with right:
+        ms = cache.cached(queries.milestones)
+        widgets.chart_block(
+            c,
+            cache.figure(charts.milestones, ms, lang),
+            ms[["date", "countries", f"event_{lang}", "source"]],
+            c.t("overview.milestones_summary", n=len(ms)),
+            key="overview_milestones",
+        )
+
+
+render()

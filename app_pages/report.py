@@ -1,20 +1,17 @@
 """Report progress: template → upload → findings → preview → confirm."""
 
-from datetime import date
-
 import streamlit as st
 
-import submit_ui
-import ui
-from analytics import ingest, periods, submissions
+from analytics import clock, ingest, periods, workflow
 from analytics.permissions import writable_countries
 from analytics.template import template
+from webui import connection, submit
+from webui.context import ctx
 
 
 def render() -> None:
     """The page; returns early where the flow cannot go on (so the frame's footer still draws)."""
-
-    c = ui.ctx()
+    c = ctx()
     ref, lang = c.ref, c.lang
     st.title(c.t("nav.upload"))
     st.caption(c.t("report.intro"))
@@ -26,60 +23,52 @@ def render() -> None:
     options = [i for i in members["iso3"] if allowed is None or i in allowed]
     names = dict(zip(members["iso3"], members[f"name_{lang}"]))
     left, right = st.columns(2)
-    country = left.selectbox(c.t("col.country"), options, format_func=lambda x: names[x], key="report_country")
-    period_text = right.text_input(c.t("col.period"), value=str(date.today().year - 1), key="report_period",
-                                   help=c.t("report.period_help"))
+    country = left.selectbox(
+        c.t("col.country"), options, format_func=lambda x: names[x], key="report_country"
+    )
+    today = clock.today()
+    period_text = right.text_input(
+        c.t("col.period"), value=str(today.year - 1), key="report_period", help=c.t("report.period_help")
+    )
     period = periods.parse(period_text)
-    if period is None or period.year < periods.EARLIEST_YEAR or period.start > date.today():
+    if period is None or period.year < periods.EARLIEST_YEAR or period.start > today:
         st.error(c.t("report.bad_period", value=period_text))
     else:
         st.download_button(
             c.t("report.download_template"),
-            data=lambda: template(ui.cursor(), country=country, period=period.code, lang=lang),
+            data=lambda: template(connection.cursor(), country=country, period=period.code, lang=lang),
             file_name=f"esp_{country}_{period.code}_{lang}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore", icon=":material/download:", key="dl_template")
+            on_click="ignore",
+            icon=":material/download:",
+            key="dl_template",
+        )
 
     # 2. Upload
     st.subheader(c.t("report.step2"))
     nonce = st.session_state.setdefault("upload_nonce", 0)
-    upload = st.file_uploader(c.t("report.upload_label", mb=ingest.MAX_BYTES // (1024 * 1024)),
-                              type=["xlsx", "ods", "csv"], key=f"uploader_{nonce}")
+    upload = st.file_uploader(
+        c.t("report.upload_label", mb=ingest.MAX_BYTES // (1024 * 1024)),
+        type=["xlsx", "ods", "csv"],
+        key=f"uploader_{nonce}",
+    )
     if upload is None:
         return
 
-    # 3. Findings (checked once per file, kept for this session)
+    # 3. Findings (checked once per file and data version, kept for this session)
     st.subheader(c.t("report.step3"))
     data = upload.getvalue()
-    digest = submissions.sha256(data)
-    cached = st.session_state.get("report_check")
-    if cached is None or cached.sha256 != digest or st.session_state.get("report_check_version") != c.version:
+    digest = workflow.sha256(data)
+    chk = st.session_state.get("report_check")
+    if chk is None or chk.sha256 != digest or st.session_state.get("report_check_version") != c.version:
         with st.spinner(c.t("report.checking")):
-            cached = submissions.check(c.con, data, upload.name, principal=c.principal)
-        st.session_state["report_check"] = cached
+            chk = workflow.check(c.con, data, upload.name, principal=c.principal)
+        st.session_state["report_check"] = chk
         st.session_state["report_check_version"] = c.version
         st.session_state.pop("report_preview", None)
-    chk = cached
-    if not submit_ui.show_findings(chk):
-        st.error(c.t("report.nothing_saved"), icon=":material/block:")
-        return
-    done = st.session_state.get("report_done")
-    if chk.duplicate_of is not None and not (done and done["sha256"] == chk.sha256):
-        st.info(c.t("report.identical", id=chk.duplicate_of), icon=":material/content_copy:")
-        return
 
-    # 4. Preview of the change
-    st.subheader(c.t("report.step4"))
-    if not (done and done["sha256"] == chk.sha256):
-        prev = st.session_state.get("report_preview")
-        if prev is None or prev[0] != chk.sha256:
-            prev = (chk.sha256, submissions.preview(c.con, chk, principal=c.principal))
-            st.session_state["report_preview"] = prev
-        submit_ui.show_preview(prev[1], title=False)  # under the page's own step 4 heading
-
-    # 5. Confirm
-    st.subheader(c.t("report.step5"))
-    submit_ui.confirm_and_commit(chk, source="upload", key="report")
+    # 4-5. What it changes, and the confirm
+    submit.after_check(chk, key="report", source="upload", headings=True)
     if st.session_state.get("report_done", {}).get("sha256") == chk.sha256:
         if st.button(c.t("report.another"), key="report_another"):
             st.session_state["upload_nonce"] = nonce + 1

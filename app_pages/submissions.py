@@ -4,27 +4,26 @@ replaced; the original file; rollback with a reason."""
 import pandas as pd
 import streamlit as st
 
-import submit_ui
-import ui
-from analytics import submissions
+from analytics import ledger, tables, workflow
 from analytics.errors import EspError
 from analytics.i18n import error_message
 from analytics.permissions import allowed
+from webui import cache, connection, submit, widgets
+from webui.context import Context, ctx
 
 OPENABLE = 200  # the most recent submissions in the list can be opened; filters reach older ones
 
 
 def render() -> None:
     """The page; returns early where the flow cannot go on (so the frame's footer still draws)."""
-
-    c = ui.ctx()
+    c = ctx()
     ref, lang = c.ref, c.lang
     st.title(c.t("nav.submissions"))
     if not allowed(c.principal, "view_submissions"):
         st.error(c.t("error.permission_denied", action="view_submissions"))
         return
 
-    hist = ui.cached(submissions.history)
+    hist = cache.cached(ledger.history)
     if hist.empty:
         st.info(c.t("admin.none"))
         return
@@ -33,87 +32,143 @@ def render() -> None:
     hist = hist.assign(status=hist["rolled_back_at"].notna().map({True: "rolled_back", False: "live"}))
     a, b, d, e, f = st.columns(5)
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
-    countries = a.multiselect(c.t("col.country"), sorted(names), format_func=lambda x: names[x], key="adm_c",
-                              placeholder=c.t("ui.all"))
-    uploaders = b.multiselect(c.t("col.uploaded_by"), sorted(hist["uploaded_by"].unique()), key="adm_u",
-                              placeholder=c.t("ui.all"))
+    countries = a.multiselect(
+        c.t("col.country"),
+        sorted(names),
+        format_func=lambda x: names[x],
+        key="adm_c",
+        placeholder=c.t("ui.all"),
+    )
+    uploaders = b.multiselect(
+        c.t("col.uploaded_by"), sorted(hist["uploaded_by"].unique()), key="adm_u", placeholder=c.t("ui.all")
+    )
     period = d.text_input(c.t("col.period"), key="adm_p", placeholder="2024")
     dates = e.date_input(c.t("admin.dates"), value=(), key="adm_d", format="YYYY-MM-DD")
-    status = f.selectbox(c.t("col.status"), ["all", "live", "rolled_back"], key="adm_s",
-                         format_func=lambda x: c.t(f"admin.status_{x}"))
-    view = hist
-    if countries:
-        view = view[view["countries"].fillna("").map(lambda s: bool(set(s.split(",")) & set(countries)))]
-    if uploaders:
-        view = view[view["uploaded_by"].isin(uploaders)]
-    if period.strip():
-        view = view[view["periods"].fillna("").str.contains(period.strip(), regex=False)]
-    if len(dates) == 2:
-        day = view["committed_at"].dt.date
-        view = view[(day >= dates[0]) & (day <= dates[1])]
-    if status != "all":
-        view = view[view["status"] == status]
+    status = f.selectbox(
+        c.t("col.status"),
+        ["all", "live", "rolled_back"],
+        key="adm_s",
+        format_func=lambda x: c.t(f"admin.status_{x}"),
+    )
+    view = tables.filter_history(
+        hist,
+        countries=countries,
+        uploaders=uploaders,
+        period=period,
+        days=tuple(dates) if len(dates) == 2 else None,
+        status=status,
+    )
     view = view.sort_values("id", ascending=False)
-    shown = view.assign(status=view["status"].map({s: c.t(f"admin.status_{s}") for s in ("live", "rolled_back")}))[
-        ["id", "committed_at", "uploaded_by", "source", "file_name", "countries", "periods", "sheets", "rows", "status"]]
+    shown = view.assign(
+        status=view["status"].map({s: c.t(f"admin.status_{s}") for s in ("live", "rolled_back")})
+    )[
+        [
+            "id",
+            "committed_at",
+            "uploaded_by",
+            "source",
+            "file_name",
+            "countries",
+            "periods",
+            "sheets",
+            "rows",
+            "status",
+        ]
+    ]
     st.caption(c.t("admin.count", n=len(view), total=len(hist)))
-    ui.show_table(shown.rename(columns=lambda x: c.t(f"col.{x}") if x not in ("source",) else c.t("admin.source")),
-                  key="admin_list", file_name="submissions")
+    widgets.show_table(
+        shown.rename(columns=lambda x: c.t(f"col.{x}") if x not in ("source",) else c.t("admin.source")),
+        key="admin_list",
+        file_name="submissions",
+    )
     if view.empty:
         return
 
     # 2. One submission in detail
     recent = view.head(OPENABLE)
     files = dict(zip(recent["id"], recent["file_name"]))
-    sid = st.selectbox(c.t("admin.open"), list(recent["id"]), key="adm_open",
-                       format_func=lambda i: f"#{i} · {files.get(i, '')}")
+    sid = st.selectbox(
+        c.t("admin.open"),
+        list(recent["id"]),
+        key="adm_open",
+        format_func=lambda i: f"#{i} · {files.get(i, '')}",
+    )
     if len(view) > OPENABLE:
         st.caption(c.t("admin.open_recent", n=OPENABLE))
     row = hist.set_index("id").loc[sid]
     st.subheader(c.t("admin.detail", id=sid))
-    st.caption(c.t("admin.meta", who=row["uploaded_by"], at=str(row["committed_at"])[:19], sha=row["sha256"][:16],
-                   source=row["source"]))
+    st.caption(
+        c.t(
+            "admin.meta",
+            who=row["uploaded_by"],
+            at=str(row["committed_at"])[:19],
+            sha=row["sha256"][:16],
+            source=row["source"],
+        )
+    )
     if pd.notna(row["rolled_back_at"]):
-        st.warning(c.t("admin.was_rolled_back", at=str(row["rolled_back_at"])[:19], who=row["rolled_back_by"],
-                       reason=row["rollback_reason"]), icon=":material/undo:")
+        st.warning(
+            c.t(
+                "admin.was_rolled_back",
+                at=str(row["rolled_back_at"])[:19],
+                who=row["rolled_back_by"],
+                reason=row["rollback_reason"],
+            ),
+            icon=":material/undo:",
+        )
     tab_rows, tab_find, tab_rep = st.tabs([c.t("admin.rows"), c.t("admin.findings"), c.t("admin.replaced")])
     with tab_rows:
-        for sheet, df in ui.cached(submissions.submission_rows, int(sid)).items():
+        for sheet, df in cache.cached(ledger.submission_rows, int(sid)).items():
             if len(df):
                 st.markdown(f"**{c.t(f'snapshot.table.{sheet}')}**")
-                st.dataframe(df.drop(columns=["submission_id", "period_start", "period_end"]), hide_index=True,
-                             width="stretch")
+                st.dataframe(
+                    df.drop(columns=["submission_id", "period_start", "period_end"]),
+                    hide_index=True,
+                    width="stretch",
+                )
     with tab_find:
-        found = ui.cached(submissions.submission_findings, int(sid))
+        found = cache.cached(ledger.submission_findings, int(sid))
         if found:
-            st.dataframe(submit_ui.findings_frame(found, lang), hide_index=True, width="stretch")
+            st.dataframe(submit.findings_frame(found, lang), hide_index=True, width="stretch")
         else:
             st.caption(c.t("admin.no_findings"))
     with tab_rep:
-        rep = ui.cached(submissions.submission_blocks, int(sid))
+        rep = cache.cached(ledger.submission_blocks, int(sid))
         st.dataframe(rep.rename(columns=lambda x: c.t(f"admin.bcol_{x}")), hide_index=True, width="stretch")
     name = row["file_name"]
-    st.download_button(c.t("admin.download_original"), data=lambda: submissions.raw_file(ui.cursor(), sid)[1],
-                       file_name=name, on_click="ignore", icon=":material/download:", key=f"adm_raw_{sid}")
+    st.download_button(
+        c.t("admin.download_original"),
+        data=lambda: connection.current_store().raw_file(int(sid))[1],
+        file_name=name,
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"adm_raw_{sid}",
+    )
 
     # 3. Roll back (reason and confirmation required; history is kept)
     if pd.isna(row["rolled_back_at"]) and allowed(c.principal, "rollback"):
-        with st.form(f"rollback_{sid}"):
-            st.markdown(c.t("admin.rollback_title", id=sid))
-            reason = st.text_area(c.t("admin.reason"), max_chars=2000)
-            sure = st.checkbox(c.t("admin.confirm_rollback", id=sid))
-            go = st.form_submit_button(c.t("admin.rollback"), type="primary", icon=":material/undo:")
-        if go:
-            if not reason.strip():
-                st.error(c.t("error.reason_required"))
-            elif not sure:
-                st.error(c.t("admin.tick_confirm"))
-            else:
-                try:
-                    v = submissions.rollback(c.con, int(sid), principal=c.principal, reason=reason)
-                    st.success(c.t("admin.rolled_back", id=sid, version=v))
-                except EspError as err:
-                    st.error(error_message(err, lang))
+        rollback_form(c, int(sid))
+
+
+def rollback_form(c: Context, sid: int) -> None:
+    """Rolling a submission back: a reason and a ticked confirmation, or nothing happens."""
+    with st.form(f"rollback_{sid}"):
+        st.markdown(c.t("admin.rollback_title", id=sid))
+        reason = st.text_area(c.t("admin.reason"), max_chars=2000)
+        sure = st.checkbox(c.t("admin.confirm_rollback", id=sid))
+        go = st.form_submit_button(c.t("admin.rollback"), type="primary", icon=":material/undo:")
+    if not go:
+        return
+    if not reason.strip():
+        st.error(c.t("error.reason_required"))
+    elif not sure:
+        st.error(c.t("admin.tick_confirm"))
+    else:
+        try:
+            v = workflow.rollback(c.store, sid, principal=c.principal, reason=reason)
+            st.success(c.t("admin.rolled_back", id=sid, version=v))
+        except EspError as err:
+            st.error(error_message(err, c.lang))
 
 
 render()

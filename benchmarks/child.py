@@ -21,8 +21,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # app.py's page keys (the upload page's url_path is "upload", not "report").
-PAGES = ("overview", "country", "modules", "challenges", "practices", "completeness", "upload",
-         "correct", "downloads", "submissions")
+PAGES = (
+    "overview",
+    "country",
+    "modules",
+    "challenges",
+    "practices",
+    "completeness",
+    "upload",
+    "correct",
+    "downloads",
+    "submissions",
+)
 BARE_APP = "import streamlit as st\nst.title('Bare')\nst.write('A bare Streamlit page.')\n"
 
 
@@ -79,19 +89,24 @@ def pages(args: dict) -> dict:
         warm = _timed(run, reps, cpu=cpu)
 
         def cold() -> None:
-            import ui
+            from webui import cache
 
-            ui.clear_caches()
+            cache.clear_caches()
             run()
 
         cold_cpu: list[float] = []
         cold_s = _timed(cold, reps, warmup=0, cpu=cold_cpu) if args.get("cold", True) else []
         title = at.title[0].value if len(at.title) else None
-        out[page] = {"warm_ms": _ms(warm), "warm_cpu_ms": _ms(cpu),
-                     "cold_ms": _ms(cold_s) if cold_s else None,
-                     "cold_cpu_ms": _ms(cold_cpu) if cold_cpu else None,
-                     "runs_ms": [round(x * 1000, 1) for x in warm], "title": title,
-                     "elements": len(list(at.main)), "errors": sorted(set(errors))}
+        out[page] = {
+            "warm_ms": _ms(warm),
+            "warm_cpu_ms": _ms(cpu),
+            "cold_ms": _ms(cold_s) if cold_s else None,
+            "cold_cpu_ms": _ms(cold_cpu) if cold_cpu else None,
+            "runs_ms": [round(x * 1000, 1) for x in warm],
+            "title": title,
+            "elements": len(list(at.main)),
+            "errors": sorted(set(errors)),
+        }
     return out
 
 
@@ -105,31 +120,33 @@ def bare(args: dict) -> dict:
 
 def queries(args: dict) -> dict:
     """Raw DuckDB/pandas time of the heaviest page queries on a held connection."""
-    from analytics import db, submissions
+    from analytics import ledger
     from analytics import queries as q
+    from analytics.duckstore import DuckDBStore
 
-    con = db.connect(args["db"], read_only=True)
+    store = DuckDBStore.open(Path(args["db"]), read_only=True)
     reps = int(args.get("reps", 5)) * 4
-    cur = con.cursor()
+    cur = store.reader()
     return {
-        "current_progress_ms": _ms(_timed(lambda: submissions.current(cur, "progress"), reps)),
-        "current_blocks_ms": _ms(_timed(lambda: submissions.current_blocks(cur), reps)),
+        "current_progress_ms": _ms(_timed(lambda: ledger.current(cur, "progress"), reps)),
+        "current_blocks_ms": _ms(_timed(lambda: ledger.current_blocks(cur), reps)),
         "stage_matrix_ms": _ms(_timed(lambda: q.stage_matrix(cur), reps)),
-        "history_ms": _ms(_timed(lambda: submissions.history(cur), reps)),
+        "history_ms": _ms(_timed(lambda: ledger.history(cur), reps)),
     }
 
 
 def snapshots(args: dict) -> dict:
-    from analytics import db, snapshot
+    from analytics import exports
+    from analytics.duckstore import DuckDBStore
 
-    con = db.connect(args["db"], read_only=True)
+    store = DuckDBStore.open(Path(args["db"]), read_only=True)
     out = {}
-    for fmt in args.get("formats") or snapshot.FORMATS:
+    for fmt in args.get("formats") or exports.FORMATS:
         size = 0
 
         def write(fmt: str = fmt) -> None:
             nonlocal size
-            size = len(snapshot.write(con.cursor(), fmt)[1])
+            size = len(exports.write(store.reader(), fmt)[1])
 
         secs = _timed(write, int(args.get("reps", 3)))
         out[fmt] = {"ms": _ms(secs), "bytes": size}
@@ -139,25 +156,32 @@ def snapshots(args: dict) -> dict:
 def ingest(args: dict) -> dict:
     """``check`` or ``load`` (check + commit) of one workbook; time and peak memory
     of this process and of the parsing worker it starts."""
-    from analytics import db, submissions
+    from analytics import workflow
+    from analytics.duckstore import DuckDBStore
     from analytics.permissions import LOCAL_ADMIN
 
     data = Path(args["workbook"]).read_bytes()
-    con = db.connect(args["db"])
+    store = DuckDBStore.open(Path(args["db"]))
     base = _maxrss_mb(resource.RUSAGE_SELF)
     t = time.perf_counter()
     if args["mode"] == "check":
-        chk = submissions.check(con, data, "bulk.xlsx", principal=LOCAL_ADMIN)
+        chk = workflow.check(store.reader(), data, "bulk.xlsx", principal=LOCAL_ADMIN)
         ok = chk.ok
     else:
-        chk, outcome = submissions.load(con, data, "bulk.xlsx", principal=LOCAL_ADMIN)
+        chk, outcome = workflow.load(store, data, "bulk.xlsx", principal=LOCAL_ADMIN)
         ok = outcome is not None and outcome.submission_id is not None
     secs = time.perf_counter() - t
     errors = sorted({f.code for f in chk.findings if f.is_error})
-    return {"ms": round(secs * 1000, 1), "ok": ok, "errors": errors, "rows": chk.validation.row_count,
-            "warnings": sum(not f.is_error for f in chk.findings),
-            "rss_before_mb": base, "peak_rss_mb": _maxrss_mb(resource.RUSAGE_SELF),
-            "worker_peak_rss_mb": _maxrss_mb(resource.RUSAGE_CHILDREN)}
+    return {
+        "ms": round(secs * 1000, 1),
+        "ok": ok,
+        "errors": errors,
+        "rows": chk.validation.row_count,
+        "warnings": sum(not f.is_error for f in chk.findings),
+        "rss_before_mb": base,
+        "peak_rss_mb": _maxrss_mb(resource.RUSAGE_SELF),
+        "worker_peak_rss_mb": _maxrss_mb(resource.RUSAGE_CHILDREN),
+    }
 
 
 def profile(args: dict) -> dict:
@@ -185,29 +209,30 @@ def profile(args: dict) -> dict:
         at.run()  # warm-up, not profiled
         lsr.LocalScriptRunner._run_script_thread = profiled  # type: ignore[method-assign]
         if args.get("cold"):
+            from webui import cache
 
-            import ui
-
-            ui.clear_caches()
+            cache.clear_caches()
         at.run()
         prof = sessions[-1]
     else:
         prof = Profiler(interval=0.0005)
         if target == "snapshot":
-            from analytics import db, snapshot
+            from analytics import exports
+            from analytics.duckstore import DuckDBStore
 
-            con = db.connect(args["db"], read_only=True)
-            snapshot.write(con, args["fmt"])  # warm-up
+            con = DuckDBStore.open(Path(args["db"]), read_only=True).reader()
+            exports.write(con, args["fmt"])  # warm-up
             prof.start()
-            snapshot.write(con, args["fmt"])
+            exports.write(con, args["fmt"])
         else:
-            from analytics import db, submissions
+            from analytics import workflow
+            from analytics.duckstore import DuckDBStore
             from analytics.permissions import LOCAL_ADMIN
 
-            con = db.connect(args["db"])
+            store = DuckDBStore.open(Path(args["db"]))
             data = Path(args["workbook"]).read_bytes()
             prof.start()
-            submissions.load(con, data, "bulk.xlsx", principal=LOCAL_ADMIN)
+            workflow.load(store, data, "bulk.xlsx", principal=LOCAL_ADMIN)
         prof.stop()
     text = prof.output_text(unicode=False, color=False, show_all=False, short_mode=False)
     Path(args["out"]).write_text(text)
@@ -232,8 +257,12 @@ def hot_frames(prof: Any, n: int = 10) -> dict[str, list[dict]]:
             key = name(frame)
             leaf[key] = leaf.get(key, 0.0) + frame.total_self_time
             path = Path(frame.file_path or "/")
-            if (path.is_relative_to(ROOT) and ".venv" not in path.parts and "benchmarks" not in path.parts
-                    and key not in seen):
+            if (
+                path.is_relative_to(ROOT)
+                and ".venv" not in path.parts
+                and "benchmarks" not in path.parts
+                and key not in seen
+            ):
                 own[key] = own.get(key, 0.0) + frame.time
                 seen = seen | {key}
         for c in frame.children:
@@ -242,14 +271,20 @@ def hot_frames(prof: Any, n: int = 10) -> dict[str, list[dict]]:
     walk(root, frozenset())
 
     def top(acc: dict[str, float]) -> list[dict]:
-        return [{"frame": k, "ms": round(v * 1000, 1), "share": round(v / total, 3)}
-                for k, v in sorted(acc.items(), key=lambda kv: -kv[1])[:n]]
+        return [
+            {"frame": k, "ms": round(v * 1000, 1), "share": round(v / total, 3)}
+            for k, v in sorted(acc.items(), key=lambda kv: -kv[1])[:n]
+        ]
 
     return {"total_ms": round(total * 1000, 1), "own": top(own), "self": top(leaf)}
 
 
 TASKS: dict[str, Callable[[dict], dict]] = {
-    "pages": pages, "bare": bare, "queries": queries, "snapshots": snapshots, "ingest": ingest,
+    "pages": pages,
+    "bare": bare,
+    "queries": queries,
+    "snapshots": snapshots,
+    "ingest": ingest,
     "profile": profile,
 }
 

@@ -45,9 +45,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "loadtest.json"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 CHART = ".js-plotly-plot .main-svg"
 ACTION_TIMEOUT_MS = 120_000  # 20 headless browsers share 2 cores with the server
 BARE_APP = """import plotly.graph_objects as go
@@ -108,16 +114,38 @@ class Server:
     def __init__(self, script: Path, db: Path | None, workdir: Path) -> None:
         self.port = free_port()
         self.run_log = workdir / f"runs-{self.port}.jsonl"
-        env = dict(os.environ, PYTHONPATH=str(ROOT), ESP_USERS=str(workdir / "no-users.toml"),
-                   ESP_RUN_LOG=str(self.run_log))
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            ESP_USERS=str(workdir / "no-users.toml"),
+            ESP_RUN_LOG=str(self.run_log),
+        )
         if db is not None:
             env["ESP_DB"] = str(db)
         self.log = (workdir / f"streamlit-{self.port}.log").open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(self.port),
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=script.parent, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(self.port),
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=script.parent,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.url = f"http://127.0.0.1:{self.port}/"
 
     def __enter__(self) -> Server:
@@ -178,8 +206,9 @@ async def open_app(browser: Any, url: str) -> tuple[Any, Any, float]:
     return ctx, page, first
 
 
-async def walk(page: Any, s: Session, rounds: int, think: tuple[float, float], deadline: float,
-               rng: random.Random) -> None:
+async def walk(
+    page: Any, s: Session, rounds: int, think: tuple[float, float], deadline: float, rng: random.Random
+) -> None:
     lang = "es"
     sidebar = page.locator('section[data-testid="stSidebar"]')
     nav = page.locator('[data-testid="stSidebarNav"] a')
@@ -187,13 +216,23 @@ async def walk(page: Any, s: Session, rounds: int, think: tuple[float, float], d
     for r in range(rounds):
         spot = "yes" if r % 2 == 0 else "all"
         steps = [
-            ("filter", lambda: _pick(page, sidebar, t(f"ui.spotlight_{spot}", lang)),
-             ("location.search.includes('spotlight=yes')" if spot == "yes"
-              else "!location.search.includes('spotlight=')")),
+            (
+                "filter",
+                lambda: _pick(page, sidebar, t(f"ui.spotlight_{spot}", lang)),
+                (
+                    "location.search.includes('spotlight=yes')"
+                    if spot == "yes"
+                    else "!location.search.includes('spotlight=')"
+                ),
+            ),
             ("country", lambda: nav.nth(1).click(), h1.format(t("nav.country", lang))),
-            ("language", lambda: sidebar.locator('[data-testid="stRadio"] label',
-                                                 has_text="English" if lang == "es" else "Español").click(),
-             h1.format(t("nav.country", "en" if lang == "es" else "es"))),
+            (
+                "language",
+                lambda: sidebar.locator(
+                    '[data-testid="stRadio"] label', has_text="English" if lang == "es" else "Español"
+                ).click(),
+                h1.format(t("nav.country", "en" if lang == "es" else "es")),
+            ),
             ("overview", lambda: nav.nth(0).click(), None),
         ]
         for name, click, cond in steps:
@@ -215,8 +254,15 @@ async def _pick(page: Any, sidebar: Any, option: str) -> None:
     await page.get_by_role("option", name=option, exact=True).click()
 
 
-async def session(browser: Any, url: str, rounds: int, think: tuple[float, float], deadline: float,
-                  seed: int, delay: float = 0.0) -> Session:
+async def session(
+    browser: Any,
+    url: str,
+    rounds: int,
+    think: tuple[float, float],
+    deadline: float,
+    seed: int,
+    delay: float = 0.0,
+) -> Session:
     s = Session()
     await asyncio.sleep(delay)
     try:
@@ -240,12 +286,15 @@ async def first_paint(browser: Any, url: str, n: int) -> dict[str, float]:
         await page.locator(CHART).first.wait_for(state="visible", timeout=ACTION_TIMEOUT_MS)
         chart.append(time.perf_counter() - t0)
         await ctx.close()
-    return {"first_paint_ms": round(statistics.median(paint) * 1000, 1),
-            "first_chart_ms": round(statistics.median(chart) * 1000, 1)}
+    return {
+        "first_paint_ms": round(statistics.median(paint) * 1000, 1),
+        "first_chart_ms": round(statistics.median(chart) * 1000, 1),
+    }
 
 
-async def phase(browser: Any, app: Path, db: Path, workdir: Path, n: int, a: argparse.Namespace,
-                deadline: float) -> dict[str, Any]:
+async def phase(
+    browser: Any, app: Path, db: Path, workdir: Path, n: int, a: argparse.Namespace, deadline: float
+) -> dict[str, Any]:
     with Server(app, db, workdir) as srv:
         warm = await session(browser, srv.url, 1, (0.2, 0.2), deadline, seed=0)
         if warm.ctx is not None:
@@ -263,8 +312,12 @@ async def phase(browser: Any, app: Path, db: Path, workdir: Path, n: int, a: arg
                 await asyncio.sleep(0.25)
 
         sampler = asyncio.create_task(sample())
-        sessions = await asyncio.gather(*(session(browser, srv.url, a.rounds, a.think, deadline, seed=i + 1,
-                                                  delay=i * a.ramp) for i in range(n)))
+        sessions = await asyncio.gather(
+            *(
+                session(browser, srv.url, a.rounds, a.think, deadline, seed=i + 1, delay=i * a.ramp)
+                for i in range(n)
+            )
+        )
         await asyncio.sleep(1.0)
         end_rss = rss_mb(srv.proc.pid)
         sampling = False
@@ -277,18 +330,31 @@ async def phase(browser: Any, app: Path, db: Path, workdir: Path, n: int, a: arg
         runs = server_runs(srv.run_log, since)
         probe = await first_paint(browser, srv.url + "?lang=es", 5) if n == 1 else None
     lat = [x for s in sessions for v in s.latencies.values() for x in v]
-    by_action = {k: pct([x for s in sessions for x in s.latencies.get(k, [])], 0.5)
-                 for k in ("filter", "country", "language", "overview")}
+    by_action = {
+        k: pct([x for s in sessions for x in s.latencies.get(k, [])], 0.5)
+        for k in ("filter", "country", "language", "overview")
+    }
     firsts = [s.first_chart_s for s in sessions if s.first_chart_s is not None]
     return {
-        "sessions": n, "interactions": len(lat), "failures": [f for s in sessions for f in s.failures],
-        "first_chart_p50_ms": pct(firsts, 0.5), "first_chart_p95_ms": pct(firsts, 0.95),
-        "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95), "p50_by_action_ms": by_action,
-        "rss_base_mb": base_rss, "rss_with_sessions_mb": end_rss, "rss_peak_mb": peak,
+        "sessions": n,
+        "interactions": len(lat),
+        "failures": [f for s in sessions for f in s.failures],
+        "first_chart_p50_ms": pct(firsts, 0.5),
+        "first_chart_p95_ms": pct(firsts, 0.95),
+        "p50_ms": pct(lat, 0.5),
+        "p95_ms": pct(lat, 0.95),
+        "p50_by_action_ms": by_action,
+        "rss_base_mb": base_rss,
+        "rss_with_sessions_mb": end_rss,
+        "rss_peak_mb": peak,
         "rss_per_session_mb": round((end_rss - base_rss) / n, 1),
-        "server_cpu_s": round(busy, 1), "wall_s": round(wall, 1),
-        "server_cpu_share": round(busy / max(wall, 1e-9), 2), "sequential_probe": probe,
-        "server_runs": len(runs), "server_run_p50_ms": pct(runs, 0.5), "server_run_p95_ms": pct(runs, 0.95),
+        "server_cpu_s": round(busy, 1),
+        "wall_s": round(wall, 1),
+        "server_cpu_share": round(busy / max(wall, 1e-9), 2),
+        "sequential_probe": probe,
+        "server_runs": len(runs),
+        "server_run_p50_ms": pct(runs, 0.5),
+        "server_run_p95_ms": pct(runs, 0.95),
     }
 
 
@@ -309,12 +375,13 @@ def prepare_db(spec: str, workdir: Path) -> Path:
         src, _ = synth.build(synth.SIZES[spec])
         shutil.copyfile(src, dst)
     elif spec == "demo":
-        from analytics import db, demo, reference
+        from analytics import demo, reference
+        from analytics.duckstore import DuckDBStore
 
-        con = db.connect(dst)
-        reference.load(con)
-        demo.load_demo(con)
-        con.close()
+        store = DuckDBStore.open(dst)
+        reference.load(store)
+        demo.load_demo(store)
+        store.close()
     else:
         shutil.copyfile(spec, dst)
     return dst
@@ -326,8 +393,13 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     deadline_all = started + a.max_seconds
     workdir = Path(tempfile.mkdtemp(prefix="esp-loadtest-"))
-    res: dict[str, Any] = {"command": "python -m benchmarks.loadtest " + " ".join(sys.argv[1:]),
-                           "db": a.db, "rounds": a.rounds, "think_s": list(a.think), "phases": {}}
+    res: dict[str, Any] = {
+        "command": "python -m benchmarks.loadtest " + " ".join(sys.argv[1:]),
+        "db": a.db,
+        "rounds": a.rounds,
+        "think_s": list(a.think),
+        "phases": {},
+    }
     try:
         db = prepare_db(a.db, workdir)
         bare = workdir / "bare_app.py"
@@ -343,8 +415,9 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
                     share = (deadline_all - time.monotonic()) / left
                     left -= 1
                     print(f"phase: {n} session(s), up to {share:.0f} s", flush=True)
-                    res["phases"][str(n)] = await phase(browser, ROOT / "app.py", db, workdir, n, a,
-                                                        time.monotonic() + share)
+                    res["phases"][str(n)] = await phase(
+                        browser, ROOT / "app.py", db, workdir, n, a, time.monotonic() + share
+                    )
             finally:
                 await browser.close()
     finally:
@@ -360,40 +433,72 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
     one = ph.get("1")
     if one and one.get("sequential_probe") and res.get("bare"):
         ratio = one["sequential_probe"]["first_chart_ms"] / res["bare"]["first_paint_ms"]
-        out.append({"what": "first chart / bare first paint", "value": round(ratio, 2), "target": 1.3,
-                    "pass": ratio <= 1.3})
+        out.append(
+            {
+                "what": "first chart / bare first paint",
+                "value": round(ratio, 2),
+                "target": 1.3,
+                "pass": ratio <= 1.3,
+            }
+        )
     if one and "20" in ph and one["p95_ms"] and ph["20"]["p95_ms"]:
         ratio = ph["20"]["p95_ms"] / one["p95_ms"]
-        out.append({"what": "p95 at 20 / p95 at 1 (in the browsers)", "value": round(ratio, 2), "target": 2.0,
-                    "pass": ratio <= 2.0})
+        out.append(
+            {
+                "what": "p95 at 20 / p95 at 1 (in the browsers)",
+                "value": round(ratio, 2),
+                "target": 2.0,
+                "pass": ratio <= 2.0,
+            }
+        )
     if one and "20" in ph and one.get("server_run_p95_ms") and ph["20"].get("server_run_p95_ms"):
         ratio = ph["20"]["server_run_p95_ms"] / one["server_run_p95_ms"]
-        out.append({"what": "p95 at 20 / p95 at 1 (server script runs)", "value": round(ratio, 2), "target": 2.0,
-                    "pass": ratio <= 2.0})
+        out.append(
+            {
+                "what": "p95 at 20 / p95 at 1 (server script runs)",
+                "value": round(ratio, 2),
+                "target": 2.0,
+                "pass": ratio <= 2.0,
+            }
+        )
     if one and "20" in ph:
         per = (ph["20"]["rss_with_sessions_mb"] - one["rss_with_sessions_mb"]) / 19
-        out.append({"what": "MB per extra session (20 vs 1)", "value": round(per, 1), "target": 20.0,
-                    "pass": per <= 20.0})
+        out.append(
+            {
+                "what": "MB per extra session (20 vs 1)",
+                "value": round(per, 1),
+                "target": 20.0,
+                "pass": per <= 20.0,
+            }
+        )
     return out
 
 
 def table(res: dict[str, Any]) -> str:
     b = res.get("bare", {})
-    lines = [f"bare Streamlit app: first paint {b.get('first_paint_ms')} ms, first chart {b.get('first_chart_ms')} ms",
-             f"{'N':>3} {'1st chart p50':>13} {'p95':>7} {'actions':>7} {'p50':>7} {'p95':>7} "
-             f"{'RSS base':>8} {'with N':>7} {'MB/sess':>7} {'srv CPU':>7} {'runs':>5} {'run p50':>7} "
-             f"{'run p95':>7} fails"]
+    lines = [
+        f"bare Streamlit app: first paint {b.get('first_paint_ms')} ms, first chart {b.get('first_chart_ms')} ms",
+        f"{'N':>3} {'1st chart p50':>13} {'p95':>7} {'actions':>7} {'p50':>7} {'p95':>7} "
+        f"{'RSS base':>8} {'with N':>7} {'MB/sess':>7} {'srv CPU':>7} {'runs':>5} {'run p50':>7} "
+        f"{'run p95':>7} fails",
+    ]
     for n, p in res["phases"].items():
-        lines.append(f"{n:>3} {p['first_chart_p50_ms']!s:>13} {p['first_chart_p95_ms']!s:>7} {p['interactions']:>7} "
-                     f"{p['p50_ms']!s:>7} {p['p95_ms']!s:>7} {p['rss_base_mb']:>8} {p['rss_with_sessions_mb']:>7} "
-                     f"{p['rss_per_session_mb']:>7} {p['server_cpu_share']:>7} {p.get('server_runs', 0):>5} "
-                     f"{p.get('server_run_p50_ms')!s:>7} {p.get('server_run_p95_ms')!s:>7} {len(p['failures'])}")
+        lines.append(
+            f"{n:>3} {p['first_chart_p50_ms']!s:>13} {p['first_chart_p95_ms']!s:>7} {p['interactions']:>7} "
+            f"{p['p50_ms']!s:>7} {p['p95_ms']!s:>7} {p['rss_base_mb']:>8} {p['rss_with_sessions_mb']:>7} "
+            f"{p['rss_per_session_mb']:>7} {p['server_cpu_share']:>7} {p.get('server_runs', 0):>5} "
+            f"{p.get('server_run_p50_ms')!s:>7} {p.get('server_run_p95_ms')!s:>7} {len(p['failures'])}"
+        )
     one = res["phases"].get("1", {})
     if one.get("sequential_probe"):
-        lines.append(f"app first chart (5 fresh contexts, one at a time): {one['sequential_probe']['first_chart_ms']} ms; "
-                     f"p50 by action at N=1: {one['p50_by_action_ms']}")
+        lines.append(
+            f"app first chart (5 fresh contexts, one at a time): {one['sequential_probe']['first_chart_ms']} ms; "
+            f"p50 by action at N=1: {one['p50_by_action_ms']}"
+        )
     for tg in res["targets"]:
-        lines.append(f"{'ok  ' if tg['pass'] else 'MISS'} {tg['what']}: {tg['value']} (target ≤ {tg['target']})")
+        lines.append(
+            f"{'ok  ' if tg['pass'] else 'MISS'} {tg['what']}: {tg['value']} (target ≤ {tg['target']})"
+        )
     return "\n".join(lines)
 
 
@@ -404,7 +509,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--think", default="1.0,3.0", help="think time range in seconds between actions")
     ap.add_argument("--db", default="S1", help="S1, XS, demo, or a path to a database file (copied)")
     ap.add_argument("--max-seconds", type=float, default=900)
-    ap.add_argument("--ramp", type=float, default=0.5, help="seconds between one session's arrival and the next")
+    ap.add_argument(
+        "--ramp", type=float, default=0.5, help="seconds between one session's arrival and the next"
+    )
     ap.add_argument("--out", type=Path, default=RESULTS)
     a = ap.parse_args(argv)
     a.sessions = [int(x) for x in a.sessions.split(",")]

@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +33,38 @@ SNAPSHOT_XLSX_TARGET_MS = 3000.0  # at S2
 
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
     import duckdb
     import pandas
     import streamlit
 
-    return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gb": round(mem / 2**20, 1),
-            "python": platform.python_version(), "os": platform.platform(),
-            "streamlit": streamlit.__version__, "duckdb": duckdb.__version__, "pandas": pandas.__version__}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "mem_gb": round(mem / 2**20, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "streamlit": streamlit.__version__,
+        "duckdb": duckdb.__version__,
+        "pandas": pandas.__version__,
+    }
 
 
 def code_version() -> dict[str, Any]:
     """The commit measured and the files that differed from it (read-only git calls)."""
+
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout
@@ -63,13 +80,22 @@ def loadavg() -> list[float]:
 
 
 def child(task: str, timeout: float = 3600, **args: Any) -> dict:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-               STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.child", task, json.dumps(args)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=timeout)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.child", task, json.dumps(args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("@@RESULT@@"):
-            return json.loads(line[len("@@RESULT@@"):])
+            return json.loads(line[len("@@RESULT@@") :])
     raise RuntimeError(f"benchmarks.child {task} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
@@ -88,11 +114,15 @@ def measure_ingest(db: Path, workbook: Path, reps: int, scratch: Path) -> dict[s
             copy.unlink()
         if not all(r["ok"] for r in runs):
             raise RuntimeError(f"{workbook.name} {mode} refused: {runs[0]['errors']}")
-        out[mode] = {"ms": _median([r["ms"] for r in runs]), "runs_ms": [r["ms"] for r in runs],
-                     "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
-                     "rss_before_mb": runs[0]["rss_before_mb"],
-                     "worker_peak_rss_mb": max(r["worker_peak_rss_mb"] for r in runs),
-                     "rows": runs[0]["rows"], "warnings": runs[0]["warnings"]}
+        out[mode] = {
+            "ms": _median([r["ms"] for r in runs]),
+            "runs_ms": [r["ms"] for r in runs],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "rss_before_mb": runs[0]["rss_before_mb"],
+            "worker_peak_rss_mb": max(r["worker_peak_rss_mb"] for r in runs),
+            "rows": runs[0]["rows"],
+            "warnings": runs[0]["warnings"],
+        }
     return out
 
 
@@ -101,18 +131,38 @@ def evaluate(res: dict) -> list[dict]:
     out = []
     for size, pages in res["pages"].items():
         for page, p in pages.items():
-            out.append({"what": f"page {page} @ {size} (warm)", "key": ["page", size, page],
-                        "value_ms": p["warm_ms"], "target_ms": PAGE_TARGET_MS[size],
-                        "pass": p["warm_ms"] <= PAGE_TARGET_MS[size] and not p["errors"]})
+            out.append(
+                {
+                    "what": f"page {page} @ {size} (warm)",
+                    "key": ["page", size, page],
+                    "value_ms": p["warm_ms"],
+                    "target_ms": PAGE_TARGET_MS[size],
+                    "pass": p["warm_ms"] <= PAGE_TARGET_MS[size] and not p["errors"],
+                }
+            )
     for rows, r in res["ingest"]["bulk"].items():
         target = LOAD_TARGET_MS.get(int(rows))
         if target:
-            out.append({"what": f"load {int(rows):,} rows", "key": ["load", rows],
-                        "value_ms": r["load"]["ms"], "target_ms": target, "pass": r["load"]["ms"] <= target})
+            out.append(
+                {
+                    "what": f"load {int(rows):,} rows",
+                    "key": ["load", rows],
+                    "value_ms": r["load"]["ms"],
+                    "target_ms": target,
+                    "pass": r["load"]["ms"] <= target,
+                }
+            )
     if "S2" in res["snapshots"]:
         v = res["snapshots"]["S2"]["xlsx"]["ms"]
-        out.append({"what": "snapshot xlsx @ S2", "key": ["snapshot", "S2", "xlsx"], "value_ms": v,
-                    "target_ms": SNAPSHOT_XLSX_TARGET_MS, "pass": v <= SNAPSHOT_XLSX_TARGET_MS})
+        out.append(
+            {
+                "what": "snapshot xlsx @ S2",
+                "key": ["snapshot", "S2", "xlsx"],
+                "value_ms": v,
+                "target_ms": SNAPSHOT_XLSX_TARGET_MS,
+                "pass": v <= SNAPSHOT_XLSX_TARGET_MS,
+            }
+        )
     return out
 
 
@@ -129,14 +179,16 @@ def profile_misses(res: dict, dbs: dict[str, Path], bulk: dict[str, Path], cache
         name = "-".join(map(str, t["key"]))
         path = pdir / f"{name}.txt"
         if kind == "page":
-            out[name] = child("profile", target="page", db=str(dbs[rest[0]]), page=rest[1], cold=False,
-                              out=str(path))
+            out[name] = child(
+                "profile", target="page", db=str(dbs[rest[0]]), page=rest[1], cold=False, out=str(path)
+            )
         elif kind == "snapshot":
             out[name] = child("profile", target="snapshot", db=str(dbs[rest[0]]), fmt=rest[1], out=str(path))
         elif kind == "load":
             copy = synth.copy_db(dbs[res["ingest"]["db_size"]], scratch / "ingest.duckdb")
-            out[name] = child("profile", target="load", db=str(copy), workbook=str(bulk[rest[0]]),
-                              out=str(path))
+            out[name] = child(
+                "profile", target="load", db=str(copy), workbook=str(bulk[rest[0]]), out=str(path)
+            )
             copy.unlink()
         print(f"  profiled {name} → {path}", flush=True)
     return out
@@ -144,16 +196,21 @@ def profile_misses(res: dict, dbs: dict[str, Path], bulk: dict[str, Path], cache
 
 def table(res: dict) -> str:
     sizes = list(res["pages"])
-    lines = [f"ESP Monitor benchmark · {res['started_at']} · commit {res['code']['commit']}"
-             f"{' + ' + str(len(res['code']['modified'])) + ' modified files' if res['code']['modified'] else ''}"
-             f" · {res['machine']['nproc']} × "
-             f"{res['machine']['cpu']} · {res['machine']['mem_gb']} GB · load avg "
-             f"{res['loadavg_start'][0]} → {res['loadavg_end'][0]}", ""]
+    lines = [
+        f"ESP Monitor benchmark · {res['started_at']} · commit {res['code']['commit']}"
+        f"{' + ' + str(len(res['code']['modified'])) + ' modified files' if res['code']['modified'] else ''}"
+        f" · {res['machine']['nproc']} × "
+        f"{res['machine']['cpu']} · {res['machine']['mem_gb']} GB · load avg "
+        f"{res['loadavg_start'][0]} → {res['loadavg_end'][0]}",
+        "",
+    ]
     for size in sizes:
         b = res["builds"][size]
-        lines.append(f"{size}: {b['reports']:,} reports in {b['load']['files']:,} files, "
-                     f"{b['tables']['progress']:,} progress rows, {b['db_mb']} MB "
-                     f"(built in {b['load']['seconds']} s, {b['load']['per_file_s']} s/file)")
+        lines.append(
+            f"{size}: {b['reports']:,} reports in {b['load']['files']:,} files, "
+            f"{b['tables']['progress']:,} progress rows, {b['db_mb']} MB "
+            f"(built in {b['load']['seconds']} s, {b['load']['per_file_s']} s/file)"
+        )
     lines += ["", "AppTest script time, median ms (warm caches / st.cache_data cleared)"]
     lines.append(f"{'page':<14}" + "".join(f"{s + ' warm':>11}{s + ' cold':>11}{'':>6}" for s in sizes))
     for page in PAGES:
@@ -167,25 +224,38 @@ def table(res: dict) -> str:
     lines += ["", f"floor: bare Streamlit page under AppTest {f['bare_app_ms']} ms"]
     for s in sizes:
         q = f["queries"][s]
-        lines.append(f"floor @ {s}: current(progress) {q['current_progress_ms']} ms · stage_matrix "
-                     f"{q['stage_matrix_ms']} ms · current_blocks {q['current_blocks_ms']} ms · "
-                     f"history {q['history_ms']} ms")
-    lines += ["", f"Upload into a copy of the {res['ingest']['db_size']} database (median ms; peak RSS MB "
-                  "of the app process / of the parsing worker)"]
+        lines.append(
+            f"floor @ {s}: current(progress) {q['current_progress_ms']} ms · stage_matrix "
+            f"{q['stage_matrix_ms']} ms · current_blocks {q['current_blocks_ms']} ms · "
+            f"history {q['history_ms']} ms"
+        )
+    lines += [
+        "",
+        f"Upload into a copy of the {res['ingest']['db_size']} database (median ms; peak RSS MB "
+        "of the app process / of the parsing worker)",
+    ]
     for label, r in list(res["ingest"]["bulk"].items()) + list(res["ingest"]["single"].items()):
         name = f"{int(label):,} rows" if str(label).isdigit() else f"1 report @ {label}"
         tgt = LOAD_TARGET_MS.get(int(label)) if str(label).isdigit() else None
         mark = "" if tgt is None else (" ok" if r["load"]["ms"] <= tgt else f" MISS (target {tgt:.0f})")
-        lines.append(f"  {name:<16} check {r['check']['ms']:>8} ms  load {r['load']['ms']:>8} ms{mark:<22}"
-                     f" peak {r['load']['peak_rss_mb']} / {r['load']['worker_peak_rss_mb']} MB")
+        lines.append(
+            f"  {name:<16} check {r['check']['ms']:>8} ms  load {r['load']['ms']:>8} ms{mark:<22}"
+            f" peak {r['load']['peak_rss_mb']} / {r['load']['worker_peak_rss_mb']} MB"
+        )
     if "S2" in res["ingest"]["single"]:
         per = res["ingest"]["single"]["S2"]["load"]["ms"] / 1000
-        lines.append(f"  S2 file by file (80,000 single-report files) ≈ {per * 80_000 / 3600:.1f} h at "
-                     f"{per:.2f} s/file → S2 is loaded in bulk files")
+        lines.append(
+            f"  S2 file by file (80,000 single-report files) ≈ {per * 80_000 / 3600:.1f} h at "
+            f"{per:.2f} s/file → S2 is loaded in bulk files"
+        )
     lines += ["", "Snapshot (median ms / size)"]
     for s in sizes:
-        lines.append(f"  {s}: " + " · ".join(f"{fmt} {v['ms']} ms / {v['bytes'] / 2**20:.1f} MB"
-                                             for fmt, v in res["snapshots"][s].items()))
+        lines.append(
+            f"  {s}: "
+            + " · ".join(
+                f"{fmt} {v['ms']} ms / {v['bytes'] / 2**20:.1f} MB" for fmt, v in res["snapshots"][s].items()
+            )
+        )
     misses = [t for t in res["targets"] if not t["pass"]]
     lines += ["", f"Targets: {len(res['targets']) - len(misses)} pass, {len(misses)} miss"]
     for t in misses:
@@ -198,7 +268,9 @@ def table(res: dict) -> str:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true", help="S1 only (unless --sizes), 1 repetition, no profiles")
+    ap.add_argument(
+        "--quick", action="store_true", help="S1 only (unless --sizes), 1 repetition, no profiles"
+    )
     ap.add_argument("--sizes", default=None, help="comma list of XS,S1,S2 (default S1,S2)")
     ap.add_argument("--reps", type=int, default=None, help="repetitions per measurement (default 5)")
     ap.add_argument("--rows", default="10000,50000", help="bulk workbook sizes for check/load")
@@ -217,12 +289,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     a = parse_args(argv)
     started = time.perf_counter()
-    res: dict[str, Any] = {"started_at": datetime.now().isoformat(timespec="seconds"),
-                           "command": "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:]),
-                           "machine": machine(), "code": code_version(), "loadavg_start": loadavg(),
-                           "reps": a.reps,
-                           "builds": {}, "pages": {}, "snapshots": {}, "floors": {"queries": {}},
-                           "ingest": {"bulk": {}, "single": {}}}
+    res: dict[str, Any] = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine(),
+        "code": code_version(),
+        "loadavg_start": loadavg(),
+        "reps": a.reps,
+        "builds": {},
+        "pages": {},
+        "snapshots": {},
+        "floors": {"queries": {}},
+        "ingest": {"bulk": {}, "single": {}},
+    }
     dbs: dict[str, Path] = {}
     for s in a.sizes:
         dbs[s], res["builds"][s] = synth.build(synth.SIZES[s], out=a.cache, rebuild=a.rebuild)

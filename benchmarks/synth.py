@@ -1,8 +1,8 @@
 """Synthetic benchmark data, loaded through the real upload path.
 
 Every file is an xlsx built by ``analytics.template.frames_to_workbook`` and goes
-through ``submissions.check`` (zip checks, parsing in the sandboxed worker process,
-validation, history warnings) and ``submissions.commit``, exactly like an upload.
+through ``workflow.check`` (zip checks, parsing in the sandboxed worker process,
+validation, history warnings) and ``workflow.commit``, exactly like an upload.
 
 Sizes (issue 7):
 
@@ -43,19 +43,22 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from analytics import __version__, db, demo, reference, submissions
+from analytics import __version__, clock, demo, migrations, reference, workflow
+from analytics.duckstore import DuckDBStore
+from analytics.paths import REFERENCE_DIR
 from analytics.permissions import Principal
-from analytics.template import frames_to_workbook
+from analytics.store import Store
+from analytics.workbook import frames_to_workbook
 
 OUT = Path(__file__).resolve().parent / "out"
 LOADER = Principal("benchmark@example.org", "admin")
-MODULES = demo.MODULES
+MODULES = reference.MODULES
 CATEGORIES = sorted(demo.CHALLENGES)
 SEVERITIES = ("LOW", "MEDIUM", "MEDIUM", "HIGH")
 STATUSES = ("OPEN", "IN_PROGRESS", "RESOLVED")
@@ -103,11 +106,15 @@ class LoadStats:
 
     def summary(self) -> dict:
         med = statistics.median
-        return {"files": self.files, "committed": self.committed, "rows": self.rows,
-                "seconds": round(self.seconds, 1),
-                "check_median_s": round(med(self.check_s), 4) if self.check_s else None,
-                "commit_median_s": round(med(self.commit_s), 4) if self.commit_s else None,
-                "per_file_s": round(self.seconds / max(self.files, 1), 4)}
+        return {
+            "files": self.files,
+            "committed": self.committed,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 1),
+            "check_median_s": round(med(self.check_s), 4) if self.check_s else None,
+            "commit_median_s": round(med(self.commit_s), 4) if self.commit_s else None,
+            "per_file_s": round(self.seconds / max(self.files, 1), 4),
+        }
 
 
 def synthetic_code(i: int) -> str:
@@ -120,21 +127,29 @@ def extra_countries(n: int) -> pd.DataFrame | None:
     if n <= 0:
         return None
     codes = [synthetic_code(i) for i in range(n)]
-    return pd.DataFrame({
-        "iso3": codes, "iso2": "", "m49": "",
-        "name_en": [f"Synthetic unit {c}" for c in codes],
-        "name_es": [f"Unidad sintética {c}" for c in codes],
-        "subregion": [SUBREGIONS[i % 3] for i in range(n)], "main_language": "es",
-        "joined": "2016-01", "joined_year": 2016, "joined_date": date(2016, 1, 1),
-        "entry_route": "later", "spotlight": False,
-        "member": True,  # so that the pages draw all of them (they show members only)
-        "source": "benchmark (synthetic)",
-    })
+    return pd.DataFrame(
+        {
+            "iso3": codes,
+            "iso2": "",
+            "m49": "",
+            "name_en": [f"Synthetic unit {c}" for c in codes],
+            "name_es": [f"Unidad sintética {c}" for c in codes],
+            "subregion": [SUBREGIONS[i % 3] for i in range(n)],
+            "main_language": "es",
+            "joined": "2016-01",
+            "joined_year": 2016,
+            "joined_date": date(2016, 1, 1),
+            "entry_route": "later",
+            "spotlight": False,
+            "member": True,  # so that the pages draw all of them (they show members only)
+            "source": "benchmark (synthetic)",
+        }
+    )
 
 
 def units_for(size: Size) -> list[str]:
     members = list(reference._countries_frame()["iso3"])
-    return (members + [synthetic_code(i) for i in range(max(size.units - len(members), 0))])[:size.units]
+    return (members + [synthetic_code(i) for i in range(max(size.units - len(members), 0))])[: size.units]
 
 
 def quarter_codes(size: Size) -> list[tuple[str, date]]:
@@ -153,24 +168,44 @@ def _report(unit: str, u: int, qi: int, period: str, rev: int, last_rev: int) ->
     progress = []
     for m_i, m in enumerate(MODULES):
         stage = min(5, (qi + rng.randint(0, 6) + m_i) // 7)
-        progress.append({
-            "country": unit, "period": period, "module": m, "stage": stage,
-            "coverage_pct": round(min(100.0, 2 + qi * 2.1 + m_i + rng.random() * 3 + off * 0.7), 1),
-            "trained_staff": 10 + qi * 17 + m_i * 5 + off,
-            "notes": "" if off == 0 else f"revision {rev + 1}"})
+        progress.append(
+            {
+                "country": unit,
+                "period": period,
+                "module": m,
+                "stage": stage,
+                "coverage_pct": round(min(100.0, 2 + qi * 2.1 + m_i + rng.random() * 3 + off * 0.7), 1),
+                "trained_staff": 10 + qi * 17 + m_i * 5 + off,
+                "notes": "" if off == 0 else f"revision {rev + 1}",
+            }
+        )
     challenges = []
     for k in range(1 + (u + qi) % 3):
         cat = CATEGORIES[(u + qi + k) % len(CATEGORIES)]
-        challenges.append({
-            "country": unit, "period": period, "module": (MODULES + ("CROSS",))[(qi + k) % 5],
-            "category": cat, "severity": SEVERITIES[(u + k + off) % 4],
-            "status": STATUSES[(qi + k) % 3], "description": demo.CHALLENGES[cat][k % len(demo.CHALLENGES[cat])][0]})
+        challenges.append(
+            {
+                "country": unit,
+                "period": period,
+                "module": (MODULES + ("CROSS",))[(qi + k) % 5],
+                "category": cat,
+                "severity": SEVERITIES[(u + k + off) % 4],
+                "status": STATUSES[(qi + k) % 3],
+                "description": demo.CHALLENGES[cat][k % len(demo.CHALLENGES[cat])][0],
+            }
+        )
     practices = []
     if qi % 4 == 1:
         mod, t_es, _, d_es, _ = demo.PRACTICES[(u + qi) % len(demo.PRACTICES)]
-        practices.append({"country": unit, "period": period, "module": mod, "title": f"{t_es} ({period})",
-                          "description": d_es + ("" if off == 0 else f" (revisión {rev + 1})"),
-                          "url": f"https://example.org/{unit.lower()}/{period.lower()}"})
+        practices.append(
+            {
+                "country": unit,
+                "period": period,
+                "module": mod,
+                "title": f"{t_es} ({period})",
+                "description": d_es + ("" if off == 0 else f" (revisión {rev + 1})"),
+                "url": f"https://example.org/{unit.lower()}/{period.lower()}",
+            }
+        )
     return {"progress": progress, "challenges": challenges, "practices": practices}
 
 
@@ -178,49 +213,64 @@ def generate(size: Size) -> Iterator[SynthFile]:
     """The files of ``size`` in commit order."""
     units = units_for(size)
     quarters = quarter_codes(size)
-    now = datetime.now().replace(microsecond=0)
-    last = datetime(2000, 1, 1)
-    groups = [list(range(i, min(i + size.units_per_file, len(units))))
-              for i in range(0, len(units), size.units_per_file)]
-    spans = [list(range(i, min(i + size.periods_per_file, len(quarters))))
-             for i in range(0, len(quarters), size.periods_per_file)]
+    now = clock.now().replace(microsecond=0)
+    last = datetime(2000, 1, 1, tzinfo=UTC)
+    groups = [
+        list(range(i, min(i + size.units_per_file, len(units))))
+        for i in range(0, len(units), size.units_per_file)
+    ]
+    spans = [
+        list(range(i, min(i + size.periods_per_file, len(quarters))))
+        for i in range(0, len(quarters), size.periods_per_file)
+    ]
     for span in spans:
         for rev in range(size.revisions):
             for g_i, group in enumerate(groups):
                 rows: dict[str, list[dict]] = {"progress": [], "challenges": [], "practices": []}
                 for u in group:
                     for qi in span:
-                        for sheet, recs in _report(units[u], u, qi, quarters[qi][0], rev,
-                                                   size.revisions - 1).items():
+                        for sheet, recs in _report(
+                            units[u], u, qi, quarters[qi][0], rev, size.revisions - 1
+                        ).items():
                             rows[sheet] += recs
                 end = quarters[span[-1]][1]
-                at = datetime.combine(end, datetime.min.time()) + timedelta(days=20 + 9 * rev, minutes=g_i)
+                at = datetime.combine(end, datetime.min.time(), tzinfo=UTC) + timedelta(
+                    days=20 + 9 * rev, minutes=g_i
+                )
                 at = min(max(at, last + timedelta(seconds=1)), now)
                 last = at
-                name = (f"{units[group[0]]}_{quarters[span[0]][0]}_r{rev + 1}.xlsx" if len(group) == 1
-                        else f"bulk_{units[group[0]]}-{units[group[-1]]}_{quarters[span[0]][0]}"
-                             f"-{quarters[span[-1]][0]}_r{rev + 1}.xlsx")
-                yield SynthFile(name, {k: pd.DataFrame(v) for k, v in rows.items() if v}, at,
-                                frozenset(units[u] for u in group))
+                name = (
+                    f"{units[group[0]]}_{quarters[span[0]][0]}_r{rev + 1}.xlsx"
+                    if len(group) == 1
+                    else f"bulk_{units[group[0]]}-{units[group[-1]]}_{quarters[span[0]][0]}"
+                    f"-{quarters[span[-1]][0]}_r{rev + 1}.xlsx"
+                )
+                yield SynthFile(
+                    name,
+                    {k: pd.DataFrame(v) for k, v in rows.items() if v},
+                    at,
+                    frozenset(units[u] for u in group),
+                )
 
 
-def load_files(con: duckdb.DuckDBPyConnection, files: Iterator[SynthFile], *, workers: int = 2,
-               progress_every: int = 0) -> LoadStats:
+def load_files(
+    store: Store, files: Iterator[SynthFile], *, workers: int = 2, progress_every: int = 0
+) -> LoadStats:
     """Check (``workers`` at a time) and commit (in order) every file; see the module doc."""
-    ref = reference.build(con)
-    today = date.today()
+    ref = reference.build(store.reader())
+    today = clock.today()
     cursors: queue.Queue[duckdb.DuckDBPyConnection] = queue.Queue()
     for _ in range(workers):
-        cursors.put(con.cursor())
+        cursors.put(store.reader())
     stats = LoadStats()
     t0 = time.perf_counter()
 
-    def check_one(f: SynthFile) -> tuple[submissions.Check, float]:
+    def check_one(f: SynthFile) -> tuple[workflow.Check, float]:
         cur = cursors.get()
         try:
             data = frames_to_workbook(f.tables)
             s = time.perf_counter()
-            chk = submissions.check(cur, data, f.file_name, principal=LOADER, today=today, ref=ref)
+            chk = workflow.check(cur, data, f.file_name, principal=LOADER, today=today, ref=ref)
             return chk, time.perf_counter() - s
         finally:
             cursors.put(cur)
@@ -234,7 +284,7 @@ def load_files(con: duckdb.DuckDBPyConnection, files: Iterator[SynthFile], *, wo
             codes = sorted({x.code for x in chk.findings if x.is_error})
             raise RuntimeError(f"benchmark file {f.file_name} rejected: {codes}")
         s = time.perf_counter()
-        out = submissions.commit(con, chk, principal=LOADER, source="demo", committed_at=f.committed_at)
+        out = workflow.commit(store, chk, principal=LOADER, source="demo", committed_at=f.committed_at)
         stats.commit_s.append(time.perf_counter() - s)
         stats.check_s.append(check_s)
         stats.files += 1
@@ -260,8 +310,8 @@ def cache_key(size: Size) -> str:
     h = hashlib.sha256(json.dumps(asdict(size)).encode())
     for fn in (extra_countries, units_for, quarter_codes, _report, generate):
         h.update(inspect.getsource(fn).encode())
-    h.update(f"{db.SCHEMA_VERSION}:{__version__}".encode())
-    for p in sorted(reference.reference_dir().glob("*.csv")):
+    h.update(f"{migrations.SCHEMA_VERSION}:{__version__}".encode())
+    for p in sorted(REFERENCE_DIR.glob("*.csv")):
         h.update(p.read_bytes())
     return h.hexdigest()[:12]
 
@@ -281,18 +331,27 @@ def build(size: Size, *, out: Path = OUT, rebuild: bool = False, verbose: bool =
         tmp.unlink()
     if verbose:
         print(f"building {size.name}: {size.reports} reports → {tmp.name} (cached afterwards)", flush=True)
-    con = db.connect(tmp)
+    store = DuckDBStore.open(tmp)
     try:
-        reference.load(con, extra_countries=extra_countries(size.units - 15))
-        stats = load_files(con, generate(size), progress_every=200 if verbose else 0)
-        counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
-                  for t in ("submissions", "blocks", "progress", "challenges", "practices")}
+        reference.load(store, extra_countries=extra_countries(size.units - 15))
+        stats = load_files(store, generate(size), progress_every=200 if verbose else 0)
+        con = store.reader()
+        counts = {
+            t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0]
+            for t in ("submissions", "blocks", "progress", "challenges", "practices")
+        }
         con.execute("CHECKPOINT")
     finally:
-        con.close()
+        store.close()
     os.replace(tmp, path)
-    meta = {"size": asdict(size), "reports": size.reports, "load": stats.summary(), "tables": counts,
-            "db_mb": round(path.stat().st_size / 2**20, 1), "built_at": datetime.now().isoformat(timespec="seconds")}
+    meta = {
+        "size": asdict(size),
+        "reports": size.reports,
+        "load": stats.summary(),
+        "tables": counts,
+        "db_mb": round(path.stat().st_size / 2**20, 1),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     meta_path.write_text(json.dumps(meta, indent=2))
     return path, meta
 

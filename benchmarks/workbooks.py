@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.template import frames_to_workbook
+from analytics.workbook import frames_to_workbook
 
 from . import synth
 
@@ -20,19 +20,35 @@ def bulk_tables(units: list[str], rows: int) -> dict[str, pd.DataFrame]:
     """~80 % progress (unique unit x period x module), the rest challenges."""
     periods = QUARTERS + HALVES + YEARS
     pairs = [(u, p) for p in periods for u in units][: (rows * 4 // 5) // 4]
-    progress = [{"country": u, "period": p, "module": m, "stage": (i + j) % 6,
-                 "coverage_pct": round((i * 7 + j * 13) % 1000 / 10, 1), "trained_staff": 5 + i % 400,
-                 "notes": "bulk" if i % 5 == 0 else ""}
-                for i, (u, p) in enumerate(pairs) for j, m in enumerate(synth.MODULES)]
+    progress = [
+        {
+            "country": u,
+            "period": p,
+            "module": m,
+            "stage": (i + j) % 6,
+            "coverage_pct": round((i * 7 + j * 13) % 1000 / 10, 1),
+            "trained_staff": 5 + i % 400,
+            "notes": "bulk" if i % 5 == 0 else "",
+        }
+        for i, (u, p) in enumerate(pairs)
+        for j, m in enumerate(synth.MODULES)
+    ]
     n_ch = rows - len(progress)
     challenges = []
     for k in range(n_ch):
         u, p = pairs[k % len(pairs)]
         cat = synth.CATEGORIES[k % len(synth.CATEGORIES)]
-        challenges.append({"country": u, "period": p, "module": (synth.MODULES + ("CROSS",))[k % 5],
-                           "category": cat, "severity": synth.SEVERITIES[k % 4],
-                           "status": synth.STATUSES[k % 3],
-                           "description": synth.demo.CHALLENGES[cat][0][0] + f" [{k}]"})
+        challenges.append(
+            {
+                "country": u,
+                "period": p,
+                "module": (synth.MODULES + ("CROSS",))[k % 5],
+                "category": cat,
+                "severity": synth.SEVERITIES[k % 4],
+                "status": synth.STATUSES[k % 3],
+                "description": synth.demo.CHALLENGES[cat][0][0] + f" [{k}]",
+            }
+        )
     return {"progress": pd.DataFrame(progress), "challenges": pd.DataFrame(challenges)}
 
 

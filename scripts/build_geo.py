@@ -61,8 +61,12 @@ def npm_member(name: str, version: str, member: str, tarballs: Path | None) -> b
         if tarballs is not None:
             tgz = tarballs / filename
         else:
-            subprocess.run(["npm", "pack", f"{name}@{version}", "--silent"], cwd=tmp, check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["npm", "pack", f"{name}@{version}", "--silent"],
+                cwd=tmp,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             tgz = Path(tmp) / filename
         with tarfile.open(tgz, "r:gz") as tar:
             handle = tar.extractfile(member)
@@ -138,11 +142,19 @@ def build_geojson(topology: dict[str, Any], countries: list[dict[str, str]]) -> 
     features = []
     for row in countries:
         polygons = to_polygons(by_id[row["m49"].zfill(3)], arcs)
-        geometry = ({"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1
-                    else {"type": "MultiPolygon", "coordinates": polygons})
-        features.append({"type": "Feature", "id": row["iso3"],
-                         "properties": {"iso3": row["iso3"], "name_en": row["name_en"]},
-                         "geometry": geometry})
+        geometry = (
+            {"type": "Polygon", "coordinates": polygons[0]}
+            if len(polygons) == 1
+            else {"type": "MultiPolygon", "coordinates": polygons}
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "id": row["iso3"],
+                "properties": {"iso3": row["iso3"], "name_en": row["name_en"]},
+                "geometry": geometry,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

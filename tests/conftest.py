@@ -10,14 +10,21 @@ os.environ.setdefault("ESP_LOCK_WAIT", "2")
 
 
 @pytest.fixture
-def con():
-    """An in-memory database with the schema and the reference facts."""
-    from analytics import db, reference
+def store():
+    """An in-memory store with the schema and the reference facts."""
+    from analytics import reference
+    from analytics.duckstore import DuckDBStore
 
-    c = db.connect_memory()
-    reference.load(c)
-    yield c
-    c.close()
+    s = DuckDBStore.memory()
+    reference.load(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def con(store):
+    """A reader of the ``store`` fixture (it sees every write made through the store)."""
+    return store.reader()
 
 
 @pytest.fixture

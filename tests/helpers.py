@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.permissions import LOCAL_ADMIN, Principal
-from analytics.template import frames_to_workbook
+from analytics.workbook import frames_to_workbook
 
 ADMIN = LOCAL_ADMIN
 PER_FOCAL = Principal("fp.peru@example.org", "focal_point", frozenset({"PER"}))
@@ -13,8 +13,12 @@ PER_FOCAL = Principal("fp.peru@example.org", "focal_point", frozenset({"PER"}))
 
 def progress_rows(country="PER", period="2024", stages=(1, 2, 3, 0), **extra) -> pd.DataFrame:
     mods = ("HEALTH", "JUSTICE", "SOCIAL", "COORD")
-    return pd.DataFrame([{"country": country, "period": period, "module": m, "stage": s, **extra}
-                         for m, s in zip(mods, stages)])
+    return pd.DataFrame(
+        [
+            {"country": country, "period": period, "module": m, "stage": s, **extra}
+            for m, s in zip(mods, stages)
+        ]
+    )
 
 
 def workbook(**tables: pd.DataFrame) -> bytes:

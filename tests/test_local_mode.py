@@ -9,31 +9,34 @@ from contextlib import contextmanager
 import pytest
 from streamlit import config
 
-import auth
 from analytics.i18n import t
 from tests.conftest import ROOT
+from webui import auth
 
 
-@pytest.mark.parametrize("address,expected", [
-    ("127.0.0.1", True),
-    ("127.0.0.53", True),
-    ("localhost", True),
-    ("LocalHost", True),
-    (" 127.0.0.1 ", True),
-    ("::1", True),
-    ("[::1]", True),
-    (None, False),  # Streamlit's default: every interface
-    ("", False),
-    ("0.0.0.0", False),
-    ("::", False),
-    ("[::]", False),
-    ("192.168.1.20", False),
-    ("10.0.0.5", False),
-    ("::ffff:192.168.1.20", False),
-    ("esp-monitor.example.org", False),
-    ("localhost.example.org", False),
-    ("127.0.0.1.nip.io", False),
-])
+@pytest.mark.parametrize(
+    "address,expected",
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.53", True),
+        ("localhost", True),
+        ("LocalHost", True),
+        (" 127.0.0.1 ", True),
+        ("::1", True),
+        ("[::1]", True),
+        (None, False),  # Streamlit's default: every interface
+        ("", False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("[::]", False),
+        ("192.168.1.20", False),
+        ("10.0.0.5", False),
+        ("::ffff:192.168.1.20", False),
+        ("esp-monitor.example.org", False),
+        ("localhost.example.org", False),
+        ("127.0.0.1.nip.io", False),
+    ],
+)
 def test_is_loopback(address, expected):
     assert auth.is_loopback(address) is expected
 
@@ -89,9 +92,13 @@ def test_with_sign_in_configured_any_address_is_allowed(db_file, tmp_path, monke
     monkeypatch.setenv("ESP_USERS", str(users))
     with server_address("0.0.0.0"):
         at = local_app()
-        at.secrets["auth"] = {"redirect_uri": "https://esp.example.org/oauth2callback", "cookie_secret": "s",
-                              "client_id": "c", "client_secret": "s",
-                              "server_metadata_url": "https://login.example.org/.well-known/openid-configuration"}
+        at.secrets["auth"] = {
+            "redirect_uri": "https://esp.example.org/oauth2callback",
+            "cookie_secret": "s",
+            "client_id": "c",
+            "client_secret": "s",
+            "server_metadata_url": "https://login.example.org/.well-known/openid-configuration",
+        }
         at.user = {"is_logged_in": True, "email": "analista@example.org", "iat": int(time.time())}
         at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -110,11 +117,18 @@ def test_without_auth_there_is_no_sign_in_even_with_a_roles_file(db_file, tmp_pa
     assert at.title[0].value == t("nav.submissions", "es")
 
 
-@pytest.mark.parametrize("esp,env,hours", [
-    ({}, None, 12), ({"max_session_hours": 2}, None, 2), ({"max_session_hours": "0.5"}, None, 0.5),
-    ({}, "3", 3), ({"max_session_hours": "x"}, None, 12), ({"max_session_hours": 0}, None, 12),
-    ({"max_session_hours": -1}, None, 12),
-])
+@pytest.mark.parametrize(
+    "esp,env,hours",
+    [
+        ({}, None, 12),
+        ({"max_session_hours": 2}, None, 2),
+        ({"max_session_hours": "0.5"}, None, 0.5),
+        ({}, "3", 3),
+        ({"max_session_hours": "x"}, None, 12),
+        ({"max_session_hours": 0}, None, 12),
+        ({"max_session_hours": -1}, None, 12),
+    ],
+)
 def test_max_session_hours(monkeypatch, esp, env, hours):
     monkeypatch.setattr(auth, "esp_settings", lambda: dict(esp))
     if env is None:

@@ -4,22 +4,33 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from analytics import reference, snapshot, submissions
+from analytics import exports, ledger, reference, workflow
 from tests.helpers import ADMIN, progress_rows, workbook
 
 SCRIPT = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def brief_con(con):
-    ch = pd.DataFrame([{"country": c, "period": "2024", "module": "HEALTH", "category": "DATA",
-                        "severity": "HIGH", "description": SCRIPT} for c in ("PER", "GTM")])
-    submissions.load(con, workbook(progress=progress_rows(), challenges=ch), "a.xlsx", principal=ADMIN)
+def brief_con(store, con):
+    ch = pd.DataFrame(
+        [
+            {
+                "country": c,
+                "period": "2024",
+                "module": "HEALTH",
+                "category": "DATA",
+                "severity": "HIGH",
+                "description": SCRIPT,
+            }
+            for c in ("PER", "GTM")
+        ]
+    )
+    workflow.load(store, workbook(progress=progress_rows(), challenges=ch), "a.xlsx", principal=ADMIN)
     return con
 
 
 def html(con, lang="es", **kw) -> str:
-    return snapshot.write(con, "html", lang=lang, **kw)[1].decode("utf-8")
+    return exports.write(con, "html", lang=lang, **kw)[1].decode("utf-8")
 
 
 def test_brief_names_every_member_country(brief_con):
@@ -46,22 +57,22 @@ def test_no_external_url_in_any_src_or_href_of_scripts_styles_images(brief_con):
 
 
 def test_brief_respects_as_of(brief_con):
-    before = submissions.last_update(brief_con) - timedelta(seconds=1)
+    before = ledger.last_update(brief_con) - timedelta(seconds=1)
     old = html(brief_con, as_of=before)
     assert "&lt;script&gt;" not in old
     assert "&lt;script&gt;" in html(brief_con)
 
 
 def test_same_as_of_and_data_give_the_same_brief_apart_from_generation_time(brief_con):
-    at = submissions.last_update(brief_con) + timedelta(seconds=1)
+    at = ledger.last_update(brief_con) + timedelta(seconds=1)
     a, b = html(brief_con, as_of=at), html(brief_con, as_of=at)
     strip = re.compile(r"(generado el|generated) \d{4}-\d\d-\d\d \d\d:\d\d UTC")
     assert strip.sub("", a) == strip.sub("", b)
 
 
-def test_brief_says_when_data_is_illustrative(con):
+def test_brief_says_when_data_is_illustrative(store, con):
     from analytics import demo
 
-    demo.load_demo(con)
+    demo.load_demo(store)
     assert "Datos ilustrativos" in html(con)
     assert "ESP Monitor&#x27;s own" in html(con, lang="en")

@@ -2,13 +2,15 @@
 
 import pandas as pd
 
-from analytics import charts, queries, reference, submissions
+from analytics import charts, queries, reference, workflow
 from tests.helpers import ADMIN, progress_rows, workbook
 
 
-def test_stage_matrix_prints_stage_and_arrow_and_marks_each_cell_clickable(con):
+def test_stage_matrix_prints_stage_and_arrow_and_marks_each_cell_clickable(store, con):
     for period, stages in (("2023", (1, 1, 1, 1)), ("2024", (3, 1, 0, 1))):
-        submissions.load(con, workbook(progress=progress_rows("PER", period, stages)), "f.xlsx", principal=ADMIN)
+        workflow.load(
+            store, workbook(progress=progress_rows("PER", period, stages)), "f.xlsx", principal=ADMIN
+        )
     ref = reference.build(con)
     fig = charts.stage_matrix(queries.stage_matrix(con), ref, "es")
     texts = {a.text for a in fig.layout.annotations}
@@ -27,9 +29,9 @@ def test_builders_translate_titles(con):
     assert len(charts.milestones(ms, "en").data[1].x) == len(ms)
 
 
-def test_completeness_figure_marks_reported_missing_and_not_yet_member(con):
+def test_completeness_figure_marks_reported_missing_and_not_yet_member(store, con):
     ref = reference.build(con)
-    submissions.load(con, workbook(progress=progress_rows("PER", "2018")), "f.xlsx", principal=ADMIN)
+    workflow.load(store, workbook(progress=progress_rows("PER", "2018")), "f.xlsx", principal=ADMIN)
     comp = queries.completeness(con, ref, until=2018)
     fig = charts.completeness(comp, ref, "en")
     cells = dict(zip(fig.data[0].y, [row for row in fig.data[0].text]))
@@ -38,24 +40,36 @@ def test_completeness_figure_marks_reported_missing_and_not_yet_member(con):
     assert cells["Mexico"][list(fig.data[0].x).index("2018")] == "✗"
     still_open = charts.completeness(comp, ref, "en", open_year=2018)
     cells = dict(zip(still_open.data[0].y, still_open.data[0].text))
-    assert cells["Mexico"][list(still_open.data[0].x).index("2018")] == "…"  # not missing: the year is not over
+    assert (
+        cells["Mexico"][list(still_open.data[0].x).index("2018")] == "…"
+    )  # not missing: the year is not over
     assert cells["Peru"][list(still_open.data[0].x).index("2018")] == "✓"
 
 
 def test_heatmap_counts_by_category_and_module(con):
     ref = reference.build(con)
-    df = pd.DataFrame({"category": ["DATA", "DATA", "LEGAL"], "module": ["HEALTH", "HEALTH", "CROSS"],
-                       "count": [1, 2, 5]})
-    fig = charts.heatmap(df, x="module", y="category", value="count",
-                         x_labels=charts.short_modules("en"), y_labels=ref.labels("category", "en"),
-                         title="t", colorbar="n")
+    df = pd.DataFrame(
+        {"category": ["DATA", "DATA", "LEGAL"], "module": ["HEALTH", "HEALTH", "CROSS"], "count": [1, 2, 5]}
+    )
+    fig = charts.heatmap(
+        df,
+        x="module",
+        y="category",
+        value="count",
+        x_labels=charts.short_modules("en"),
+        y_labels=ref.labels("category", "en"),
+        title="t",
+        colorbar="n",
+    )
     z = pd.DataFrame(fig.data[0].z, index=fig.data[0].y, columns=fig.data[0].x)
     assert z.loc["Data and information systems", "Health"] == 3
     assert z.loc["Legal and policy framework", "Cross-cutting"] == 5
 
 
-def test_country_steps_keep_modules_at_one_stage_apart_and_hover_the_true_stage(con):
-    submissions.load(con, workbook(progress=progress_rows("PER", "2024", (2, 2, 2, 2))), "f.xlsx", principal=ADMIN)
+def test_country_steps_keep_modules_at_one_stage_apart_and_hover_the_true_stage(store, con):
+    workflow.load(
+        store, workbook(progress=progress_rows("PER", "2024", (2, 2, 2, 2))), "f.xlsx", principal=ADMIN
+    )
     ref = reference.build(con)
     fig = charts.stage_steps(queries.yearly_progress(con, countries=["PER"]), ref, "en", "Peru")
     drawn = [tr.y[0] for tr in fig.data]

@@ -17,8 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def cli(db_file):
     def run(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
         env = {**os.environ, "ESP_DB": str(db_file)}
-        return subprocess.run([sys.executable, "-m", "analytics", "--lang", lang, *args], capture_output=True,
-                              text=True, cwd=ROOT, env=env, timeout=180)
+        return subprocess.run(
+            [sys.executable, "-m", "analytics", "--lang", lang, *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=180,
+        )
+
     return run
 
 
@@ -57,7 +64,15 @@ def test_load_commits_then_reports_the_identical_file_and_history_lists_it(cli, 
     assert json.loads(again.stdout)["duplicate_of"] == 1
     hist = json.loads(cli("history", "--json").stdout)
     assert [h["id"] for h in hist] == [1] and hist[0]["uploaded_by"] == "someone@example.org"
-    assert set(hist[0]) == {"id", "file_name", "sha256", "uploaded_by", "committed_at", "rolled_back_at", "rows"}
+    assert set(hist[0]) == {
+        "id",
+        "file_name",
+        "sha256",
+        "uploaded_by",
+        "committed_at",
+        "rolled_back_at",
+        "rows",
+    }
 
 
 def test_load_of_a_bad_file_exits_1_and_writes_nothing(cli, tmp_path):
@@ -90,12 +105,19 @@ def test_template_and_snapshot_write_files(cli, tmp_path):
         assert snap.stat().st_size > 500
 
 
-@pytest.mark.parametrize("args", [
-    ["frobnicate"], ["check"], ["template", "--country", "Narnia", "--period", "2024", "-o", "x.xlsx"],
-    ["template", "--country", "PER", "--period", "2024-Q9", "-o", "x.xlsx"],
-    ["snapshot", "--format", "pdf", "-o", "x"], ["snapshot", "--format", "csv", "--as-of", "yesterday", "-o", "x"],
-    ["rollback", "abc"], ["check", "/no/such/file.xlsx"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["frobnicate"],
+        ["check"],
+        ["template", "--country", "Narnia", "--period", "2024", "-o", "x.xlsx"],
+        ["template", "--country", "PER", "--period", "2024-Q9", "-o", "x.xlsx"],
+        ["snapshot", "--format", "pdf", "-o", "x"],
+        ["snapshot", "--format", "csv", "--as-of", "yesterday", "-o", "x"],
+        ["rollback", "abc"],
+        ["check", "/no/such/file.xlsx"],
+    ],
+)
 def test_bad_arguments_exit_2_with_a_one_line_reason(cli, args):
     r = cli(*args)
     assert r.returncode == 2

@@ -32,8 +32,12 @@ role = "manager"
 email = "Admin.Regional@example.org"
 role = "admin"
 """
-FP, ANALYST, MANAGER, ADMIN = ("punto.focal.peru@example.org", "analista@example.org",
-                               "gestora@example.org", "admin.regional@example.org")
+FP, ANALYST, MANAGER, ADMIN = (
+    "punto.focal.peru@example.org",
+    "analista@example.org",
+    "gestora@example.org",
+    "admin.regional@example.org",
+)
 
 
 @pytest.fixture
@@ -55,21 +59,30 @@ def files(tmp_path):
 
 def cli(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
     env = {**os.environ, "ESP_LOCK_WAIT": "5"}
-    return subprocess.run([sys.executable, "-m", "analytics", "--lang", lang, *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", "--lang", lang, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def history(db_file: Path) -> pd.DataFrame:
-    from analytics import db, submissions
+    from analytics import ledger
+    from analytics.duckstore import DuckDBStore
 
-    con = db.connect(db_file)
+    store = DuckDBStore.open(db_file)
     try:
-        return submissions.history(con)
+        return ledger.history(store.reader())
     finally:
-        con.close()
+        store.close()
 
 
-def test_a_focal_point_of_peru_loading_a_guatemala_file_is_refused_and_nothing_is_written(roles, files, db_file):
+def test_a_focal_point_of_peru_loading_a_guatemala_file_is_refused_and_nothing_is_written(
+    roles, files, db_file
+):
     r = cli("load", str(files["GTM"]), "--user", FP)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "country_not_allowed" in r.stdout
@@ -105,8 +118,11 @@ def test_an_analyst_or_manager_loading_anything_is_refused(roles, files, db_file
 
 
 def test_an_unknown_user_is_refused(roles, files, db_file, tmp_path):
-    for args in (["load", str(files["PER"])], ["rollback", "1"],
-                 ["snapshot", "--format", "csv", "-o", str(tmp_path / "s.zip")]):
+    for args in (
+        ["load", str(files["PER"])],
+        ["rollback", "1"],
+        ["snapshot", "--format", "csv", "-o", str(tmp_path / "s.zip")],
+    ):
         r = cli(*args, "--user", "intruso@example.org")
         assert r.returncode == 1, args
         assert "intruso@example.org is not in the roles file" in r.stderr, args

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import db, reference, submissions
+from analytics import ledger, reference, workflow
+from analytics.duckstore import DuckDBStore
 from tests.helpers import ADMIN, progress_rows, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,29 +20,31 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent("""
     import sys
     from datetime import date
-    from analytics import db, submissions, validate
+    from pathlib import Path
+    from analytics import validate, workflow
+    from analytics.duckstore import DuckDBStore
     from analytics.ingest import ReadResult, Sheet
     from analytics.permissions import LOCAL_ADMIN
     from analytics.reference import build
 
-    con = db.connect(sys.argv[1])
-    ref = build(con)
+    store = DuckDBStore.open(Path(sys.argv[1]))
+    ref = build(store.reader())
     head = ["country", "period", "module", "category", "severity", "status", "description"]
     rows = [head] + [["PER", "2024", "HEALTH", "DATA", "LOW", "OPEN", f"challenge {i}"] for i in range(20000)]
     v = validate.validate(ReadResult("csv", [Sheet("challenges", rows)], []), ref, today=date(2026, 11, 28))
-    chk = submissions.Check("big.csv", b"big-" + sys.argv[2].encode(), "sha-" + sys.argv[2], v)
+    chk = workflow.Check("big.csv", b"big-" + sys.argv[2].encode(), "sha-" + sys.argv[2], v)
     print("committing", flush=True)
-    submissions.commit(con, chk, principal=LOCAL_ADMIN)
+    workflow.commit(store, chk, principal=LOCAL_ADMIN)
     print("done", flush=True)
 """)
 
 
 def _seed(path: Path) -> None:
-    con = db.connect(path)
-    reference.load(con)
-    chk, out = submissions.load(con, workbook(progress=progress_rows()), "seed.xlsx", principal=ADMIN)
+    store = DuckDBStore.open(path)
+    reference.load(store)
+    chk, out = workflow.load(store, workbook(progress=progress_rows()), "seed.xlsx", principal=ADMIN)
     assert out and out.submission_id == 1
-    con.close()
+    store.close()
 
 
 @pytest.mark.slow
@@ -52,31 +55,42 @@ def test_a_writer_killed_mid_commit_leaves_the_previous_state_or_the_whole_commi
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     outcomes = []
     for i in range(20):
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(i)], stdout=subprocess.PIPE,
-                                 text=True, cwd=ROOT, env=env)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(path), str(i)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
         assert child.stdout.readline().strip() == "committing"
         time.sleep(rng.uniform(0.0, 0.25))
         child.send_signal(signal.SIGKILL)
         child.wait()
-        con = db.connect(path)
-        hist = submissions.history(con)
+        store = DuckDBStore.open(path)
+        con = store.reader()
+        hist = ledger.history(con)
         assert 1 in set(hist["id"])
-        assert len(submissions.current(con, "progress")) == 4
-        counts = dict(con.execute(
-            "SELECT submission_id, count(*) FROM challenges GROUP BY ALL").fetchall())
+        assert len(ledger.current(con, "progress")) == 4
+        counts = dict(con.execute("SELECT submission_id, count(*) FROM challenges GROUP BY ALL").fetchall())
         for sid in set(hist["id"]) - {1}:
             assert counts.get(sid) == 20000, "a submission is visible with only part of its rows"
         assert set(counts) <= set(hist["id"]), "rows without their submission"
-        assert submissions.data_version(con) == len(hist)
+        assert ledger.data_version(con) == len(hist)
         outcomes.append(len(hist) - 1)
-        con.close()
+        store.close()
     assert outcomes == sorted(outcomes)
 
 
 def _load(path: Path, file: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "ESP_DB": str(path), "ESP_LOCK_WAIT": "0", "ESP_USERS": str(path) + ".none"}
-    return subprocess.run([sys.executable, "-m", "analytics", "--lang", "en", "load", str(file)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", "--lang", "en", "load", str(file)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_two_processes_loading_at_once_both_commit_or_one_is_told_to_retry(tmp_path):
@@ -88,18 +102,27 @@ def test_two_processes_loading_at_once_both_commit_or_one_is_told_to_retry(tmp_p
         f.write_bytes(workbook(progress=progress_rows(country=country, period="2023")))
         files.append(f)
     env = {**os.environ, "ESP_DB": str(path), "ESP_LOCK_WAIT": "0", "ESP_USERS": str(path) + ".none"}
-    procs = [subprocess.Popen([sys.executable, "-m", "analytics", "--lang", "en", "load", str(f)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
-             for f in files]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "analytics", "--lang", "en", "load", str(f)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        for f in files
+    ]
     results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
     for (code, out, err), f in zip(results, files):
         if code != 0:
             assert code == 1 and "in use by another program" in err, (out, err)
             retry = _load(path, f)
             assert retry.returncode == 0, retry.stderr
-    con = db.connect(path)
-    hist = submissions.history(con)
+    store = DuckDBStore.open(path)
+    con = store.reader()
+    hist = ledger.history(con)
     assert len(hist) == 3
-    cur = submissions.current(con, "progress")
+    cur = ledger.current(con, "progress")
     assert sorted(cur["country"].unique()) == ["GTM", "PER", "URY"] and len(cur) == 12
-    con.close()
+    store.close()

@@ -26,21 +26,53 @@ def test_both_languages_use_the_same_placeholders():
 
 
 def test_finding_message_names_row_and_column_in_the_users_language():
-    f = Finding.error("bad_stage", sheet="avance", row=7, column="etapa", value="avanzado",
-                      allowed_es="0 No iniciado", allowed_en="0 Not started")
+    f = Finding.error(
+        "bad_stage",
+        sheet="avance",
+        row=7,
+        column="etapa",
+        value="avanzado",
+        allowed_es="0 No iniciado",
+        allowed_en="0 Not started",
+    )
     es = i18n.finding_message(f, "es")
     en = i18n.finding_message(f, "en")
     assert es.startswith("Fila 7, columna «etapa»") and "avanzado" in es and "0 No iniciado" in es
     assert en.startswith("Row 7, column 'etapa'") and "0 Not started" in en
 
 
-@pytest.mark.parametrize("code", [
-    "file_unreadable", "file_too_large", "file_encrypted", "no_known_sheet", "no_rows",
-    "missing_column", "duplicate_column", "required", "unknown_country", "country_not_allowed",
-    "bad_period", "future_period", "unknown_module", "bad_stage", "out_of_range", "not_integer",
-    "too_long", "bad_url", "duplicate_row", "unknown_category", "unknown_severity",
-    "unknown_status", "too_many_rows", "stage_regressed", "before_membership", "unknown_sheet",
-    "no_change"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "file_unreadable",
+        "file_too_large",
+        "file_encrypted",
+        "no_known_sheet",
+        "no_rows",
+        "missing_column",
+        "duplicate_column",
+        "required",
+        "unknown_country",
+        "country_not_allowed",
+        "bad_period",
+        "future_period",
+        "unknown_module",
+        "bad_stage",
+        "out_of_range",
+        "not_integer",
+        "too_long",
+        "bad_url",
+        "duplicate_row",
+        "unknown_category",
+        "unknown_severity",
+        "unknown_status",
+        "too_many_rows",
+        "stage_regressed",
+        "before_membership",
+        "unknown_sheet",
+        "no_change",
+    ],
+)
 def test_every_spec_code_has_a_message(code):
     assert i18n.has(f"finding.{code}")
 

@@ -16,8 +16,7 @@ from analytics.maps import PLOTLY_CONFIG, map_figure
 from analytics.style import NO_DATA_COLOR, STAGE_COLORS
 
 ROOT = Path(__file__).resolve().parents[2]
-COUNTRIES = pd.read_csv(ROOT / "data" / "reference" / "countries.csv", dtype=str,
-                        keep_default_na=False)
+COUNTRIES = pd.read_csv(ROOT / "data" / "reference" / "countries.csv", dtype=str, keep_default_na=False)
 ISO3 = set(COUNTRIES["iso3"])
 
 
@@ -97,8 +96,12 @@ def test_map_has_every_country_clickable() -> None:
 
 
 def test_nan_is_drawn_as_no_data() -> None:
-    fig = map_figure(_values({"LCA": math.nan, "ARG": math.nan}), title="t",
-                     colorbar_title="Etapa", no_data_label="Sin datos")
+    fig = map_figure(
+        _values({"LCA": math.nan, "ARG": math.nan}),
+        title="t",
+        colorbar_title="Etapa",
+        no_data_label="Sin datos",
+    )
     data, missing = _traces(fig, "choropleth")
     assert set(missing.locations) == {"LCA", "ARG"} and not ({"LCA", "ARG"} & set(data.locations))
     assert {c for _, c in missing.colorscale} == {NO_DATA_COLOR}
@@ -126,8 +129,9 @@ def test_averages_use_a_continuous_scale() -> None:
 
 
 def test_tiles_mode() -> None:
-    fig = map_figure(_values({"TTO": math.nan}), title="t", colorbar_title="Etapa",
-                     no_data_label="Sin datos", mode="tiles")
+    fig = map_figure(
+        _values({"TTO": math.nan}), title="t", colorbar_title="Etapa", no_data_label="Sin datos", mode="tiles"
+    )
     scatters = _traces(fig, "scatter")
     cells = {(x, y) for t in scatters for x, y in zip(t.x, t.y, strict=True)}
     assert len(cells) == 15

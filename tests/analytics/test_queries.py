@@ -3,21 +3,29 @@
 import pandas as pd
 import pytest
 
-from analytics import queries, reference, submissions
+from analytics import queries, reference, workflow
 from tests.helpers import ADMIN, progress_rows, workbook
 
 
-def load(con, **tables):
-    chk, out = submissions.load(con, workbook(**tables), "f.xlsx", principal=ADMIN)
+def load(store, **tables):
+    chk, out = workflow.load(store, workbook(**tables), "f.xlsx", principal=ADMIN)
     assert out is not None, [(f.code, f.row) for f in chk.findings if f.is_error]
 
 
 @pytest.fixture
-def tiny(con):
-    load(con, progress=pd.concat([progress_rows("PER", "2023", (1, 1, 1, 1)),
-                                  progress_rows("GTM", "2023", (2, 2, 2, 2))]))
-    load(con, progress=pd.concat([progress_rows("PER", "2024", (3, 1, 0, 1)),
-                                  progress_rows("GTM", "2024", (2, 2, 2, 2))]))
+def tiny(store, con):
+    load(
+        store,
+        progress=pd.concat(
+            [progress_rows("PER", "2023", (1, 1, 1, 1)), progress_rows("GTM", "2023", (2, 2, 2, 2))]
+        ),
+    )
+    load(
+        store,
+        progress=pd.concat(
+            [progress_rows("PER", "2024", (3, 1, 0, 1)), progress_rows("GTM", "2024", (2, 2, 2, 2))]
+        ),
+    )
     return con
 
 
@@ -74,11 +82,22 @@ def test_membership_growth_counts_members_by_route(con):
     assert g[g["year"] == 2019]["members"].sum() == 15
 
 
-def test_shared_challenges_and_search(con):
-    ch = pd.DataFrame([{"country": c, "period": "2024", "module": "HEALTH", "category": "DATA",
-                        "severity": "HIGH", "description": f"Registros {c}"} for c in ("PER", "GTM")])
+def test_shared_challenges_and_search(store, con):
+    ch = pd.DataFrame(
+        [
+            {
+                "country": c,
+                "period": "2024",
+                "module": "HEALTH",
+                "category": "DATA",
+                "severity": "HIGH",
+                "description": f"Registros {c}",
+            }
+            for c in ("PER", "GTM")
+        ]
+    )
     alone = ch.head(1).assign(category="FINANCING", description="Sin presupuesto")
-    load(con, challenges=pd.concat([ch, alone]))
+    load(store, challenges=pd.concat([ch, alone]))
     df = queries.challenges(con)
     shared = queries.shared_challenges(df)
     assert shared.iloc[0]["n_countries"] == 2 and shared.iloc[0]["countries"] == "GTM, PER"
@@ -97,9 +116,19 @@ def test_preview_changes_name_the_module_and_category_in_words(con):
     from analytics import tables
 
     ref = reference.build(con)
-    changed = pd.DataFrame({"sheet": ["progress", "challenges"], "country": ["PER", "PER"],
-                            "period": ["2024", "2024"], "key": ["HEALTH", "CROSS / DATA / a / b"],
-                            "field": ["stage", "status"], "old": ["1", "OPEN"], "new": ["2", "RESOLVED"]})
+    changed = pd.DataFrame(
+        {
+            "sheet": ["progress", "challenges"],
+            "country": ["PER", "PER"],
+            "period": ["2024", "2024"],
+            "key": ["HEALTH", "CROSS / DATA / a / b"],
+            "field": ["stage", "status"],
+            "old": ["1", "OPEN"],
+            "new": ["2", "RESOLVED"],
+        }
+    )
     keys = list(tables.changed_values(changed, ref, "en")["key"])
     assert keys[0] == ref.labels("module", "en")["HEALTH"]
-    assert keys[1] == " / ".join([ref.labels("module", "en")["CROSS"], ref.labels("category", "en")["DATA"], "a / b"])
+    assert keys[1] == " / ".join(
+        [ref.labels("module", "en")["CROSS"], ref.labels("category", "en")["DATA"], "a / b"]
+    )

@@ -6,17 +6,29 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import snapshot, submissions
+from analytics import exports, ledger, snapshot, views, workflow
+from analytics.cells import neutralise
 from tests.helpers import ADMIN, progress_rows, workbook
 
-EVIL = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2+3", "@SUM(A1)", "\tTab"]
+EVIL = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\tTab"]
 
 
 @pytest.fixture
-def loaded(con):
-    ch = pd.DataFrame([{"country": "PER", "period": "2024", "module": "CROSS", "category": "DATA",
-                        "severity": "LOW", "description": d} for d in EVIL])
-    submissions.load(con, workbook(progress=progress_rows(), challenges=ch), "a.xlsx", principal=ADMIN)
+def loaded(store, con):
+    ch = pd.DataFrame(
+        [
+            {
+                "country": "PER",
+                "period": "2024",
+                "module": "CROSS",
+                "category": "DATA",
+                "severity": "LOW",
+                "description": d,
+            }
+            for d in EVIL
+        ]
+    )
+    workflow.load(store, workbook(progress=progress_rows(), challenges=ch), "a.xlsx", principal=ADMIN)
     return con
 
 
@@ -26,7 +38,9 @@ def test_tables_have_the_spec_columns(loaded):
     for name, cols in snapshot.COLUMNS.items():
         assert list(snap.tables[name].columns) == cols
     meta = dict(snap.tables["metadata"].to_numpy())
-    assert {"as_of", "data_version", "generated_at", "language", "app_version", "illustrative_data"} <= set(meta)
+    assert {"as_of", "data_version", "generated_at", "language", "app_version", "illustrative_data"} <= set(
+        meta
+    )
     assert meta["data_version"] == "1" and meta["illustrative_data"] == "no"
     assert len(snap.tables["countries"]) == 15
 
@@ -36,34 +50,38 @@ def test_formula_like_text_is_neutralised(loaded):
     assert desc == ["'" + d for d in EVIL]
 
 
-@pytest.mark.parametrize("text,safe", [("=1+1", "'=1+1"), ("\rcmd", "'\rcmd"), ("a=b", "a=b"), ("", ""),
-                                       ("-", "'-")])
+@pytest.mark.parametrize(
+    "text,safe", [("=1+1", "'=1+1"), ("\rcmd", "'\rcmd"), ("a=b", "a=b"), ("", ""), ("-", "'-")]
+)
 def test_neutralise(text, safe):
-    assert snapshot.neutralise(text) == safe
+    assert neutralise(text) == safe
 
 
 def test_xlsx_holds_no_formula_and_headers_follow_the_language(loaded):
-    _, data = snapshot.write(loaded, "xlsx", lang="en")
+    _, data = exports.write(loaded, "xlsx", lang="en")
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames[0] == "README" and "progress" in wb.sheetnames
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
-    es = openpyxl.load_workbook(io.BytesIO(snapshot.write(loaded, "xlsx", lang="es")[1]))
+    es = openpyxl.load_workbook(io.BytesIO(exports.write(loaded, "xlsx", lang="es")[1]))
     assert "avance" in es.sheetnames
     headers = [c.value for c in es["avance"][1]]
     assert "módulo (código)" in headers and "módulo" in headers
 
 
-@pytest.mark.parametrize("fmt,reader", [
-    ("csv", lambda b: pd.read_csv(io.BytesIO(b), dtype=str, keep_default_na=False)),
-    ("parquet", lambda b: pd.read_parquet(io.BytesIO(b))),
-])
+@pytest.mark.parametrize(
+    "fmt,reader",
+    [
+        ("csv", lambda b: pd.read_csv(io.BytesIO(b), dtype=str, keep_default_na=False)),
+        ("parquet", lambda b: pd.read_parquet(io.BytesIO(b))),
+    ],
+)
 def test_zip_snapshots_round_trip_to_the_same_tables(loaded, fmt, reader):
     at = datetime(2100, 1, 1)
     snap = snapshot.build(loaded, as_of=at)
-    _, data = snapshot.write(loaded, fmt, as_of=at)
+    _, data = exports.write(loaded, fmt, as_of=at)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert "README.txt" in zf.namelist()
         for name in snapshot.TABLES:
@@ -80,11 +98,12 @@ def cells(df: pd.DataFrame) -> list[list[str]]:
         if isinstance(v, float) and v == int(v):
             return str(int(v))
         return str(v)
+
     return [[text(v) for v in row] for row in df.astype(object).itertuples(index=False)]
 
 
 def test_same_as_of_and_data_give_the_same_tables(loaded):
-    at = submissions.last_update(loaded) + timedelta(seconds=1)
+    at = ledger.last_update(loaded) + timedelta(seconds=1)
     a = snapshot.build(loaded, as_of=at)
     b = snapshot.build(loaded, as_of=at)
     for name in snapshot.TABLES:
@@ -95,12 +114,12 @@ def test_same_as_of_and_data_give_the_same_tables(loaded):
 
 
 def test_as_of_before_a_commit_leaves_it_out(loaded):
-    before = submissions.last_update(loaded) - timedelta(seconds=1)
+    before = ledger.last_update(loaded) - timedelta(seconds=1)
     snap = snapshot.build(loaded, as_of=before)
     assert snap.tables["progress"].empty and snap.data_version == 0
 
 
 def test_filters_restrict_rows_and_are_stated(loaded):
-    snap = snapshot.build(loaded, filters=snapshot.Filters(countries=("GTM",)))
+    snap = snapshot.build(loaded, filters=views.Filters(countries=("GTM",)))
     assert snap.tables["progress"].empty and list(snap.tables["countries"]["country"]) == ["GTM"]
     assert dict(snap.tables["metadata"].to_numpy())["filters"] == "countries=GTM"

@@ -3,7 +3,7 @@ import io
 import openpyxl
 import pytest
 
-from analytics import submissions, template
+from analytics import ledger, template, workflow
 from tests.helpers import ADMIN, progress_rows, workbook
 
 
@@ -24,7 +24,7 @@ def test_template_is_prefilled_with_one_row_per_module_in_the_users_language(con
     assert ws.data_validations.dataValidation, "drop-down lists on coded columns"
 
 
-def test_template_filled_in_with_openpyxl_loads(con):
+def test_template_filled_in_with_openpyxl_loads(store, con):
     data = template.template(con, country="GTM", period="2025", lang="es")
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb["avance"]
@@ -35,16 +35,17 @@ def test_template_filled_in_with_openpyxl_loads(con):
     ch.append(["Guatemala", "2025", "Transversal", "Financiamiento", "Alta", "Abierto", "Recortes"])
     buf = io.BytesIO()
     wb.save(buf)
-    chk, out = submissions.load(con, buf.getvalue(), "filled.xlsx", principal=ADMIN)
+    chk, out = workflow.load(store, buf.getvalue(), "filled.xlsx", principal=ADMIN)
     assert chk.ok, [(f.code, f.row, f.column, f.value) for f in chk.findings]
-    cur = submissions.current(con, "progress")
+    cur = ledger.current(con, "progress")
     assert sorted(cur["stage"]) == [1, 2, 3, 4]
-    assert submissions.current(con, "challenges").iloc[0]["category"] == "FINANCING"
+    assert ledger.current(con, "challenges").iloc[0]["category"] == "FINANCING"
 
 
-def test_template_carries_the_latest_stored_values(con):
-    submissions.load(con, workbook(progress=progress_rows(period="2023", stages=(4, 3, 2, 1))), "a.xlsx",
-                     principal=ADMIN)
+def test_template_carries_the_latest_stored_values(store, con):
+    workflow.load(
+        store, workbook(progress=progress_rows(period="2023", stages=(4, 3, 2, 1))), "a.xlsx", principal=ADMIN
+    )
     wb = openpyxl.load_workbook(io.BytesIO(template.template(con, country="PER", period="2024", lang="en")))
     stages = [r[3] for r in wb["progress"].iter_rows(min_row=2, values_only=True)]
     assert stages == ["4 Scale-up", "3 Pilot", "2 Adaptation", "1 Preparation"]
@@ -63,31 +64,45 @@ def _progress_cells(data: bytes) -> list[tuple]:
     return [(r[3], r[6]) for r in wb["progress"].iter_rows(min_row=2, values_only=True)]
 
 
-def test_template_for_a_reported_period_starts_from_that_report_with_its_notes(con):
-    submissions.load(con, workbook(progress=progress_rows(period="2024", stages=(2, 2, 2, 2),
-                                                          notes="=HYPERLINK(\"x\")")),
-                     "a.xlsx", principal=ADMIN)
-    submissions.load(con, workbook(progress=progress_rows(period="2025", stages=(4, 4, 4, 4))),
-                     "b.xlsx", principal=ADMIN)
+def test_template_for_a_reported_period_starts_from_that_report_with_its_notes(store, con):
+    workflow.load(
+        store,
+        workbook(progress=progress_rows(period="2024", stages=(2, 2, 2, 2), notes='=HYPERLINK("x")')),
+        "a.xlsx",
+        principal=ADMIN,
+    )
+    workflow.load(
+        store, workbook(progress=progress_rows(period="2025", stages=(4, 4, 4, 4))), "b.xlsx", principal=ADMIN
+    )
     cells = _progress_cells(template.template(con, country="PER", period="2024", lang="en"))
     assert cells == [("2 Adaptation", '=HYPERLINK("x")')] * 4
 
 
-def test_template_never_carries_values_back_from_a_later_period(con):
-    submissions.load(con, workbook(progress=progress_rows(period="2023", stages=(1, 1, 1, 1), notes="old")),
-                     "a.xlsx", principal=ADMIN)
-    submissions.load(con, workbook(progress=progress_rows(period="2025", stages=(4, 4, 4, 4))),
-                     "b.xlsx", principal=ADMIN)
+def test_template_never_carries_values_back_from_a_later_period(store, con):
+    workflow.load(
+        store,
+        workbook(progress=progress_rows(period="2023", stages=(1, 1, 1, 1), notes="old")),
+        "a.xlsx",
+        principal=ADMIN,
+    )
+    workflow.load(
+        store, workbook(progress=progress_rows(period="2025", stages=(4, 4, 4, 4))), "b.xlsx", principal=ADMIN
+    )
     cells = _progress_cells(template.template(con, country="PER", period="2024", lang="en"))
     assert cells == [("1 Preparation", None)] * 4
 
 
-def test_untouched_template_reuploaded_changes_nothing(con):
-    submissions.load(con, workbook(progress=progress_rows(period="2024", stages=(1, 2, 3, 4), notes="n")),
-                     "a.xlsx", principal=ADMIN)
-    submissions.load(con, workbook(progress=progress_rows(period="2025", stages=(4, 4, 4, 4))),
-                     "b.xlsx", principal=ADMIN)
+def test_untouched_template_reuploaded_changes_nothing(store, con):
+    workflow.load(
+        store,
+        workbook(progress=progress_rows(period="2024", stages=(1, 2, 3, 4), notes="n")),
+        "a.xlsx",
+        principal=ADMIN,
+    )
+    workflow.load(
+        store, workbook(progress=progress_rows(period="2025", stages=(4, 4, 4, 4))), "b.xlsx", principal=ADMIN
+    )
     data = template.template(con, country="PER", period="2024", lang="en")
-    result = submissions.check(con, data, "template.xlsx", principal=ADMIN)
+    result = workflow.check(con, data, "template.xlsx", principal=ADMIN)
     assert result.validation.ok
-    assert submissions.preview(con, result, principal=ADMIN).empty
+    assert workflow.preview(con, result, principal=ADMIN).empty

@@ -17,12 +17,12 @@ TODAY = date(2026, 11, 28)
 
 @pytest.fixture(scope="module")
 def ref():
-    from analytics import db
+    from analytics.duckstore import DuckDBStore
 
-    con = db.connect_memory()
-    reference.load(con)
-    r = reference.build(con)
-    con.close()
+    store = DuckDBStore.memory()
+    reference.load(store)
+    r = reference.build(store.reader())
+    store.close()
     return r
 
 
@@ -92,19 +92,35 @@ def test_utf8_bom_csv_is_recognised_by_its_header_and_status_defaults_to_open(re
     assert c["description"] == 'Presupuesto insuficiente, sin "fondos"'
 
 
-@pytest.mark.parametrize("text,code", [
-    ("Rep. Dominicana", "DOM"), ("st. lucia", "LCA"), ("BOLIVIA", "BOL"), ("Perú", "PER"),
-    ("peru", "PER"), ("Trinidad y Tobago", "TTO"), ("MX", "MEX"),
-])
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ("Rep. Dominicana", "DOM"),
+        ("st. lucia", "LCA"),
+        ("BOLIVIA", "BOL"),
+        ("Perú", "PER"),
+        ("peru", "PER"),
+        ("Trinidad y Tobago", "TTO"),
+        ("MX", "MEX"),
+    ],
+)
 def test_countries_are_accepted_by_code_or_name_in_either_language(ref, text, code):
     assert ref.code("country", text) == code
 
 
-@pytest.mark.parametrize("text,code", [
-    ("Justicia y policía", "JUSTICE"), ("Justice and policing", "JUSTICE"), ("salud", "HEALTH"),
-    ("Coordinación y gobernanza de la coordinación", "COORD"), ("Servicios sociales", "SOCIAL"),
-    ("Coordination", "COORD"), ("transversal", "CROSS"), ("4", "SOCIAL"),
-])
+@pytest.mark.parametrize(
+    "text,code",
+    [
+        ("Justicia y policía", "JUSTICE"),
+        ("Justice and policing", "JUSTICE"),
+        ("salud", "HEALTH"),
+        ("Coordinación y gobernanza de la coordinación", "COORD"),
+        ("Servicios sociales", "SOCIAL"),
+        ("Coordination", "COORD"),
+        ("transversal", "CROSS"),
+        ("4", "SOCIAL"),
+    ],
+)
 def test_modules_are_accepted_by_official_or_short_name(ref, text, code):
     assert ref.code("module", text) == code
 
@@ -117,8 +133,10 @@ def test_unknown_country_suggests_the_nearest_name(ref):
 
 
 def test_unknown_header_suggests_the_nearest_column(ref):
-    sheet = Sheet("progress", [["country", "period", "module", "stage", "covrage_pct"],
-                               ["PER", "2024", "HEALTH", "1", "3"]])
+    sheet = Sheet(
+        "progress",
+        [["country", "period", "module", "stage", "covrage_pct"], ["PER", "2024", "HEALTH", "1", "3"]],
+    )
     v = validate.validate(ReadResult("xlsx", [sheet], []), ref, today=TODAY)
     f = next(f for f in v.findings if f.code == "unknown_column")
     assert f.param_dict()["suggestion"] == "coverage_pct" and v.ok
@@ -131,22 +149,64 @@ def test_too_many_rows_is_refused_before_checking_cells(ref):
 
 
 def test_every_finding_is_collected_not_only_the_first(ref):
-    rows = [["country", "period", "module", "stage"], ["XXX", "1999", "Nope", "9"], ["PER", "2024", "HEALTH", "x"]]
+    rows = [
+        ["country", "period", "module", "stage"],
+        ["XXX", "1999", "Nope", "9"],
+        ["PER", "2024", "HEALTH", "x"],
+    ]
     v = validate.validate(ReadResult("csv", [Sheet("progress", rows)], []), ref, today=TODAY)
     codes = sorted(f.code for f in v.findings)
     assert codes == ["bad_period", "bad_stage", "bad_stage", "unknown_country", "unknown_module"]
 
 
-CELL = st.one_of(st.text(max_size=30), st.sampled_from(
-    ["PER", "2024", "HEALTH", "3", "45%", "", "NA", "NULL", "=1+1", "Salud", "2024-Q9", "-1", "1e9", "\u202e"]))
-HEADERS = ["country", "period", "module", "stage", "coverage_pct", "trained_staff", "notes", "category",
-           "severity", "status", "description", "title", "url", "país", "", "zzz"]
+CELL = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "PER",
+            "2024",
+            "HEALTH",
+            "3",
+            "45%",
+            "",
+            "NA",
+            "NULL",
+            "=1+1",
+            "Salud",
+            "2024-Q9",
+            "-1",
+            "1e9",
+            "\u202e",
+        ]
+    ),
+)
+HEADERS = [
+    "country",
+    "period",
+    "module",
+    "stage",
+    "coverage_pct",
+    "trained_staff",
+    "notes",
+    "category",
+    "severity",
+    "status",
+    "description",
+    "title",
+    "url",
+    "país",
+    "",
+    "zzz",
+]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    names=st.lists(st.sampled_from(["progress", "avance", "challenges", "desafíos", "practices", "x", ""]),
-                   min_size=1, max_size=3),
+    names=st.lists(
+        st.sampled_from(["progress", "avance", "challenges", "desafíos", "practices", "x", ""]),
+        min_size=1,
+        max_size=3,
+    ),
     header=st.lists(st.sampled_from(HEADERS), max_size=9),
     rows=st.lists(st.lists(CELL, max_size=10), max_size=8),
 )

@@ -18,8 +18,22 @@ def test_benchmark_runs_at_the_smallest_size(tmp_path):
     from benchmarks.child import PAGES
 
     out = tmp_path / "results.json"
-    res = run.main(["--sizes", "XS", "--reps", "1", "--rows", "200", "--no-profile", "--no-cold",
-                    "--cache", str(tmp_path / "cache"), "--out", str(out)])
+    res = run.main(
+        [
+            "--sizes",
+            "XS",
+            "--reps",
+            "1",
+            "--rows",
+            "200",
+            "--no-profile",
+            "--no-cold",
+            "--cache",
+            str(tmp_path / "cache"),
+            "--out",
+            str(out),
+        ]
+    )
 
     assert json.loads(out.read_text())["builds"]["XS"]["load"]["committed"] == 24
     pages = res["pages"]["XS"]
@@ -41,13 +55,25 @@ def test_loadtest_targets_are_computed_from_phases():
     from benchmarks import loadtest
 
     assert loadtest.pct([0.1, 0.2, 0.3, 0.4], 0.5) in (200.0, 300.0)
-    res = {"bare": {"first_paint_ms": 1000.0},
-           "phases": {"1": {"sequential_probe": {"first_chart_ms": 1200.0}, "p95_ms": 100.0,
-                            "rss_with_sessions_mb": 300.0, "server_run_p95_ms": 80.0},
-                      "20": {"p95_ms": 250.0, "rss_with_sessions_mb": 500.0, "server_run_p95_ms": 150.0}}}
+    res = {
+        "bare": {"first_paint_ms": 1000.0},
+        "phases": {
+            "1": {
+                "sequential_probe": {"first_chart_ms": 1200.0},
+                "p95_ms": 100.0,
+                "rss_with_sessions_mb": 300.0,
+                "server_run_p95_ms": 80.0,
+            },
+            "20": {"p95_ms": 250.0, "rss_with_sessions_mb": 500.0, "server_run_p95_ms": 150.0},
+        },
+    }
     got = {t["what"]: t["pass"] for t in loadtest.targets(res)}
-    assert got == {"first chart / bare first paint": True, "p95 at 20 / p95 at 1 (in the browsers)": False,
-                   "p95 at 20 / p95 at 1 (server script runs)": True, "MB per extra session (20 vs 1)": True}
+    assert got == {
+        "first chart / bare first paint": True,
+        "p95 at 20 / p95 at 1 (in the browsers)": False,
+        "p95 at 20 / p95 at 1 (server script runs)": True,
+        "MB per extra session (20 vs 1)": True,
+    }
 
 
 def test_loadtest_reads_the_servers_run_log_after_a_moment(tmp_path):

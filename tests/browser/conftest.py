@@ -34,8 +34,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "file:")
 # Generous: the test machine is shared, and a cold page can take tens of seconds.
@@ -82,25 +88,53 @@ def esp_env(db_path: Path) -> dict[str, str]:
 
 def run_cli(db_path: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """``python -m analytics ARGS`` on ``db_path`` (which no server may hold open)."""
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, env=esp_env(db_path),
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", *args],
+        cwd=ROOT,
+        env=esp_env(db_path),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @contextmanager
-def streamlit_server(script: Path | str, *, env: dict[str, str] | None = None, log_dir: Path,
-                     extra_args: tuple[str, ...] = ()) -> Iterator[str]:
+def streamlit_server(
+    script: Path | str, *, env: dict[str, str] | None = None, log_dir: Path, extra_args: tuple[str, ...] = ()
+) -> Iterator[str]:
     """``streamlit run SCRIPT`` on a free loopback port; yields its base URL and stops it
     (its whole process group) afterwards."""
     port = _free_port()
     log_path = log_dir / f"streamlit-{port}.log"
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-         "--server.runOnSave", "false", *extra_args],
-        cwd=ROOT, env=env or dict(os.environ), stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--server.runOnSave",
+            "false",
+            *extra_args,
+        ],
+        cwd=ROOT,
+        env=env or dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 120
@@ -138,6 +172,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 # --- the database -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The illustrative dataset, built once per session through the real CLI."""
@@ -150,12 +185,14 @@ def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def db_copy(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """A private copy of the demo database (in a folder of its own) for one server."""
+
     def make(name: str) -> Path:
         folder = tmp_path_factory.mktemp(name)
         for f in demo_db_file.parent.iterdir():
             if f.name.startswith(demo_db_file.name):  # the file and a WAL, if any
                 shutil.copy(f, folder / f.name)
         return folder / demo_db_file.name
+
     return make
 
 
@@ -168,8 +205,10 @@ def streamlit() -> Callable[..., Any]:
 @pytest.fixture(scope="session")
 def start_app() -> Callable[[Path], Any]:
     """``with start_app(db) as url:`` — the real app (``app.py``) serving ``db``."""
+
     def start(db_path: Path):
         return streamlit_server("app.py", env=esp_env(db_path), log_dir=db_path.parent)
+
     return start
 
 
@@ -177,7 +216,8 @@ def start_app() -> Callable[[Path], Any]:
 # starts, so every page of every test is drawn with it in the data.
 _TODAY = date.today()
 HOSTILE = {
-    "country": "PER", "name_en": "Peru",
+    "country": "PER",
+    "name_en": "Peru",
     # The current quarter sorts first in the profile's tables (grids draw only rows in view).
     "period": f"{_TODAY.year}-Q{(_TODAY.month - 1) // 3 + 1}",
     "challenge": '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">',
@@ -222,6 +262,7 @@ def app_url(db_copy: Callable[[str], Path], start_app: Callable[[Path], Any]) ->
 
 # --- the browser ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
@@ -238,11 +279,11 @@ class Tab:
     """A browser tab whose requests outside the machine are aborted and recorded, with
     the few waits a Streamlit page needs."""
 
-    def __init__(self, browser: Any, width: int = 1400, height: int = 3800,
-                 allow: tuple[str, ...] = LOOPBACK) -> None:
+    def __init__(
+        self, browser: Any, width: int = 1400, height: int = 3800, allow: tuple[str, ...] = LOOPBACK
+    ) -> None:
         self.allow = allow
-        self.context = browser.new_context(viewport={"width": width, "height": height},
-                                           accept_downloads=True)
+        self.context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
         self.context.set_default_timeout(WAIT_MS)
         self.page = self.context.new_page()
         self.requests: list[str] = []
@@ -280,13 +321,17 @@ class Tab:
             self.page.wait_for_function(
                 "t => [...document.querySelectorAll('[data-testid=stMain] h1')]"
                 ".some(h => h.innerText.trim() === t && !h.closest('[data-stale=true]'))",
-                arg=title, timeout=WAIT_MS, polling=100)
+                arg=title,
+                timeout=WAIT_MS,
+                polling=100,
+            )
         self.idle()
 
     def nav(self, title: str) -> None:
         """Switch page through the sidebar (no reload: the session and its state stay)."""
         self.page.locator("[data-testid=stSidebarNav] a[data-testid=stSidebarNavLink]").filter(
-            has=self.page.get_by_text(title, exact=True)).click()
+            has=self.page.get_by_text(title, exact=True)
+        ).click()
         self.wait_title(title)
 
     def wait_plots(self, n: int = 1, within: Any = None) -> int:
@@ -296,7 +341,10 @@ class Tab:
         self.page.wait_for_function(
             "([el, n]) => [...el.querySelectorAll('.js-plotly-plot')]"
             ".filter(g => g.querySelector('.main-svg')).length >= n",
-            arg=[root.element_handle(), n], timeout=WAIT_MS, polling=200)
+            arg=[root.element_handle(), n],
+            timeout=WAIT_MS,
+            polling=200,
+        )
         return root.locator(".js-plotly-plot").count()
 
     # --- reading -------------------------------------------------------------------------
@@ -309,8 +357,11 @@ class Tab:
 
     def footer_version(self) -> int:
         """The data version printed in the page footer."""
-        caption = self.main.locator("[data-testid=stCaptionContainer]").filter(
-            has_text=re.compile(r"ESP Monitor\s*$")).last.inner_text()
+        caption = (
+            self.main.locator("[data-testid=stCaptionContainer]")
+            .filter(has_text=re.compile(r"ESP Monitor\s*$"))
+            .last.inner_text()
+        )
         return int(re.search(r"(\d+)", caption).group(1))
 
     def grid_texts(self, within: Any = None) -> list[str]:
@@ -323,12 +374,17 @@ class Tab:
         """A dataframe cell reads exactly ``text`` (grids fill their accessible copy late)."""
         self.page.wait_for_function(
             "t => [...document.querySelectorAll('[data-testid=stMain] [data-testid=stDataFrame] "
-            "td[role=gridcell]')].some(td => td.innerText === t)", arg=text, timeout=WAIT_MS, polling=200)
+            "td[role=gridcell]')].some(td => td.innerText === t)",
+            arg=text,
+            timeout=WAIT_MS,
+            polling=200,
+        )
 
     def grid_rows(self, within: Any = None) -> list[list[str]]:
         root = within or self.main
         return root.locator("[data-testid=stDataFrame] tr[role=row]").evaluate_all(
-            "rows => rows.map(r => [...r.querySelectorAll('td[role=gridcell]')].map(td => td.innerText))")
+            "rows => rows.map(r => [...r.querySelectorAll('td[role=gridcell]')].map(td => td.innerText))"
+        )
 
     def clipped_labels(self) -> list[str]:
         return self.page.evaluate(CLIPPED_LABELS_JS)
@@ -345,7 +401,8 @@ class Tab:
         content = self.page.evaluate(
             "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
             "[data-testid=stAppViewContainer], [data-testid=stSidebarContent]')]"
-            ".map(e => e.scrollHeight))")
+            ".map(e => e.scrollHeight))"
+        )
         tall = min(max(size["height"], int(content)), 16000)
         if tall > size["height"]:
             self.page.set_viewport_size({"width": size["width"], "height": tall})
@@ -359,8 +416,10 @@ class Tab:
 @pytest.fixture(scope="session")
 def tab_factory(browser: Any) -> Callable[..., Tab]:
     """``tab_factory()`` opens an offline tab that the caller closes (for module fixtures)."""
+
     def make(**kwargs: Any) -> Tab:
         return Tab(browser, **kwargs)
+
     return make
 
 
@@ -373,6 +432,7 @@ def new_tab(tab_factory: Callable[..., Tab]) -> Iterator[Callable[..., Tab]]:
         tab = tab_factory(**kwargs)
         tabs.append(tab)
         return tab
+
     yield make
     for tab in tabs:
         tab.close()

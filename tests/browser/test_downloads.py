@@ -33,8 +33,12 @@ def _download(tab: Any, key: str, folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def files(app_url: str, tab_factory: Callable[..., Any], tr: Callable[..., str],
-          tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def files(
+    app_url: str,
+    tab_factory: Callable[..., Any],
+    tr: Callable[..., str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Path]:
     """The workbook and the brief, downloaded through the page's buttons."""
     folder = tmp_path_factory.mktemp("downloads")
     tab = tab_factory()
@@ -77,7 +81,8 @@ def brief(files: dict[str, Path], tab_factory: Callable[..., Any]) -> Iterator[A
         tab.page.goto(path.as_uri())
         tab.page.wait_for_function(
             "() => [...document.querySelectorAll('.js-plotly-plot')]"
-            ".filter(g => g.querySelector('.main-svg')).length >= 5")
+            ".filter(g => g.querySelector('.main-svg')).length >= 5"
+        )
         yield tab
     finally:
         tab.close()

@@ -41,7 +41,8 @@ def _choose(tab: Any, key: str, option: str) -> None:
     box.fill(option)
     tab.page.get_by_role("option", name=option, exact=True).click()
     tab.page.wait_for_function(
-        "([k, v]) => document.querySelector(`.st-key-${k} input`)?.value === v", arg=[key, option])
+        "([k, v]) => document.querySelector(`.st-key-${k} input`)?.value === v", arg=[key, option]
+    )
     tab.idle()
 
 
@@ -80,13 +81,15 @@ def _upload(tab: Any, path: Path, tr: Callable[..., str]) -> None:
 
 
 def test_a_bad_stage_is_named_by_row_and_column_and_nothing_is_saved(
-        app_url: str, new_tab: Callable[..., Any], tr: Callable[..., str], tmp_path: Path) -> None:
+    app_url: str, new_tab: Callable[..., Any], tr: Callable[..., str], tmp_path: Path
+) -> None:
     tab = _upload_page(new_tab, app_url, tr)
     before = tab.footer_version()
     template = _download_template(tab, tmp_path)
 
     def bad_stage(ws: Any, col: dict[str, int]) -> None:
         ws.cell(row=3, column=col[STAGE_HEADER]).value = "avanzado"
+
     bad = _edit_progress(template, tmp_path / "bad.xlsx", bad_stage)
     _upload(tab, bad, tr)
 
@@ -97,8 +100,11 @@ def test_a_bad_stage_is_named_by_row_and_column_and_nothing_is_saved(
     rows = tab.grid_rows()
     # Columns: severity, sheet, row(s), column (its header in the file: "etapa *"), value,
     # message, count.
-    hits = [r for r in rows if len(r) >= 6 and r[1] == PROGRESS_SHEET and r[2] == "3"
-            and r[3].rstrip(" *") == STAGE_HEADER]
+    hits = [
+        r
+        for r in rows
+        if len(r) >= 6 and r[1] == PROGRESS_SHEET and r[2] == "3" and r[3].rstrip(" *") == STAGE_HEADER
+    ]
     assert hits, f"no finding for row 3, column {STAGE_HEADER!r} in {rows}"
     assert hits[0][4] == "avanzado"
     assert STAGE_HEADER in hits[0][5] and "avanzado" in hits[0][5]  # the message says what, too
@@ -110,17 +116,21 @@ def test_a_bad_stage_is_named_by_row_and_column_and_nothing_is_saved(
 
 
 def test_focal_point_reports_a_new_stage_and_sees_it(
-        app_url: str, new_tab: Callable[..., Any], tr: Callable[..., str], tmp_path: Path) -> None:
+    app_url: str, new_tab: Callable[..., Any], tr: Callable[..., str], tmp_path: Path
+) -> None:
     tab = _upload_page(new_tab, app_url, tr)
     before = tab.footer_version()
     template = _download_template(tab, tmp_path)
 
     def health_to_5(ws: Any, col: dict[str, int]) -> None:
-        rows = [r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=col[MODULE_HEADER]).value == HEALTH]
+        rows = [
+            r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=col[MODULE_HEADER]).value == HEALTH
+        ]
         assert len(rows) == 1, "the template has one progress row per module"
         assert ws.cell(row=rows[0], column=col["país"]).value == NAME
         assert ws.cell(row=rows[0], column=col["periodo"]).value == PERIOD
         ws.cell(row=rows[0], column=col[STAGE_HEADER]).value = "5"
+
     filled = _edit_progress(template, tmp_path / f"esp_{COUNTRY}_{PERIOD}_filled.xlsx", health_to_5)
     _upload(tab, filled, tr)
 
@@ -128,8 +138,11 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
     tab.main.get_by_role("heading", name=tr("report.step4", LANG)).wait_for()
     # The preview lists Health's stage going to 5 (sheet, country, period, module in words, field, old, new).
     tab.wait_cell(tr("col.stage", LANG))
-    changes = [r for r in tab.grid_rows() if len(r) == 7 and r[1:5] == [COUNTRY, PERIOD, HEALTH,
-                                                                         tr("col.stage", LANG)]]
+    changes = [
+        r
+        for r in tab.grid_rows()
+        if len(r) == 7 and r[1:5] == [COUNTRY, PERIOD, HEALTH, tr("col.stage", LANG)]
+    ]
     assert changes and changes[0][6] == "5", tab.grid_rows()
     ack = tab.main.locator(".st-key-report_ack")
     if ack.count():  # warnings must be acknowledged before the button is enabled
@@ -152,13 +165,17 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
     overview = new_tab()
     overview.open(app_url + f"?lang={LANG}&to={PERIOD}&countries={COUNTRY}", tr("nav.overview", LANG))
     assert overview.footer_version() == version
-    overview.wait_plots(1, within=overview.main.locator(".st-key-overview_matrix"))  # charts draw in any order
+    overview.wait_plots(
+        1, within=overview.main.locator(".st-key-overview_matrix")
+    )  # charts draw in any order
     cell = overview.page.evaluate(
         """([mod, name]) => {
           const gd = document.querySelector('.st-key-overview_matrix .js-plotly-plot');
           const a = gd.layout.annotations.find(a => a.x === mod && a.y === name);
           return a ? a.text : null;
-        }""", [HEALTH, NAME])
+        }""",
+        [HEALTH, NAME],
+    )
     assert cell is not None and cell.split()[0] == "5"
     expander = overview.main.locator(".st-key-tv_overview_matrix")
     expander.locator("summary").click()  # the table is drawn once opened (a rerun)
@@ -183,7 +200,9 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
           const tr = gd._fullData.find(t => t.name === mod);
           const i = [...tr.x].findIndex(x => String(x) === year);
           return i < 0 ? null : [tr.customdata[i], tr.y[i]];
-        }""", [HEALTH, PERIOD])
+        }""",
+        [HEALTH, PERIOD],
+    )
     assert health is not None and health[0] == 5  # the true stage (hovered); drawn a little off the line
     assert abs(health[1] - 5) < 0.25
     assert tab.exceptions() == [] and tab.errors == []

@@ -35,8 +35,7 @@ LONLAT_TO_PAGE_JS = """([lon, lat]) => {
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 if not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
-    pytest.skip("/usr/bin/chromium not installed (required when CI is set)",
-                allow_module_level=True)
+    pytest.skip("/usr/bin/chromium not installed (required when CI is set)", allow_module_level=True)
 
 from playwright.sync_api import Page  # noqa: E402
 
@@ -83,7 +82,9 @@ class Offline:
         self.page.mouse.click(x, y)
         self.page.wait_for_function(
             "s => document.querySelector('.st-key-selection code')?.innerText.includes(s)",
-            arg=f'"customdata": "{expect}"', timeout=15000)
+            arg=f'"customdata": "{expect}"',
+            timeout=15000,
+        )
         return self.selection()
 
 
@@ -101,8 +102,7 @@ def _open(tab: Offline, url: str, ready_js: str) -> None:
 
 
 def test_map_draws_offline_and_selects(server: str, offline: Offline) -> None:
-    _open(offline, server + "?mode=map",
-          "document.querySelectorAll('.choroplethlocation').length >= 15")
+    _open(offline, server + "?mode=map", "document.querySelectorAll('.choroplethlocation').length >= 15")
     page = offline.page
     assert page.locator(".choroplethlocation").count() == 15
     assert page.locator(".geo .scatterlayer .point").count() >= 15
@@ -128,8 +128,7 @@ def test_map_draws_offline_and_selects(server: str, offline: Offline) -> None:
 
 
 def test_tiles_draw_offline_and_select(server: str, offline: Offline) -> None:
-    _open(offline, server + "?mode=tiles",
-          "document.querySelectorAll('.scatterlayer .point').length >= 15")
+    _open(offline, server + "?mode=tiles", "document.querySelectorAll('.scatterlayer .point').length >= 15")
     page = offline.page
     assert page.locator(".scatterlayer .point").count() == 15
     assert offline.blocked == []

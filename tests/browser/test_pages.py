@@ -22,8 +22,18 @@ if not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
     pytest.skip("/usr/bin/chromium not installed (required when CI is set)", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["overview", "country", "modules", "challenges", "practices", "completeness", "upload",
-         "correct", "downloads", "submissions"]
+PAGES = [
+    "overview",
+    "country",
+    "modules",
+    "challenges",
+    "practices",
+    "completeness",
+    "upload",
+    "correct",
+    "downloads",
+    "submissions",
+]
 WITH_CHARTS = {"overview", "country", "modules", "challenges", "completeness"}
 LANGS = ["es", "en"]
 
@@ -34,7 +44,9 @@ def _map_countries() -> int:
 
 
 @pytest.fixture(scope="module")
-def lang_tab(tab_factory: Callable[..., Any], app_url: str, tr: Callable[..., str]) -> Iterator[Callable[[str], Any]]:
+def lang_tab(
+    tab_factory: Callable[..., Any], app_url: str, tr: Callable[..., str]
+) -> Iterator[Callable[[str], Any]]:
     """One tab (one Streamlit session) per language, opened at ``/?lang=..`` and kept
     for the whole module; the tests walk it through the sidebar."""
     opened: dict[str, Any] = {}
@@ -44,6 +56,7 @@ def lang_tab(tab_factory: Callable[..., Any], app_url: str, tr: Callable[..., st
             tab = opened[lang] = tab_factory()
             tab.open(app_url + f"?lang={lang}", tr("nav.overview", lang))
         return opened[lang]
+
     yield get
     for tab in opened.values():
         tab.close()
@@ -60,15 +73,17 @@ def test_page(key: str, lang: str, lang_tab: Callable[[str], Any], tr: Callable[
     assert tab.exceptions() == []
     assert tab.main.locator("h1").first.inner_text().strip() == title
     notice = tab.main.locator("[data-testid=stAlert] [data-testid=stMarkdownContainer]").filter(
-        has_text=tr("ui.illustrative_notice", lang))
+        has_text=tr("ui.illustrative_notice", lang)
+    )
     assert notice.first.is_visible()
     assert notice.first.inner_text().startswith("Datos ilustrativos" if lang == "es" else "Illustrative data")
     if key in WITH_CHARTS:
         assert tab.wait_plots(1) >= 1
     if key == "overview":
         # The map drew its shapes from the app's own topojson, every outside request aborted.
-        tab.page.wait_for_function("n => document.querySelectorAll('.choroplethlocation').length >= n",
-                                   arg=_map_countries())
+        tab.page.wait_for_function(
+            "n => document.querySelectorAll('.choroplethlocation').length >= n", arg=_map_countries()
+        )
         assert tab.page.locator(".st-key-overview_map .choroplethlocation").count() == _map_countries()
         assert any(u.endswith("/app/static/topojson/world_110m.json") for u in tab.requests)
         assert tab.wait_plots(4) == 4

@@ -36,7 +36,8 @@ def _assert_not_run(tab: Any) -> None:
 
 
 def test_challenges_page_search_shows_the_script_as_text(
-        app_url: str, hostile: dict[str, str], new_tab: Callable[..., Any], tr: Callable[..., str]) -> None:
+    app_url: str, hostile: dict[str, str], new_tab: Callable[..., Any], tr: Callable[..., str]
+) -> None:
     tab = new_tab()
     tab.open(app_url + "challenges?lang=en", tr("nav.challenges", "en"))
     box = tab.main.locator(".st-key-challenge_q input")
@@ -52,7 +53,8 @@ def test_challenges_page_search_shows_the_script_as_text(
 
 
 def test_practices_page_shows_markup_as_text(
-        app_url: str, hostile: dict[str, str], new_tab: Callable[..., Any], tr: Callable[..., str]) -> None:
+    app_url: str, hostile: dict[str, str], new_tab: Callable[..., Any], tr: Callable[..., str]
+) -> None:
     tab = new_tab()
     tab.open(app_url + "practices?lang=en", tr("nav.practices", "en"))
     title = tab.main.get_by_text(hostile["title"], exact=True)
@@ -66,7 +68,8 @@ def test_practices_page_shows_markup_as_text(
 
 
 def test_country_profile_shows_the_script_and_markup_as_text(
-        app_url: str, hostile: dict[str, str], new_tab: Callable[..., Any], tr: Callable[..., str]) -> None:
+    app_url: str, hostile: dict[str, str], new_tab: Callable[..., Any], tr: Callable[..., str]
+) -> None:
     tab = new_tab()
     tab.open(app_url + f"country?lang=en&country={hostile['country']}", tr("nav.country", "en"))
     assert tab.main.locator(".st-key-profile_pick input").input_value() == hostile["name_en"]

@@ -70,9 +70,12 @@ def _overview(new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str])
 
 
 def test_clicking_saint_lucia_on_the_map_opens_its_profile(
-        new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str]) -> None:
+    new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str]
+) -> None:
     tab = _overview(new_tab, app_url, tr)
-    tab.page.wait_for_function("() => document.querySelectorAll('.st-key-overview_map .choroplethlocation').length > 0")
+    tab.page.wait_for_function(
+        "() => document.querySelectorAll('.st-key-overview_map .choroplethlocation').length > 0"
+    )
     xy = tab.page.evaluate(POINT_JS, ["overview_map", "LCA", "scattergeo"])
     assert xy, "no Saint Lucia marker on the map"
     _click(tab, *xy)
@@ -82,7 +85,8 @@ def test_clicking_saint_lucia_on_the_map_opens_its_profile(
 
 
 def test_clicking_a_stage_matrix_cell_opens_that_country(
-        new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str]) -> None:
+    new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str]
+) -> None:
     tab = _overview(new_tab, app_url, tr)
     tab.wait_plots(4)
     xy = tab.page.evaluate(POINT_JS, ["overview_matrix", "PER", "heatmap"])

@@ -44,27 +44,57 @@ def main() -> None:
     xlsx("bad_period.xlsx", {"progress": [P_HEAD, ["PER", "2024-Q7", "HEALTH", 1, "", "", ""]]})
     xlsx("future_period.xlsx", {"progress": [P_HEAD, GOOD[0], ["PER", "2099", "HEALTH", 1, "", "", ""]]})
     xlsx("unknown_module.xlsx", {"progress": [P_HEAD, ["PER", "2024", "Educación", 1, "", "", ""]]})
-    xlsx("bad_stage.xlsx", {"avance": [["país", "periodo", "módulo", "etapa"], ["PER", "2024", "Salud", 2],
-                                       ["PER", "2024", "Justicia", "avanzado"]]})
+    xlsx(
+        "bad_stage.xlsx",
+        {
+            "avance": [
+                ["país", "periodo", "módulo", "etapa"],
+                ["PER", "2024", "Salud", 2],
+                ["PER", "2024", "Justicia", "avanzado"],
+            ]
+        },
+    )
     xlsx("out_of_range.xlsx", {"progress": [P_HEAD, ["PER", "2024", "HEALTH", 2, 140, 3, ""]]})
     xlsx("not_integer.xlsx", {"progress": [P_HEAD, ["PER", "2024", "HEALTH", 2, 50, 12.5, ""]]})
     xlsx("too_long.xlsx", {"progress": [P_HEAD, ["PER", "2024", "HEALTH", 2, 50, 3, "x" * 2001]]})
-    xlsx("bad_url.xlsx", {"practices": [R_HEAD, ["PER", "2024", "HEALTH", "Protocolo", "Texto",
-                                                 "javascript:alert(1)"]]})
-    xlsx("duplicate_row.xlsx", {"progress": [P_HEAD, GOOD[0], GOOD[1], ["Perú", "2024", "Salud", 3, "", "", ""]]})
-    xlsx("unknown_category.xlsx", {"challenges": [C_HEAD, ["PER", "2024", "CROSS", "Clima", "HIGH", "OPEN", "d"]]})
-    xlsx("unknown_severity.xlsx", {"challenges": [C_HEAD, ["PER", "2024", "HEALTH", "DATA", "Urgente", "", "d"]]})
-    xlsx("unknown_status.xlsx", {"challenges": [C_HEAD, ["PER", "2024", "HEALTH", "DATA", "LOW", "Cerrado", "d"]]})
+    xlsx(
+        "bad_url.xlsx",
+        {"practices": [R_HEAD, ["PER", "2024", "HEALTH", "Protocolo", "Texto", "javascript:alert(1)"]]},
+    )
+    xlsx(
+        "duplicate_row.xlsx",
+        {"progress": [P_HEAD, GOOD[0], GOOD[1], ["Perú", "2024", "Salud", 3, "", "", ""]]},
+    )
+    xlsx(
+        "unknown_category.xlsx",
+        {"challenges": [C_HEAD, ["PER", "2024", "CROSS", "Clima", "HIGH", "OPEN", "d"]]},
+    )
+    xlsx(
+        "unknown_severity.xlsx",
+        {"challenges": [C_HEAD, ["PER", "2024", "HEALTH", "DATA", "Urgente", "", "d"]]},
+    )
+    xlsx(
+        "unknown_status.xlsx",
+        {"challenges": [C_HEAD, ["PER", "2024", "HEALTH", "DATA", "LOW", "Cerrado", "d"]]},
+    )
     xlsx("unknown_sheet.xlsx", {"progress": [P_HEAD, GOOD[0]], "notas internas": [["x"], ["y"]]})
     xlsx("before_membership.xlsx", {"progress": [P_HEAD, ["TTO", "2017", "HEALTH", 1, "", "", ""]]})
     xlsx("invisible_character.xlsx", {"progress": [P_HEAD, ["PER\u200b", "2024", "HEALTH", 1, "", "", ""]]})
     # Excel in Spanish: semicolons, Windows-1252, decimal commas, Spanish headers and labels.
-    csv("spanish_excel.csv", "país;periodo;módulo;etapa;cobertura_pct;personal_capacitado;notas\r\n"
+    csv(
+        "spanish_excel.csv",
+        "país;periodo;módulo;etapa;cobertura_pct;personal_capacitado;notas\r\n"
         "Perú;2024;Salud;3 Piloto;45,5;120;Protocolo aprobado\r\n"
         "Perú;2024;Servicios judiciales y policiales;2;30%;80;\r\n"
-        "Perú;2024;Coordinación;1;;;N/A\r\n", "cp1252")
-    csv("utf8_bom_challenges.csv", "\ufeffcountry,period,module,category,severity,status,description\n"
-        'GTM,2024-S1,CROSS,FINANCING,HIGH,,"Presupuesto insuficiente, sin ""fondos"""\n', "utf-8")
+        "Perú;2024;Coordinación;1;;;N/A\r\n",
+        "cp1252",
+    )
+    csv(
+        "utf8_bom_challenges.csv",
+        "\ufeffcountry,period,module,category,severity,status,description\n"
+        'GTM,2024-S1,CROSS,FINANCING,HIGH,,"Presupuesto insuficiente, sin ""fondos"""\n',
+        "utf-8",
+    )
 
 
 if __name__ == "__main__":

@@ -4,20 +4,31 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["overview", "country", "modules", "challenges", "practices", "completeness", "upload", "correct",
-         "downloads", "submissions"]
+PAGES = [
+    "overview",
+    "country",
+    "modules",
+    "challenges",
+    "practices",
+    "completeness",
+    "upload",
+    "correct",
+    "downloads",
+    "submissions",
+]
 
 
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory) -> Path:
     """The illustrative dataset, built once per test session through the real load path."""
-    from analytics import db, demo, reference
+    from analytics import demo, reference
+    from analytics.duckstore import DuckDBStore
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = db.connect(path)
-    reference.load(con)
-    demo.load_demo(con)
-    con.close()
+    store = DuckDBStore.open(path)
+    reference.load(store)
+    demo.load_demo(store)
+    store.close()
     return path
 
 
@@ -49,4 +60,5 @@ def open_app(demo_db):
         at.query_params["lang"] = lang
         at.session_state["_esp_start_page"] = page
         return at.run()
+
     return make

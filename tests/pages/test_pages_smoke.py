@@ -18,6 +18,7 @@ def test_every_page_runs_without_exception_in_both_languages(app, page, lang):
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     from analytics.i18n import t
+
     assert app.title[0].value == t(f"nav.{page}", lang)
     shown = texts(app)
     assert ("Datos ilustrativos" if lang == "es" else "Illustrative data") in shown

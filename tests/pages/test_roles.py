@@ -9,14 +9,18 @@ import time
 import pandas as pd
 import pytest
 
-from analytics import db, submissions
+from analytics import ledger, store, workflow
 from analytics.errors import PermissionDenied
 from analytics.i18n import t
 from analytics.permissions import Principal
 from tests.helpers import progress_rows, workbook
 
-FP, ANALYST, MANAGER, ADMIN = ("punto.focal.peru@example.org", "analista@example.org",
-                               "gestora@example.org", "admin.regional@example.org")
+FP, ANALYST, MANAGER, ADMIN = (
+    "punto.focal.peru@example.org",
+    "analista@example.org",
+    "gestora@example.org",
+    "admin.regional@example.org",
+)
 ROLES = f"""
 [[users]]
 email = "{FP}"
@@ -35,14 +39,22 @@ role = "manager"
 email = "{ADMIN}"
 role = "admin"
 """
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-cookie-secret",
-        "client_id": "test-client", "client_secret": "test-secret",
-        "server_metadata_url": "https://login.example.org/.well-known/openid-configuration"}
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-cookie-secret",
+    "client_id": "test-client",
+    "client_secret": "test-secret",
+    "server_metadata_url": "https://login.example.org/.well-known/openid-configuration",
+}
 CONTACT = "esp-ayuda@example.org"
 UPLOAD = "upload"  # app.py's url_path for app_pages/report.py
-PAGES = {"upload": "app_pages/report.py", "correct": "app_pages/correct.py",
-         "downloads": "app_pages/downloads.py", "submissions": "app_pages/submissions.py",
-         "overview": "app_pages/overview.py"}
+PAGES = {
+    "upload": "app_pages/report.py",
+    "correct": "app_pages/correct.py",
+    "downloads": "app_pages/downloads.py",
+    "submissions": "app_pages/submissions.py",
+    "overview": "app_pages/overview.py",
+}
 
 
 @pytest.fixture
@@ -63,8 +75,13 @@ def signed_in(app, roles_file):
         if email is None:
             app.user = {"is_logged_in": False}
         else:
-            app.user = {"is_logged_in": True, "email": email, "name": email.split("@")[0],
-                        "iat": int(time.time() - 60) if iat is None else iat, **claims}
+            app.user = {
+                "is_logged_in": True,
+                "email": email,
+                "name": email.split("@")[0],
+                "iat": int(time.time() - 60) if iat is None else iat,
+                **claims,
+            }
         app.session_state["_esp_start_page"] = page
         app.run()
         assert not app.exception, [e.value for e in app.exception]
@@ -96,31 +113,48 @@ def all_text(at) -> str:
 
 
 def history() -> pd.DataFrame:
-    con = db.connect()
+    opened = store.open_store()
     try:
-        return submissions.history(con)
+        return ledger.history(opened.reader())
     finally:
-        con.close()
+        opened.close()
 
 
 # --- what each role sees ----------------------------------------------------------
 
-@pytest.mark.parametrize("email,role,expected", [
-    (ANALYST, "analyst", {"overview": True, "downloads": True, "upload": False, "correct": False,
-                          "submissions": False}),
-    (MANAGER, "manager", {"overview": True, "downloads": True, "upload": False, "correct": False,
-                          "submissions": False}),
-    (FP, "focal_point", {"overview": True, "downloads": True, "upload": True, "correct": True,
-                         "submissions": False}),
-    (ADMIN, "admin", {"overview": True, "downloads": True, "upload": True, "correct": True,
-                      "submissions": True}),
-])
+
+@pytest.mark.parametrize(
+    "email,role,expected",
+    [
+        (
+            ANALYST,
+            "analyst",
+            {"overview": True, "downloads": True, "upload": False, "correct": False, "submissions": False},
+        ),
+        (
+            MANAGER,
+            "manager",
+            {"overview": True, "downloads": True, "upload": False, "correct": False, "submissions": False},
+        ),
+        (
+            FP,
+            "focal_point",
+            {"overview": True, "downloads": True, "upload": True, "correct": True, "submissions": False},
+        ),
+        (
+            ADMIN,
+            "admin",
+            {"overview": True, "downloads": True, "upload": True, "correct": True, "submissions": True},
+        ),
+    ],
+)
 def test_navigation_shows_only_what_the_role_can_use(signed_in, email, role, expected):
     at = signed_in(email)
     assert at.title[0].value == t("nav.overview", "es")
     assert nav(at) == expected
-    assert t("auth.signed_in_as", "es", email=email, role=t(f"role.{role}", "es")) in \
-        [c.value for c in at.sidebar.caption]
+    assert t("auth.signed_in_as", "es", email=email, role=t(f"role.{role}", "es")) in [
+        c.value for c in at.sidebar.caption
+    ]
     assert t("auth.local_mode", "es") not in all_text(at)
     assert [b.label for b in at.sidebar.button] == [t("auth.sign_out", "es")]
 
@@ -130,7 +164,9 @@ def test_readers_asking_for_the_upload_or_submissions_page_get_the_overview(sign
     for page in (UPLOAD, "correct", "submissions"):
         at = signed_in(email, page)
         assert at.title[0].value == t("nav.overview", "es")
-        assert not at.get("file_uploader") and not any(b.label == t("admin.rollback", "es") for b in at.button)
+        assert not at.get("file_uploader") and not any(
+            b.label == t("admin.rollback", "es") for b in at.button
+        )
 
 
 def test_a_manager_may_download(signed_in):
@@ -204,23 +240,26 @@ def test_a_forged_request_is_still_refused_by_the_core(demo_db):
     country's data, or a rollback. The core refuses both; nothing changes."""
     fp = Principal(FP, "focal_point", frozenset({"PER"}))
     admin = Principal(ADMIN, "admin")
-    con = db.connect()
+    opened = store.open_store()
+    con = opened.reader()
     try:
-        before = submissions.data_version(con)
-        chk = submissions.check(con, workbook(progress=progress_rows("GTM", "2025")), "forged.xlsx",
-                                principal=admin)
+        before = ledger.data_version(con)
+        chk = workflow.check(
+            con, workbook(progress=progress_rows("GTM", "2025")), "forged.xlsx", principal=admin
+        )
         assert chk.ok
         with pytest.raises(PermissionDenied) as e:
-            submissions.commit(con, chk, principal=fp, source="upload")
+            workflow.commit(opened, chk, principal=fp, source="upload")
         assert e.value.code == "country_not_allowed" and e.value.params["country"] == "GTM"
         with pytest.raises(PermissionDenied):
-            submissions.rollback(con, 1, principal=fp, reason="forged")
-        assert submissions.data_version(con) == before
+            workflow.rollback(opened, 1, principal=fp, reason="forged")
+        assert ledger.data_version(con) == before
     finally:
-        con.close()
+        opened.close()
 
 
 # --- sign-in screens ----------------------------------------------------------------
+
 
 def test_a_user_without_a_role_sees_a_polite_no_access_page(signed_in):
     at = signed_in("desconocida@example.org")
@@ -228,7 +267,12 @@ def test_a_user_without_a_role_sees_a_polite_no_access_page(signed_in):
     text = all_text(at)
     assert "desconocida@example.org" in text and CONTACT in text
     assert [b.label for b in at.button] == [t("auth.sign_out", "es")]
-    assert not at.get("radio") and not at.get("multiselect") and not at.get("plotly_chart") and not at.get("dataframe")
+    assert (
+        not at.get("radio")
+        and not at.get("multiselect")
+        and not at.get("plotly_chart")
+        and not at.get("dataframe")
+    )
 
 
 def test_an_unverified_address_is_never_matched_against_the_roles_file(signed_in):

@@ -7,20 +7,24 @@ from streamlit.testing.v1 import AppTest
 def _script():
     import streamlit as st
 
-    import ui
     from analytics import charts, queries
+    from webui import cache, context
 
-    c = ui.start(None)
-    first = ui.cached(queries.milestones)
+    c = context.start(None)
+    first = cache.cached(queries.milestones)
     first["date"] = None  # a page changing its copy...
-    again = ui.cached(queries.milestones)  # ...never reaches the cache
+    again = cache.cached(queries.milestones)  # ...never reaches the cache
     st.text(" ".join(map(str, ["dates_intact", bool(again["date"].notna().all())])))
-    growth = ui.cached(queries.last_reported, as_of=c.as_of)
-    fig_a = ui.figure(charts.milestones, again, "en")
-    fig_b = ui.figure(charts.milestones, ui.cached(queries.milestones), "en")
+    growth = cache.cached(queries.last_reported, as_of=c.as_of)
+    fig_a = cache.figure(charts.milestones, again, "en")
+    fig_b = cache.figure(charts.milestones, cache.cached(queries.milestones), "en")
     st.text(" ".join(map(str, ["same_figure", fig_a is fig_b, type(fig_a).__name__])))
     changed = again.head(2)
-    st.text(" ".join(map(str, ["other_rows_other_figure", ui.figure(charts.milestones, changed, "en") is not fig_a])))
+    st.text(
+        " ".join(
+            map(str, ["other_rows_other_figure", cache.figure(charts.milestones, changed, "en") is not fig_a])
+        )
+    )
     st.text(" ".join(map(str, ["frames", len(growth) > 0])))
 
 
@@ -47,7 +51,9 @@ def test_chart_table_view_is_drawn_only_once_opened(open_app):
     assert not [d for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns]
     app.session_state["tv_overview_matrix"] = True
     app.run()
-    matrix = next(d.value for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns)
+    matrix = next(
+        d.value for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns
+    )
     assert len(matrix) > 0
 
 

@@ -22,7 +22,9 @@ def peru_stage(open_app, module="HEALTH") -> int:
     app.selectbox(key="profile_pick").set_value("PER")
     app.session_state["tv_country_stages"] = True  # open the chart's table view
     app.run()
-    stages = next(d.value for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns)
+    stages = next(
+        d.value for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns
+    )
     row = stages[(stages["module"] == module) & (stages["year"] == 2025)].iloc[0]
     return int(row["stage"])
 
@@ -117,7 +119,9 @@ def test_rollback_brings_back_the_earlier_values_and_keeps_history(open_app):
     app.text_area[0].set_value("Wrong file")
     app.checkbox[0].check()
     next(b for b in app.button if "Roll back" in (b.label or "")).click().run()
-    assert any(f"Submission {latest} rolled back" in s.value for s in app.success), [e.value for e in app.error]
+    assert any(f"Submission {latest} rolled back" in s.value for s in app.success), [
+        e.value for e in app.error
+    ]
     app = open_app("submissions", "en")
     assert version(app) == before + 1
     listed = next(d.value for d in app.dataframe if "Submission" in d.value.columns)

@@ -2,8 +2,15 @@
 
 
 def test_url_parameters_set_the_sidebar_and_are_written_back(app):
-    app.query_params.update({"lang": "en", "countries": "PER,GTM,XXX", "from": "2019", "spotlight": "yes",
-                             "cohort": "pilot_volunteer_2017"})
+    app.query_params.update(
+        {
+            "lang": "en",
+            "countries": "PER,GTM,XXX",
+            "from": "2019",
+            "spotlight": "yes",
+            "cohort": "pilot_volunteer_2017",
+        }
+    )
     app.run()
     assert not app.exception
     assert app.radio(key="w_lang").value == "en"

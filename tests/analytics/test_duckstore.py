@@ -5,44 +5,45 @@ import textwrap
 import duckdb
 import pytest
 
-from analytics import db, reference
+from analytics import duckstore, migrations, reference
+from analytics.duckstore import DuckDBStore
 from analytics.errors import DatabaseInUse, DatabaseInvalid, DatabaseTooNew
 
 
 def test_connect_creates_the_schema_and_records_its_version(db_file):
-    con = db.connect(db_file)
-    assert db.schema_version(con) == db.SCHEMA_VERSION
+    store = DuckDBStore.open(db_file)
+    con = store.reader()
+    assert duckstore.schema_version(con) == migrations.SCHEMA_VERSION
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert {"submissions", "rollbacks", "blocks", "progress", "challenges", "practices"} <= tables
-    con.close()
+    store.close()
 
 
 def test_reopening_keeps_the_data(db_file):
-    con = db.connect(db_file)
-    reference.load(con)
-    con.close()
-    con = db.connect(db_file)
-    assert con.execute("SELECT count(*) FROM countries").fetchall()[0][0] == 15
-    con.close()
+    store = DuckDBStore.open(db_file)
+    reference.load(store)
+    store.close()
+    store = DuckDBStore.open(db_file)
+    assert store.reader().execute("SELECT count(*) FROM countries").fetchall()[0][0] == 15
+    store.close()
 
 
 def test_a_file_that_is_not_duckdb_is_refused_and_left_untouched(db_file):
     db_file.write_bytes(b"PK\x03\x04 this is a spreadsheet, not a database" * 10)
     before = db_file.read_bytes()
     with pytest.raises(DatabaseInvalid) as e:
-        db.connect(db_file)
+        DuckDBStore.open(db_file)
     assert e.value.params["reason"] == "not_duckdb"
     assert db_file.read_bytes() == before
 
 
 def test_a_corrupted_duckdb_file_is_refused_and_left_untouched(db_file):
-    con = db.connect(db_file)
-    con.close()
+    DuckDBStore.open(db_file).close()
     data = bytearray(db_file.read_bytes())
     data[4096:] = b"\xff" * (len(data) - 4096)
     db_file.write_bytes(bytes(data))
     with pytest.raises(DatabaseInvalid):
-        db.connect(db_file)
+        DuckDBStore.open(db_file)
     assert db_file.read_bytes() == bytes(data)
 
 
@@ -52,45 +53,55 @@ def test_someone_elses_duckdb_database_is_refused_and_left_untouched(db_file):
     other.close()
     before = db_file.read_bytes()
     with pytest.raises(DatabaseInvalid) as e:
-        db.connect(db_file)
+        DuckDBStore.open(db_file)
     assert e.value.params["reason"] == "foreign"
     assert db_file.read_bytes() == before
 
 
 def test_a_newer_schema_is_refused_and_left_untouched(db_file):
-    con = db.connect(db_file)
-    con.execute("UPDATE esp_meta SET value = '99' WHERE key = 'schema_version'")
-    con.close()
+    store = DuckDBStore.open(db_file)
+    store.reader().execute("UPDATE esp_meta SET value = '99' WHERE key = 'schema_version'")
+    store.close()
     before = db_file.read_bytes()
     with pytest.raises(DatabaseTooNew):
-        db.connect(db_file)
+        DuckDBStore.open(db_file)
     assert db_file.read_bytes() == before
 
 
 def test_an_older_schema_is_migrated_forward(db_file, monkeypatch):
-    con = db.connect(db_file)
-    con.close()
-    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS + ["CREATE TABLE later_feature (x INTEGER)"])
-    monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
-    con = db.connect(db_file)
-    assert db.schema_version(con) == db.SCHEMA_VERSION
+    DuckDBStore.open(db_file).close()
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", migrations.MIGRATIONS + ["CREATE TABLE later_feature (x INTEGER)"]
+    )
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", migrations.SCHEMA_VERSION + 1)
+    store = DuckDBStore.open(db_file)
+    con = store.reader()
+    assert duckstore.schema_version(con) == migrations.SCHEMA_VERSION
     con.execute("SELECT count(*) FROM later_feature").fetchall()
-    con.close()
+    store.close()
 
 
 def test_a_file_held_by_another_process_gives_the_in_use_error(db_file):
-    db.connect(db_file).close()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    DuckDBStore.open(db_file).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import duckdb, sys, time
         con = duckdb.connect({str(db_file)!r})
         print("ready", flush=True)
         time.sleep(30)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(DatabaseInUse):
-            db.connect(db_file, lock_wait=0.3)
+            DuckDBStore.open(db_file, lock_wait=0.3)
     finally:
         holder.kill()
         holder.wait()
-    db.connect(db_file).close()
+    DuckDBStore.open(db_file).close()

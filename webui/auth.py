@@ -112,8 +112,7 @@ def identify(lang: str) -> Principal | None:
     principal = permissions.principal_for(email, roles or {})
     if principal is None:
         st.title(t("auth.no_access_title", lang))
-        st.write(t("auth.no_access", lang, email=str(user.get("email") or "?"),
-                   contact=_admin_contact(lang)))
+        st.write(t("auth.no_access", lang, email=str(user.get("email") or "?"), contact=_admin_contact(lang)))
         st.button(t("auth.sign_out", lang), on_click=st.logout)
         st.stop()
     return principal

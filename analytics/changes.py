@@ -1,0 +1,129 @@
+"""What a file changes against the stored reports: pure functions of frames.
+
+Reports are compared as text, the way a person compares two spreadsheets: 45.0
+and 45 are the same value, an empty cell is "".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .findings import Finding
+from .schema import SHEETS
+
+
+def display(v: object) -> str:
+    """A stored value as text for comparing and showing (empty for missing)."""
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, float) and v == int(v):
+        return str(int(v))
+    return str(v)
+
+
+def _display_column(col: pd.Series) -> list[str]:
+    """``display`` of every cell, with the common column types done without per-cell checks."""
+    values = col.tolist()
+    if pd.api.types.is_float_dtype(col):
+        return ["" if v != v else (str(int(v)) if v == int(v) else str(v)) for v in values]
+    if pd.api.types.is_integer_dtype(col) and not col.hasnans:
+        return [str(v) for v in values]
+    return [v if isinstance(v, str) else display(v) for v in values]
+
+
+def by_block(sheet: str, df: pd.DataFrame) -> dict[tuple[str, str], list[tuple]]:
+    """(country, period) → the block's rows as sorted text tuples, for comparing reports."""
+    out: dict[tuple[str, str], list[tuple]] = {}
+    for rec in zip(*(_display_column(df[c]) for c in SHEETS[sheet].value_columns)):
+        out.setdefault((rec[0], rec[1]), []).append(rec)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def in_blocks(df: pd.DataFrame, blocks: set[tuple[str, str]]) -> pd.Series:
+    """Which rows of ``df`` belong to one of the (country, period) ``blocks``."""
+    pairs = list(zip(df["country"].tolist(), df["period"].tolist()))
+    return pd.Series(pairs, index=df.index, dtype=object).isin(blocks)
+
+
+def no_change_warnings(sheet: str, new: pd.DataFrame, stored: pd.DataFrame, sheet_name: str) -> list[Finding]:
+    """``no_change`` for every block of ``new`` identical to its stored report."""
+    new_blocks = by_block(sheet, new)
+    old_blocks = by_block(sheet, stored[in_blocks(stored, set(new_blocks))])
+    return [
+        Finding.warning(
+            "no_change", sheet=sheet_name, value=f"{country} {period}", country=country, period=period
+        )
+        for (country, period), rows in new_blocks.items()
+        if old_blocks.get((country, period)) == rows
+    ]
+
+
+def regressions(progress: pd.DataFrame, history: pd.DataFrame, sheet: str) -> list[Finding]:
+    """``stage_regressed`` warnings: a stage lower than the country's previous period.
+
+    ``history`` holds the stored report (country, module, period, period_start,
+    stage) for blocks this file does not replace; the file's own earlier
+    periods count too.
+    """
+    if progress.empty:
+        return []
+    cols = ["country", "module", "period", "period_start", "stage"]
+    new = progress[cols + ["row_number"]]
+    old = (history[cols] if len(history) else pd.DataFrame(columns=cols)).assign(row_number=None)
+    both = pd.concat([old, new], ignore_index=True)
+    both["period_start"] = pd.to_datetime(both["period_start"])
+    both["row_number"] = pd.to_numeric(both["row_number"])
+    both["stage"] = pd.to_numeric(both["stage"])
+    both = both.sort_values(["country", "module", "period_start"], kind="stable")
+    by = both.groupby(["country", "module"], sort=False)
+    both["previous"], both["previous_period"] = by["stage"].shift(), by["period"].shift()
+    hit = both[both["row_number"].notna() & (both["stage"] < both["previous"])]
+    return [
+        Finding.warning(
+            "stage_regressed",
+            sheet=sheet,
+            row=int(r.row_number),
+            value=str(int(r.stage)),
+            previous=int(r.previous),
+            previous_period=r.previous_period,
+            module=r.module,
+        )
+        for r in hit.itertuples()
+    ]
+
+
+CHANGED_COLUMNS = ["sheet", "country", "period", "key", "field", "old", "new"]
+
+
+def diff(
+    sheet: str, before: pd.DataFrame, after: pd.DataFrame, blocks: set[tuple[str, str]]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(added, changed, removed) rows of ``sheet`` within ``blocks``, old and new rows paired
+    by their natural key."""
+    spec = SHEETS[sheet]
+    b, a = before[in_blocks(before, blocks)], after[in_blocks(after, blocks)]
+    keys = ["country", "period", *spec.natural_key]
+    fields = [c for c in spec.value_columns if c not in keys]
+    merged = a.merge(b, on=keys, how="outer", suffixes=("", "_old"), indicator=True)
+    added = merged[merged["_merge"] == "left_only"][keys + fields].copy()
+    added.insert(0, "sheet", sheet)
+    removed = merged[merged["_merge"] == "right_only"][keys].copy()
+    removed.insert(0, "sheet", sheet)
+    changes = []
+    for r in merged[merged["_merge"] == "both"].itertuples(index=False):
+        rd = r._asdict()
+        for f in fields:
+            old, new = display(rd[f + "_old"]), display(rd[f])
+            if old != new:
+                changes.append(
+                    {
+                        "sheet": sheet,
+                        "country": rd["country"],
+                        "period": rd["period"],
+                        "key": " / ".join(str(rd[k]) for k in spec.natural_key),
+                        "field": f,
+                        "old": old,
+                        "new": new,
+                    }
+                )
+    return added, pd.DataFrame(changes, columns=CHANGED_COLUMNS), removed

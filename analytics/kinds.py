@@ -1,0 +1,181 @@
+"""What a cell of each column kind accepts: one small parser per kind, in a registry.
+
+A parser gets the cell's text (never empty: the validator handles blank cells) and
+the cell it came from, and returns the stored value, or ``None`` after reporting
+what is wrong through ``cell.err``. ``sql_type`` is the stored column's type;
+``domain`` names the vocabulary behind coded kinds (drop-downs, labels).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from . import periods
+from .schema import Column
+
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_INVISIBLE_CATEGORIES = {"Cf", "Co", "Cn"}
+
+
+class Cell(Protocol):
+    """The cell being read, as the validator exposes it to a parser."""
+
+    today: date
+    allowed_countries: set[str] | None
+
+    def err(self, code: str, **params: object) -> None: ...
+
+    def coded(self, domain: str, text: str, code: str) -> str | None: ...
+
+    def allowed(self, domain: str) -> dict[str, str]: ...
+
+
+Parser = Callable[[str, Column, Cell], object]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    sql_type: str
+    parse: Parser
+    domain: str | None = None
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def _kind(name: str, sql_type: str, domain: str | None = None) -> Callable[[Parser], Parser]:
+    def register(parse: Parser) -> Parser:
+        KINDS[name] = Kind(name, sql_type, parse, domain)
+        return parse
+
+    return register
+
+
+def has_invisible(text: str) -> bool:
+    if text.isascii():
+        return False
+    return any(unicodedata.category(ch) in _INVISIBLE_CATEGORIES for ch in text)
+
+
+def number(text: str) -> float | None:
+    t = text.strip().replace("\u00a0", "").replace(" ", "")
+    if not _NUMBER.match(t):
+        return None
+    return float(t.replace(",", "."))
+
+
+def _visible(text: str, cell: Cell) -> bool:
+    if has_invisible(text):
+        cell.err("invisible_character", value=text.encode("unicode_escape").decode())
+        return False
+    return True
+
+
+@_kind("country", "VARCHAR", domain="country")
+def _country(text: str, col: Column, cell: Cell) -> str | None:
+    code = cell.coded("country", text, "unknown_country")
+    if code and cell.allowed_countries is not None and code not in cell.allowed_countries:
+        cell.err("country_not_allowed", value=text, country=code)
+    return code
+
+
+@_kind("period", "VARCHAR")
+def _period(text: str, col: Column, cell: Cell) -> periods.Period | None:
+    if not _visible(text, cell):
+        return None
+    p = periods.parse(text)
+    if p is None or p.year < periods.EARLIEST_YEAR:
+        cell.err("bad_period", value=text, earliest=periods.EARLIEST_YEAR)
+        return None
+    if p.start > cell.today:
+        cell.err("future_period", value=text)
+        return None
+    return p
+
+
+@_kind("module", "VARCHAR", domain="module")
+def _module(text: str, col: Column, cell: Cell) -> str | None:
+    code = cell.coded("module", text, "unknown_module")
+    if code == "CROSS" and not col.allow_cross:
+        cell.err("unknown_module", value=text, **cell.allowed("module"))
+        return None
+    return code
+
+
+@_kind("stage", "INTEGER", domain="stage")
+def _stage(text: str, col: Column, cell: Cell) -> int | None:
+    n = number(text)
+    if n is not None and n == int(n) and 0 <= n <= 5:
+        return int(n)
+    if n is not None:
+        cell.err("bad_stage", value=text, **cell.allowed("stage"))
+        return None
+    code = cell.coded("stage", text, "bad_stage")
+    return int(code) if code is not None else None
+
+
+@_kind("percent", "DOUBLE")
+def _percent(text: str, col: Column, cell: Cell) -> float | None:
+    raw = text.strip()
+    n = number(raw[:-1] if raw.endswith("%") else raw)
+    if n is None:
+        cell.err("not_number", value=text)
+        return None
+    if not 0 <= n <= 100:
+        cell.err("out_of_range", value=text, min=0, max=100)
+        return None
+    return n
+
+
+@_kind("count", "BIGINT")
+def _count(text: str, col: Column, cell: Cell) -> int | None:
+    n = number(text)
+    if n is None or n != int(n) or ("," in text and not text.strip().endswith(",0")):
+        cell.err("not_integer", value=text)
+        return None
+    if n < 0:
+        cell.err("out_of_range", value=text, min=0, max="∞")
+        return None
+    return int(n)
+
+
+@_kind("text", "VARCHAR")
+def _text(text: str, col: Column, cell: Cell) -> str | None:
+    if col.max_len and len(text) > col.max_len:
+        cell.err("too_long", value=text, max=col.max_len, length=len(text))
+        return None
+    return text
+
+
+@_kind("url", "VARCHAR")
+def _url(text: str, col: Column, cell: Cell) -> str | None:
+    value = text.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(ch.isspace() for ch in value):
+        cell.err("bad_url", value=text)
+        return None
+    return value
+
+
+def _vocabulary(domain: str) -> None:
+    """A kind whose cells are codes of one vocabulary; unknown text is ``unknown_<domain>``."""
+
+    def parse(text: str, col: Column, cell: Cell) -> str | None:
+        return cell.coded(domain, text, f"unknown_{domain}")
+
+    KINDS[domain] = Kind(domain, "VARCHAR", parse, domain)
+
+
+for _domain in ("category", "severity", "status"):
+    _vocabulary(_domain)
+
+
+def sql_type(kind: str) -> str:
+    return KINDS[kind].sql_type

@@ -1,0 +1,78 @@
+"""The seam between the product and its system of record.
+
+A store keeps the ledger (reference facts, submissions with their rows and raw
+files, rollbacks) and hands out DuckDB connections to read it: DuckDB is the
+analytic engine whatever the store, so every read (``ledger``, ``queries``,
+snapshots) is the same DuckDB SQL. Writes go through ``transaction()``, one
+transaction each, with the data version and submission ids taken in turn.
+
+``ESP_DB`` names the store: a file path (the embedded default, a DuckDB file).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pandas as pd
+
+from .paths import DEFAULT_DB
+
+
+class Transaction(Protocol):
+    """One write in progress. ``con`` reads the ledger as this write sees it."""
+
+    con: duckdb.DuckDBPyConnection
+
+    def next_version(self) -> int:
+        """The data version this write creates (each write takes the next, in turn)."""
+        ...
+
+    def next_submission_id(self) -> int: ...
+
+    def insert(self, table: str, rows: pd.DataFrame) -> None:
+        """Append ``rows`` (columns named as the table's) to ``table``."""
+        ...
+
+    def replace(self, table: str, rows: pd.DataFrame) -> None:
+        """Make ``rows`` the whole content of a reference table (never a ledger table)."""
+        ...
+
+
+class Store(Protocol):
+    kind: str
+    label: str  # what to call it in messages: a file name, never a password
+
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection of one's own over the ledger as it stands now."""
+        ...
+
+    def version(self) -> int:
+        """The current data version (cheap: asked on every page run)."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """One write: committed when the block ends, rolled back on any error.
+        Raises ``errors.WriteConflict`` when another write got there first."""
+        ...
+
+    def raw_file(self, submission_id: int) -> tuple[str, bytes]:
+        """(file name, the bytes received) of a submission."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def target(value: str | os.PathLike | None = None) -> str:
+    """The store named by ``value``, else ``ESP_DB``, else the default DuckDB file."""
+    return str(value or os.environ.get("ESP_DB") or DEFAULT_DB)
+
+
+def open_store(value: str | os.PathLike | None = None, **options: object) -> Store:
+    """Open the store ``target(value)`` names."""
+    from .duckstore import DuckDBStore
+
+    return DuckDBStore.open(Path(target(value)), **options)

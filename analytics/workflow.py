@@ -1,0 +1,312 @@
+"""The workflow around the ledger: check a file, preview its change, commit it, roll one back.
+
+Every door (the upload page, the in-app editor, the command line, the
+illustrative dataset) goes through these functions, so a file is judged and
+written the same way whoever sends it. Reads go through ``ledger``; writes
+through ``Store.transaction``, one transaction each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from . import changes, clock, findings, ingest, ledger, permissions, validate
+from .duckstore import scratch
+from .errors import EspError, WriteConflict
+from .findings import Finding
+from .permissions import Principal
+from .reference import Reference
+from .reference import build as build_reference
+from .schema import SHEETS
+from .store import Store, Transaction
+from .validate import Validation
+from .workbook import frames_to_workbook
+
+_COMMIT_RETRIES = 5
+_BLOCK_COLUMNS = ["submission_id", "country", "period", "sheet", "replaced_submission_id"]
+
+
+# --- checking -------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """A file read and validated against the rules and the stored history."""
+
+    file_name: str
+    data: bytes
+    sha256: str
+    validation: Validation
+    duplicate_of: int | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.validation.findings
+
+    @property
+    def ok(self) -> bool:
+        return self.validation.ok
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _history_warnings(con: duckdb.DuckDBPyConnection, v: Validation) -> list[Finding]:
+    out: list[Finding] = []
+    countries = sorted({c for c, _, _ in v.blocks()})
+    for sheet, df in v.tables.items():
+        stored = ledger.current(con, sheet, countries=countries)
+        name = v.sheet_names[sheet]
+        out.extend(changes.no_change_warnings(sheet, df, stored, name))
+        if sheet == "progress":
+            replaced = changes.in_blocks(stored, set(zip(df["country"].tolist(), df["period"].tolist())))
+            out.extend(changes.regressions(df, stored[~replaced], name))
+    return out
+
+
+def check(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    file_name: str,
+    *,
+    principal: Principal | None = None,
+    today: date | None = None,
+    ref: Reference | None = None,
+) -> Check:
+    """Read and validate a file without writing anything."""
+    ref = ref or build_reference(con)
+    allowed = permissions.writable_countries(principal) if principal else None
+    read = ingest.read_upload(data, file_name)
+    v = validate.validate(read, ref, today=today or clock.today(), allowed_countries=allowed)
+    result = Check(file_name=file_name, data=data, sha256=sha256(data), validation=v)
+    if v.ok:
+        result.duplicate_of = ledger.find_duplicate(con, result.sha256)
+        v.findings.extend(_history_warnings(con, v))
+    return result
+
+
+def check_frames(
+    con: duckdb.DuckDBPyConnection,
+    tables: dict[str, pd.DataFrame],
+    *,
+    file_name: str,
+    principal: Principal | None = None,
+    today: date | None = None,
+) -> Check:
+    """Validate rows typed into the in-app editor, through the same rules.
+
+    The frames are written to an xlsx first so the editor's save is a real
+    file like any other: it is stored, hashed, and can be downloaded.
+    """
+    return check(con, frames_to_workbook(tables), file_name, principal=principal, today=today)
+
+
+# --- committing -----------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a commit did: a new submission, or the earlier identical one."""
+
+    submission_id: int | None
+    duplicate_of: int | None
+    version: int
+    rows: int = 0
+    blocks: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _require_upload(principal: Principal, v: Validation) -> None:
+    permissions.require(principal, "upload")
+    for country, _, _ in v.blocks():
+        permissions.require(principal, "upload", country)
+
+
+def _apply(tx: Transaction, chk: Check, principal: Principal, source: str, at: datetime) -> Outcome:
+    """The writes of a commit, inside the caller's transaction."""
+    v = chk.validation
+    dup = ledger.find_duplicate(tx.con, chk.sha256)
+    if dup is not None:
+        return Outcome(None, dup, ledger.data_version(tx.con))
+    version = tx.next_version()
+    sub_id = tx.next_submission_id()
+    warnings = [f for f in v.findings if not f.is_error]
+    tx.insert(
+        "submissions",
+        pd.DataFrame(
+            [
+                {
+                    "id": sub_id,
+                    "file_name": chk.file_name,
+                    "sha256": chk.sha256,
+                    "uploaded_by": principal.email,
+                    "source": source,
+                    "committed_at": at,
+                    "version": version,
+                    "rows": v.row_count,
+                    "raw": chk.data,
+                    "findings": findings.to_json(warnings),
+                    "kind": ",".join(sorted(v.tables)),
+                }
+            ]
+        ),
+    )
+    blocks = v.blocks()
+    live = ledger.live_block_owners(tx.con, sorted({c for c, _, _ in blocks}))
+    block_df = pd.DataFrame(
+        [(sub_id, c, p, s, live.get((c, p, s))) for c, p, s in blocks], columns=_BLOCK_COLUMNS
+    )
+    block_df["replaced_submission_id"] = block_df["replaced_submission_id"].astype("Int64")
+    tx.insert("blocks", block_df)
+    for sheet, df in v.tables.items():
+        frame = df.copy()
+        frame.insert(0, "submission_id", sub_id)
+        tx.insert(sheet, frame)
+    return Outcome(sub_id, None, version, v.row_count, blocks)
+
+
+def commit(
+    store: Store,
+    chk: Check,
+    *,
+    principal: Principal,
+    source: str = "upload",
+    committed_at: datetime | None = None,
+) -> Outcome:
+    """Write a checked file as one transaction; an identical live file changes nothing.
+
+    ``committed_at`` back-dates the illustrative dataset (source ``demo``) so
+    that "as of" has a past to show; it may never go before the latest event.
+    """
+    if not chk.ok:
+        raise EspError("rejected", errors=sum(f.is_error for f in chk.findings))
+    _require_upload(principal, chk.validation)
+    if committed_at is not None and (source != "demo" or not principal.is_admin):
+        raise EspError("backdating_not_allowed")
+    last: Exception | None = None
+    for _ in range(_COMMIT_RETRIES):
+        try:
+            with store.transaction() as tx:
+                at = clock.utc(committed_at) if committed_at else clock.now()
+                latest = ledger.last_update(tx.con)
+                if latest is not None and at < latest:
+                    raise EspError("backdating_not_allowed")
+                return _apply(tx, chk, principal, source, at)
+        except WriteConflict as e:
+            last = e
+    raise WriteConflict() from last
+
+
+def load(
+    store: Store,
+    data: bytes,
+    file_name: str,
+    *,
+    principal: Principal,
+    source: str = "upload",
+    today: date | None = None,
+    committed_at: datetime | None = None,
+) -> tuple[Check, Outcome | None]:
+    """Check then commit; the outcome is None when the file was rejected."""
+    permissions.require(principal, "upload")
+    chk = check(store.reader(), data, file_name, principal=principal, today=today)
+    if not chk.ok:
+        return chk, None
+    return chk, commit(store, chk, principal=principal, source=source, committed_at=committed_at)
+
+
+# --- previewing -----------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """What committing would change, block by block."""
+
+    replaced: pd.DataFrame  # country, period, sheet, submission_id, uploaded_by, committed_at
+    added: pd.DataFrame  # sheet, country, period, module, ... new rows with no earlier value
+    changed: pd.DataFrame  # sheet, country, period, key, field, old, new
+    removed: pd.DataFrame  # rows of replaced blocks that the new report no longer has
+    warnings: list[Finding]
+    duplicate_of: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.added.empty and self.changed.empty and self.removed.empty
+
+
+def preview(
+    con: duckdb.DuckDBPyConnection, chk: Check, *, principal: Principal, source: str = "upload"
+) -> Preview:
+    """Run the commit's writes in a transaction, compare before and after, roll it back."""
+    if not chk.ok:
+        raise EspError("rejected")
+    _require_upload(principal, chk.validation)
+    blocks = chk.validation.blocks()
+    countries = sorted({c for c, _, _ in blocks})
+    before_blocks = ledger.current_blocks(con)
+    before = {s: ledger.current(con, s, countries=countries) for s in SHEETS}
+    with scratch(con) as tx:
+        outcome = _apply(tx, chk, principal, source, clock.now())
+        after = {s: ledger.current(con, s, countries=countries) for s in SHEETS}
+    keyset = set(blocks)
+    replaced = before_blocks[
+        pd.Series(
+            [
+                k in keyset
+                for k in zip(before_blocks["country"], before_blocks["period"], before_blocks["sheet"])
+            ],
+            index=before_blocks.index,
+            dtype=bool,
+        )
+    ]
+    added, changed, removed = [], [], []
+    for sheet in SHEETS:
+        a, b, r = changes.diff(
+            sheet, before[sheet], after[sheet], {(c, p) for c, p, s in blocks if s == sheet}
+        )
+        added.append(a)
+        changed.append(b)
+        removed.append(r)
+    return Preview(
+        replaced=replaced.reset_index(drop=True),
+        added=pd.concat(added, ignore_index=True),
+        changed=pd.concat(changed, ignore_index=True),
+        removed=pd.concat(removed, ignore_index=True),
+        warnings=[f for f in chk.findings if not f.is_error],
+        duplicate_of=outcome.duplicate_of,
+    )
+
+
+# --- rolling back -----------------------------------------------------------
+
+
+def rollback(store: Store, submission_id: int, *, principal: Principal, reason: str) -> int:
+    """Record that a submission no longer counts; return the new data version."""
+    permissions.require(principal, "rollback")
+    reason = (reason or "").strip()
+    if not reason:
+        raise EspError("reason_required")
+    with store.transaction() as tx:
+        if ledger.rolled_back(tx.con, submission_id):
+            raise EspError("already_rolled_back", id=submission_id)
+        version = tx.next_version()
+        tx.insert(
+            "rollbacks",
+            pd.DataFrame(
+                [
+                    {
+                        "submission_id": submission_id,
+                        "rolled_back_at": clock.now(),
+                        "rolled_back_by": principal.email,
+                        "reason": reason[:2000],
+                        "version": version,
+                    }
+                ]
+            ),
+        )
+    return version

@@ -1,0 +1,71 @@
+"""Display helpers every page shares: a chart with its sentence and table, a table with
+its CSV, escaped Markdown for text that came from users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from analytics.cells import csv_bytes
+
+from .context import Context, ctx
+
+_MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def md_escape(text: object) -> str:
+    """Escape text for st.markdown so user text never becomes markup."""
+    return "".join("\\" + ch if ch in _MD_SPECIALS else ch for ch in str(text))
+
+
+def show_table(df: pd.DataFrame, *, key: str, file_name: str, height: int | None = None) -> None:
+    """A table and its CSV download (formula-like text neutralised; built only when clicked)."""
+    st.dataframe(df, hide_index=True, width="stretch", height=height or "auto")
+    st.download_button(
+        ctx().t("ui.download_csv"),
+        data=lambda: csv_bytes(df),
+        file_name=f"{file_name}.csv",
+        mime="text/csv",
+        key=f"dl_{key}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def no_data(c: Context) -> None:
+    st.info(c.t("ui.no_data"), icon=":material/filter_alt_off:")
+
+
+def chart_block(
+    c: Context,
+    fig,
+    data: pd.DataFrame,
+    summary: str,
+    *,
+    key: str,
+    on_select: str | Callable = "ignore",
+    config: dict | None = None,
+):
+    """A chart with its one-sentence summary, and a table view + CSV of exactly what it shows."""
+    st.markdown(f"**{md_escape(summary)}**" if summary else "")
+    event = st.plotly_chart(
+        fig,
+        width="stretch",
+        key=key,
+        on_select=on_select,
+        config=config or {"displaylogo": False},
+        selection_mode=("points",) if on_select != "ignore" else ("points", "box", "lasso"),
+    )
+    table_view(c, data, key=key)
+    return event
+
+
+def table_view(c: Context, data: pd.DataFrame, *, key: str, file_name: str | None = None) -> None:
+    """The chart's data in a closed expander, drawn only once opened (a rerun): every
+    closed table would otherwise be serialised and sent on every run."""
+    box = st.expander(c.t("ui.table_view"), key=f"tv_{key}", on_change="rerun")
+    if box.open:
+        with box:
+            show_table(data, key=key, file_name=file_name or key)
