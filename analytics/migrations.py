@@ -57,11 +57,22 @@ MIGRATIONS: list[str] = [
     ALTER TABLE rollbacks ALTER COLUMN rolled_back_at TYPE TIMESTAMPTZ;
     CREATE TABLE esp_counters (name VARCHAR PRIMARY KEY, value BIGINT);
     INSERT INTO esp_counters SELECT 'data_version', coalesce(max(v), 0) FROM (
-        SELECT version AS v FROM submissions UNION ALL SELECT version FROM rollbacks);
+        SELECT version AS v FROM submissions UNION ALL SELECT version FROM rollbacks) AS events;
     INSERT INTO esp_counters SELECT 'submission_id', coalesce(max(id), 0) FROM submissions;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# The ledger's tables are append-only (history is never deleted); each grows by the column
+# named here, so a copy (a backup, a mirror) can take just what it lacks. The reference
+# tables are replaced whole by ``reference.load``.
+LEDGER_TABLES: dict[str, str] = {
+    "submissions": "version",
+    "rollbacks": "version",
+    "blocks": "submission_id",
+    **{sheet: "submission_id" for sheet in SHEETS},
+}
+REFERENCE_TABLES = ("countries", "modules", "services", "milestones", "context_indicator", "vocab", "aliases")
 
 META_TABLE = "CREATE TABLE IF NOT EXISTS esp_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
 _DIALECTS = {"duckdb": {}, "postgresql": {"DOUBLE": "DOUBLE PRECISION", "BLOB": "BYTEA"}}
