@@ -23,7 +23,11 @@ from .paths import DEFAULT_DB
 
 
 class Transaction(Protocol):
-    """One write in progress. ``con`` reads the ledger as this write sees it."""
+    """One write in progress.
+
+    ``con`` reads the ledger as it stood when this write took its turn (no other write
+    can commit in between); callers must not rely on it showing this write's own rows.
+    """
 
     con: duckdb.DuckDBPyConnection
 
