@@ -6,6 +6,8 @@ and 45 are the same value, an empty cell is "".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .findings import Finding
@@ -127,3 +129,51 @@ def diff(
                     }
                 )
     return added, pd.DataFrame(changes, columns=CHANGED_COLUMNS), removed
+
+
+@dataclass(frozen=True)
+class SheetChanges:
+    """How one sheet of a file compares with the stored report of the blocks it replaces."""
+
+    unchanged_blocks: frozenset[tuple[str, str]]  # (country, period) whose rows are all as stored
+    unchanged_rows: frozenset[int]  # file rows identical to a stored row of their block
+    same_values: dict[str, frozenset[int]]  # column → file rows whose stored counterpart has that value
+    removed: pd.DataFrame  # stored rows of the file's blocks whose natural key the file no longer has
+
+
+def _row_texts(sheet: str, df: pd.DataFrame) -> list[tuple]:
+    return list(zip(*(_display_column(df[c]) for c in SHEETS[sheet].value_columns))) if len(df) else []
+
+
+def sheet_changes(
+    sheet: str, new: pd.DataFrame, stored: pd.DataFrame, pairs: set[tuple[str, str]]
+) -> SheetChanges:
+    """Compare the file's rows of ``sheet`` with the stored rows of the same (country, period) blocks."""
+    spec = SHEETS[sheet]
+    old = stored[in_blocks(stored, pairs)] if len(stored) else stored
+    columns = spec.value_columns
+    key_at = [columns.index(k) for k in ("country", "period", *spec.natural_key)]
+    new_rows = _row_texts(sheet, new)
+    old_rows = _row_texts(sheet, old)
+    old_set = set(old_rows)
+    old_by_key = {tuple(r[i] for i in key_at): r for r in old_rows}
+    numbers = new["row_number"].tolist() if len(new) else []
+    unchanged = frozenset(n for n, r in zip(numbers, new_rows) if r in old_set)
+    same: dict[str, set[int]] = {c: set() for c in columns}
+    for n, r in zip(numbers, new_rows):
+        before = old_by_key.get(tuple(r[i] for i in key_at))
+        if before is not None:
+            for j, c in enumerate(columns):
+                if before[j] == r[j]:
+                    same[c].add(n)
+    new_blocks: dict[tuple[str, str], list[tuple]] = {p: [] for p in pairs}
+    for r in new_rows:
+        new_blocks[(r[0], r[1])].append(r)
+    old_blocks: dict[tuple[str, str], list[tuple]] = {p: [] for p in pairs}
+    for r in old_rows:
+        old_blocks[(r[0], r[1])].append(r)
+    same_blocks = frozenset(p for p in pairs if sorted(new_blocks[p]) == sorted(old_blocks[p]))
+    new_keys = {tuple(r[i] for i in key_at) for r in new_rows}
+    gone = [tuple(r[i] for i in key_at) not in new_keys for r in old_rows]
+    removed = old[pd.Series(gone, index=old.index, dtype=bool)] if len(old) else old
+    return SheetChanges(same_blocks, unchanged, {c: frozenset(v) for c, v in same.items()}, removed)

@@ -237,8 +237,10 @@ def _emit_load(chk: workflow.Check, out: workflow.Outcome | None, as_json: bool,
         _print_findings(chk.findings, lang)
         if status == "committed":
             print(t("cli.committed", lang, id=out.submission_id, rows=out.rows, version=out.version))
-        elif status == "unchanged":
+        elif status == "unchanged" and out.duplicate_of is not None:
             print(t("cli.unchanged", lang, id=out.duplicate_of))
+        elif status == "unchanged":
+            print(t("cli.changes_nothing", lang))
         else:
             print(t("cli.rejected", lang, errors=sum(f.is_error for f in chk.findings)))
     return 1 if status == "rejected" else 0

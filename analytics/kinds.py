@@ -3,7 +3,9 @@
 A parser gets the cell's text (never empty: the validator handles blank cells) and
 the cell it came from, and returns the stored value, or ``None`` after reporting
 what is wrong through ``cell.err``. ``sql_type`` is the stored column's type;
-``domain`` names the vocabulary behind coded kinds (drop-downs, labels).
+``domain`` names the vocabulary behind coded kinds (drop-downs, labels); ``show``
+writes a stored value back as a person would type it (the template), so that
+reading it again gives the same value.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
+
+import pandas as pd
 
 from . import periods
 from .schema import Column
+
+if TYPE_CHECKING:
+    from .reference import Reference
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 _INVISIBLE_CATEGORIES = {"Cf", "Co", "Cn"}
@@ -37,6 +44,18 @@ class Cell(Protocol):
 
 
 Parser = Callable[[str, Column, Cell], object]
+Shower = Callable[[object, Column, "Reference", str], str]
+
+
+def _plain(value: object, col: Column, ref: Reference, lang: str) -> str:
+    if isinstance(value, float):
+        return str(int(value)) if value == int(value) else str(value)
+    return str(value)
+
+
+def _label(value: object, col: Column, ref: Reference, lang: str) -> str:
+    domain = KINDS[col.kind].domain
+    return ref.labels(domain, lang).get(str(value), str(value))
 
 
 @dataclass(frozen=True)
@@ -45,17 +64,27 @@ class Kind:
     sql_type: str
     parse: Parser
     domain: str | None = None
+    show: Shower = _plain
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def _kind(name: str, sql_type: str, domain: str | None = None) -> Callable[[Parser], Parser]:
+def _kind(
+    name: str, sql_type: str, domain: str | None = None, show: Shower = _plain
+) -> Callable[[Parser], Parser]:
     def register(parse: Parser) -> Parser:
-        KINDS[name] = Kind(name, sql_type, parse, domain)
+        KINDS[name] = Kind(name, sql_type, parse, domain, show)
         return parse
 
     return register
+
+
+def show(value: object, col: Column, ref: Reference, lang: str) -> str:
+    """A stored value as the template writes it ("" for none)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return KINDS[col.kind].show(value, col, ref, lang)
 
 
 def has_invisible(text: str) -> bool:
@@ -78,7 +107,7 @@ def _visible(text: str, cell: Cell) -> bool:
     return True
 
 
-@_kind("country", "VARCHAR", domain="country")
+@_kind("country", "VARCHAR", domain="country", show=lambda v, col, ref, lang: ref.country_name(str(v), lang))
 def _country(text: str, col: Column, cell: Cell) -> str | None:
     code = cell.coded("country", text, "unknown_country")
     if code and cell.allowed_countries is not None and code not in cell.allowed_countries:
@@ -100,7 +129,7 @@ def _period(text: str, col: Column, cell: Cell) -> periods.Period | None:
     return p
 
 
-@_kind("module", "VARCHAR", domain="module")
+@_kind("module", "VARCHAR", domain="module", show=_label)
 def _module(text: str, col: Column, cell: Cell) -> str | None:
     code = cell.coded("module", text, "unknown_module")
     if code == "CROSS" and not col.allow_cross:
@@ -109,7 +138,12 @@ def _module(text: str, col: Column, cell: Cell) -> str | None:
     return code
 
 
-@_kind("stage", "INTEGER", domain="stage")
+@_kind(
+    "stage",
+    "INTEGER",
+    domain="stage",
+    show=lambda v, col, ref, lang: f"{int(v)} {_label(int(v), col, ref, lang)}",
+)
 def _stage(text: str, col: Column, cell: Cell) -> int | None:
     n = number(text)
     if n is not None and n == int(n) and 0 <= n <= 5:
@@ -170,7 +204,7 @@ def _vocabulary(domain: str) -> None:
     def parse(text: str, col: Column, cell: Cell) -> str | None:
         return cell.coded(domain, text, f"unknown_{domain}")
 
-    KINDS[domain] = Kind(domain, "VARCHAR", parse, domain)
+    KINDS[domain] = Kind(domain, "VARCHAR", parse, domain, _label)
 
 
 for _domain in ("category", "severity", "status"):

@@ -20,10 +20,12 @@ from .findings import Finding
 from .schema import SHEETS
 
 
-def live_blocks_sql(by_country: bool = False) -> str:
+def live_blocks_sql(by_country: bool = False, without: bool = False) -> str:
     """The current submission of each block as of ``$as_of`` (for ``$countries`` only
-    when ``by_country``)."""
+    when ``by_country``; as if submission ``$without`` did not count when ``without``)."""
     only = "AND b.country IN (SELECT unnest($countries))" if by_country else ""
+    if without:
+        only += " AND s.id <> $without"
     return f"""
         SELECT b.country, b.period, b.sheet,
                arg_max(b.submission_id, s.version) AS submission_id
@@ -204,3 +206,24 @@ def submission_findings(con: duckdb.DuckDBPyConnection, submission_id: int) -> l
     if not rows:
         raise NotFound(what="submission", id=submission_id)
     return findings.from_json(rows[0][0] or "[]")
+
+
+def rollback_effect(con: duckdb.DuckDBPyConnection, submission_id: int) -> pd.DataFrame:
+    """For each block a submission holds: the submission shown there now, and the one that
+    would be shown once it is rolled back (empty: the block would have no report).
+
+    Columns: country, period, sheet, shown_now, shown_after.
+    """
+    params = {"as_of": as_of_or_now(None), "id": submission_id, "without": submission_id}
+    return con.execute(
+        f"""
+        WITH now AS ({live_blocks_sql()}), after AS ({live_blocks_sql(without=True)})
+        SELECT b.country, b.period, b.sheet, n.submission_id AS shown_now, a.submission_id AS shown_after
+        FROM blocks b
+        LEFT JOIN now n USING (country, period, sheet)
+        LEFT JOIN after a USING (country, period, sheet)
+        WHERE b.submission_id = $id
+        ORDER BY b.country, b.period, b.sheet
+    """,
+        params,
+    ).df()

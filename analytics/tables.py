@@ -8,7 +8,9 @@ from datetime import date
 import pandas as pd
 
 from .i18n import t
+from .kinds import KINDS, show
 from .reference import Reference
+from .schema import SHEETS
 
 
 def _labelled(df: pd.DataFrame, ref: Reference, lang: str, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -88,6 +90,33 @@ def editor_rows(
     }
 
 
+def editor_frames(edited: dict[str, pd.DataFrame], country: str, period: str) -> dict[str, pd.DataFrame]:
+    """What the in-app editor saves: every sheet it shows, for one country and period.
+
+    A tab left empty is saved empty, which clears that report (as an empty sheet does in
+    a file); a progress row with nothing but its module is a module not reported.
+    """
+    out = {}
+    for sheet, df in edited.items():
+        rows = df.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
+        values = [c for c in rows.columns if c != "module"] if sheet == "progress" else list(rows.columns)
+        rows = rows.dropna(how="all", subset=values)
+        out[sheet] = rows.assign(country=country, period=period)
+    return out
+
+
+def labelled_rows(df: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+    """Rows of any sheet with each coded column shown as its label (countries by name)."""
+    kinds_by_key = {col.key: col for spec in SHEETS.values() for col in spec.columns}
+    out = df.copy()
+    for name in out.columns:
+        col = kinds_by_key.get(name)
+        if col is None or KINDS[col.kind].domain is None:
+            continue
+        out[name] = [show(v, col, ref, lang) for v in out[name].tolist()]
+    return out
+
+
 def changed_values(changed: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """A preview's changed values with the row key in words: the module (and for a
     challenge its category) as labels, not codes."""
@@ -151,3 +180,29 @@ def filter_history(
     if status != "all":
         view = view[view["status"] == status]
     return view
+
+
+def rollback_effect(effect: pd.DataFrame, submission_id: int, ref: Reference, lang: str) -> pd.DataFrame:
+    """What rolling ``submission_id`` back does to each of its reports, in words."""
+
+    def shown(value: object) -> str:
+        return t("admin.report_none", lang) if pd.isna(value) else f"#{int(value)}"
+
+    def outcome(now: object, after: object) -> str:
+        if pd.isna(now) or int(now) != submission_id:
+            return t("admin.effect_replaced", lang, id=shown(now))
+        return (
+            t("admin.effect_back", lang, id=shown(after))
+            if pd.notna(after)
+            else t("admin.effect_empty", lang)
+        )
+
+    return pd.DataFrame(
+        {
+            "country": [ref.country_name(c, lang) for c in effect["country"]],
+            "period": effect["period"],
+            "sheet": [t(f"snapshot.table.{s}", lang) for s in effect["sheet"]],
+            "shown_now": [shown(v) for v in effect["shown_now"]],
+            "after": [outcome(n, a) for n, a in zip(effect["shown_now"], effect["shown_after"])],
+        }
+    )

@@ -14,11 +14,11 @@ import xlsxwriter
 
 from . import ledger, periods
 from .i18n import t
-from .kinds import KINDS
+from .kinds import KINDS, show
 from .reference import MODULES, Reference
 from .reference import build as build_reference
 from .schema import SHEETS, Column, Sheet
-from .workbook import new_workbook, number_text
+from .workbook import new_workbook
 
 LIST_SHEET = {"es": "listas", "en": "lists"}
 VALIDATED_ROWS = 1000
@@ -60,7 +60,8 @@ def template(
     lang: str = "es",
     ref: Reference | None = None,
 ) -> bytes:
-    """An xlsx with instructions, one progress row per module, drop-down lists."""
+    """An xlsx holding the whole current report of ``country`` and ``period`` (every sheet),
+    with instructions that say what it was pre-filled from, and drop-down lists."""
     ref = ref or build_reference(con)
     buf = io.BytesIO()
     wb = new_workbook(buf)
@@ -73,20 +74,20 @@ def template(
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     title = wb.add_format({"bold": True, "font_size": 14})
 
+    rows, contents = prefill(con, ref, country=country, period=period, lang=lang)
     choices = _choices(ref, lang)
     ws_i = wb.add_worksheet(t("template.instructions_sheet", lang))
     ws_i.set_column(0, 0, 110)
     ws_i.write_string(
         0, 0, t("template.title", lang, country=ref.country_name(country, lang), period=period), title
     )
-    for i, line in enumerate(t("template.instructions", lang).split("\n"), start=2):
+    ws_i.write_string(1, 0, contents, wrap)
+    for i, line in enumerate(t("template.instructions", lang).split("\n"), start=3):
         ws_i.write_string(i, 0, line, wrap)
 
-    prefill = _progress_rows(con, ref, country, period, lang)
     lists_name = LIST_SHEET[lang]
     for spec in SHEETS.values():
-        rows = prefill if spec.key == "progress" else []
-        _data_sheet(wb, spec, lang, rows, formats, lists_name, choices)
+        _data_sheet(wb, spec, lang, rows[spec.key], formats, lists_name, choices)
     ws_l = wb.add_worksheet(lists_name)
     for j, (key, values) in enumerate(choices.items()):
         ws_l.write_string(0, j, key)
@@ -98,56 +99,62 @@ def template(
     return buf.getvalue()
 
 
-def _progress_rows(
-    con: duckdb.DuckDBPyConnection, ref: Reference, country: str, period: str, lang: str
-) -> list[dict]:
-    """One progress row per module, from the report the template starts from."""
-    name = ref.country_name(country, lang)
-    module_labels = ref.labels("module", lang)
-    stage_labels = ref.labels("stage", lang)
-    basis = _prefill_basis(ledger.current(con, "progress", countries=[country]), period)
-    rows = []
-    for code in MODULES:
-        row = {
-            "country": name,
-            "period": period,
-            "module": module_labels[code],
-            "stage": "",
-            "coverage_pct": "",
-            "trained_staff": "",
-            "notes": "",
-        }
-        found = basis[basis["module"] == code]
-        if len(found):
-            r = found.iloc[0]
-            row["stage"] = f"{int(r['stage'])} {stage_labels[str(int(r['stage']))]}"
-            if pd.notna(r["coverage_pct"]):
-                row["coverage_pct"] = number_text(r["coverage_pct"])
-            if pd.notna(r["trained_staff"]):
-                row["trained_staff"] = str(int(r["trained_staff"]))
-            if r["period"] == period and pd.notna(r["notes"]):
-                row["notes"] = str(r["notes"])
-        rows.append(row)
-    return rows
+def prefill(
+    con: duckdb.DuckDBPyConnection, ref: Reference, *, country: str, period: str, lang: str
+) -> tuple[dict[str, list[dict[str, str]]], str]:
+    """Each sheet's rows as the template writes them, and the sentence saying where they came from.
 
-
-def _prefill_basis(stored: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Per module, the row the template starts from: the chosen period's own report
-    when one is live (a correction), else the latest report that began before it.
-
-    Later periods never leak backwards, so re-uploading an untouched template changes
-    nothing. Notes belong to their period and are carried only from the same period.
+    The period's own report when there is one: every sheet, in the order stored, so an
+    untouched template changes nothing. Otherwise progress starts from each module's
+    latest earlier report (never a later one; notes are not carried) and the rest is empty.
     """
-    chosen = periods.parse(period)
-    same = stored[stored["period"] == period]
-    if chosen is None:
-        return same
-    earlier = stored[
-        (pd.to_datetime(stored["period_start"]).dt.date < chosen.start)
-        & ~stored["module"].isin(same["module"])
+    stored = {s: ledger.current(con, s, countries=[country]) for s in SHEETS}
+    own = {s: df[df["period"] == period].sort_values("row_number") for s, df in stored.items()}
+    name = ref.country_name(country, lang)
+    if any(len(df) for df in own.values()):
+        ids = sorted({int(i) for df in own.values() for i in df["submission_id"]})
+        note = t(
+            "template.prefill_current",
+            lang,
+            country=name,
+            period=period,
+            submissions=", ".join(f"#{i}" for i in ids),
+        )
+        return {s: _as_text(s, own[s], ref, lang) for s in SHEETS}, note
+    earlier = _earlier_progress(stored["progress"], period)
+    rows: dict[str, list[dict[str, str]]] = {s: [] for s in SHEETS}
+    module_labels = ref.labels("module", lang)
+    found = {r["module"]: r for r in _as_text("progress", earlier, ref, lang, keep_code="module")}
+    for code in MODULES:
+        row = found.get(code) or {"country": name, "module": code}
+        rows["progress"].append({**row, "period": period, "notes": "", "module": module_labels[code]})
+    if earlier.empty:
+        return rows, t("template.prefill_none", lang, country=name, period=period)
+    periods_used = ", ".join(sorted(set(earlier["period"]), key=periods.sort_key))
+    return rows, t("template.prefill_earlier", lang, country=name, period=period, periods=periods_used)
+
+
+def _as_text(
+    sheet: str, df: pd.DataFrame, ref: Reference, lang: str, keep_code: str | None = None
+) -> list[dict]:
+    """Stored rows as a person would type them (labels in ``lang``); ``keep_code`` leaves one column as stored."""
+    columns = SHEETS[sheet].columns
+    return [
+        {
+            col.key: (rec[col.key] if col.key == keep_code else show(rec[col.key], col, ref, lang))
+            for col in columns
+        }
+        for rec in df.to_dict("records")
     ]
-    earlier = earlier.sort_values(["period_start", "period"]).groupby("module").tail(1)
-    return pd.concat([same, earlier], ignore_index=True)
+
+
+def _earlier_progress(stored: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Per module, the latest report that began before ``period`` (later periods never leak backwards)."""
+    chosen = periods.parse(period)
+    if chosen is None or stored.empty:
+        return stored.iloc[0:0]
+    earlier = stored[pd.to_datetime(stored["period_start"]).dt.date < chosen.start]
+    return earlier.sort_values(["period_start", "period"]).groupby("module").tail(1)
 
 
 def _validation(col: Column, lang: str, lists_name: str, choices: dict[str, list[str]]) -> dict | None:

@@ -35,7 +35,11 @@ MAX_ROWS = 50_000
 
 @dataclass
 class Validation:
-    """What the file holds once checked: findings and typed rows per sheet."""
+    """What the file holds once checked: findings and typed rows per sheet.
+
+    ``tables`` has a frame for every known sheet the file holds, empty when the sheet
+    has a header and no rows: such a sheet clears its blocks (SPEC).
+    """
 
     findings: list[Finding] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -49,15 +53,20 @@ class Validation:
     def row_count(self) -> int:
         return sum(len(df) for df in self.tables.values())
 
-    def blocks(self) -> list[tuple[str, str, str]]:
-        """(country, period, sheet) blocks the file reports on."""
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (country, period) named in any sheet of the file."""
         return sorted(
             {
-                (c, p, sheet)
-                for sheet, df in self.tables.items()
+                (c, p)
+                for df in self.tables.values()
                 for c, p in zip(df["country"].tolist(), df["period"].tolist())
             }
         )
+
+    def blocks(self) -> list[tuple[str, str, str]]:
+        """(country, period, sheet) blocks the file reports on: for every (country, period)
+        it names, each of its sheets, whether or not that sheet has rows for the pair."""
+        return sorted((c, p, sheet) for c, p in self.pairs() for sheet in self.tables)
 
 
 def _suggest(value: str, spellings: dict[str, str]) -> str | None:
@@ -286,12 +295,10 @@ def validate(
         mapping = checker.header()
         if mapping is None:
             continue
-        df = pd.DataFrame(checker.rows(mapping), columns=spec.table_columns)
-        if len(df):
-            result.tables[spec.key] = df
+        result.tables[spec.key] = pd.DataFrame(checker.rows(mapping), columns=spec.table_columns)
     if not result.sheet_names:
         result.findings.append(Finding.error("no_known_sheet", value=", ".join(s.name for s in read.sheets)))
-    elif not has_errors(result.findings) and not result.tables:
+    elif not has_errors(result.findings) and not result.row_count:
         result.findings.append(Finding.error("no_rows"))
     if has_errors(result.findings):
         result.tables = {}

@@ -19,6 +19,7 @@ from . import changes, clock, findings, ingest, ledger, permissions, validate
 from .duckstore import scratch
 from .errors import EspError, WriteConflict
 from .findings import Finding
+from .kinds import KINDS
 from .permissions import Principal
 from .reference import Reference
 from .reference import build as build_reference
@@ -43,6 +44,7 @@ class Check:
     sha256: str
     validation: Validation
     duplicate_of: int | None = None
+    changes_nothing: bool = False  # every block the file reports on is as stored already
 
     @property
     def findings(self) -> list[Finding]:
@@ -57,17 +59,58 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _history_warnings(con: duckdb.DuckDBPyConnection, v: Validation) -> list[Finding]:
+def _describe(sheet: str, row: dict, ref: Reference, lang: str) -> str:
+    """A stored row in words: its country and period, then its natural key as labels."""
+    spec = SHEETS[sheet]
+    parts = [f"{ref.country_name(row['country'], lang)} {row['period']}"]
+    for key in spec.natural_key:
+        value = row[key]
+        domain = KINDS[spec.column(key).kind].domain
+        text = ref.labels(domain, lang).get(value, value) if domain else findings.truncate(value, 50)
+        parts.append(str(text))
+    return " · ".join(parts)
+
+
+def _history_warnings(
+    con: duckdb.DuckDBPyConnection, v: Validation, ref: Reference
+) -> tuple[list[Finding], bool]:
+    """Warnings about what the file changes against the stored reports, and whether it
+    changes anything at all.
+
+    A warning is about a change: value warnings on rows identical to what is stored are
+    dropped, since the stored report already carries them.
+    """
     out: list[Finding] = []
-    countries = sorted({c for c, _, _ in v.blocks()})
+    countries = sorted({c for c, _ in v.pairs()})
+    pairs = set(v.pairs())
+    changes_nothing = True
+    quiet: set[tuple[str, int]] = set()  # (code, row) of value warnings the file does not cause
     for sheet, df in v.tables.items():
         stored = ledger.current(con, sheet, countries=countries)
         name = v.sheet_names[sheet]
-        out.extend(changes.no_change_warnings(sheet, df, stored, name))
+        diff = changes.sheet_changes(sheet, df, stored, pairs)
+        changes_nothing &= len(diff.unchanged_blocks) == len(pairs)
+        nonempty = {(c, p) for c, p in zip(df["country"].tolist(), df["period"].tolist())}
+        out += [
+            Finding.warning("no_change", sheet=name, value=f"{c} {p}", country=c, period=p)
+            for c, p in sorted(diff.unchanged_blocks & nonempty)
+        ]
+        out += [
+            Finding.warning(
+                "rows_removed",
+                sheet=name,
+                submission=int(r["submission_id"]),
+                what_es=_describe(sheet, r, ref, "es"),
+                what_en=_describe(sheet, r, ref, "en"),
+            )
+            for r in diff.removed.to_dict("records")
+        ]
+        quiet |= {("before_membership", n) for n in diff.unchanged_rows}
         if sheet == "progress":
-            replaced = changes.in_blocks(stored, set(zip(df["country"].tolist(), df["period"].tolist())))
-            out.extend(changes.regressions(df, stored[~replaced], name))
-    return out
+            out.extend(changes.regressions(df, stored[~changes.in_blocks(stored, pairs)], name))
+            quiet |= {("stage_regressed", n) for n in diff.same_values["stage"]}
+    v.findings[:] = [f for f in v.findings if (f.code, f.row) not in quiet]
+    return [f for f in out if (f.code, f.row) not in quiet], changes_nothing
 
 
 def check(
@@ -87,7 +130,8 @@ def check(
     result = Check(file_name=file_name, data=data, sha256=sha256(data), validation=v)
     if v.ok:
         result.duplicate_of = ledger.find_duplicate(con, result.sha256)
-        v.findings.extend(_history_warnings(con, v))
+        warnings, result.changes_nothing = _history_warnings(con, v, ref)
+        v.findings.extend(warnings)
     return result
 
 
@@ -119,6 +163,11 @@ class Outcome:
     version: int
     rows: int = 0
     blocks: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> bool:
+        """Nothing was written: the same bytes were committed before, or the file changes nothing."""
+        return self.submission_id is None
 
 
 def _require_upload(principal: Principal, v: Validation) -> None:
@@ -188,6 +237,8 @@ def commit(
     _require_upload(principal, chk.validation)
     if committed_at is not None and (source != "demo" or not principal.is_admin):
         raise EspError("backdating_not_allowed")
+    if chk.changes_nothing and chk.duplicate_of is None:
+        return Outcome(None, None, store.version())
     last: Exception | None = None
     for _ in range(_COMMIT_RETRIES):
         try:

@@ -111,16 +111,11 @@ def render() -> None:
 
     # 3. Check what was typed, through the same rules as a file
     if st.button(c.t("correct.check"), type="secondary", key="edit_check", icon=":material/rule:"):
-        frames = {"progress": edited_p.assign(country=country, period=period.code)}
-        if len(edited_c.dropna(how="all")) or reported["challenges"]:
-            frames["challenges"] = edited_c.dropna(how="all").assign(country=country, period=period.code)
-        if len(edited_r.dropna(how="all")) or reported["practices"]:
-            frames["practices"] = edited_r.dropna(how="all").assign(country=country, period=period.code)
+        frames = tables.editor_frames(
+            {"progress": edited_p, "challenges": edited_c, "practices": edited_r}, country, period.code
+        )
         st.session_state["edit_check_result"] = workflow.check_frames(
-            c.con,
-            {k: v for k, v in frames.items() if len(v)},
-            file_name=f"editor_{country}_{period.code}.xlsx",
-            principal=c.principal,
+            c.con, frames, file_name=f"editor_{country}_{period.code}.xlsx", principal=c.principal
         )
         st.session_state.pop("edit_preview", None)
     chk = st.session_state.get("edit_check_result")

@@ -56,11 +56,13 @@ def render() -> None:
         return
 
     # 3. Findings (checked once per file and data version, kept for this session)
-    st.subheader(c.t("report.step3"))
     data = upload.getvalue()
     digest = workflow.sha256(data)
+    if not submit.committed("report", digest):
+        st.subheader(c.t("report.step3"))
     chk = st.session_state.get("report_check")
-    if chk is None or chk.sha256 != digest or st.session_state.get("report_check_version") != c.version:
+    stale = chk is None or chk.sha256 != digest or st.session_state.get("report_check_version") != c.version
+    if stale and not submit.committed("report", digest):
         with st.spinner(c.t("report.checking")):
             chk = workflow.check(c.con, data, upload.name, principal=c.principal)
         st.session_state["report_check"] = chk
@@ -69,7 +71,7 @@ def render() -> None:
 
     # 4-5. What it changes, and the confirm
     submit.after_check(chk, key="report", source="upload", headings=True)
-    if st.session_state.get("report_done", {}).get("sha256") == chk.sha256:
+    if submit.committed("report", chk.sha256):
         if st.button(c.t("report.another"), key="report_another"):
             st.session_state["upload_nonce"] = nonce + 1
             for k in ("report_check", "report_preview", "report_done"):

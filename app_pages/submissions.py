@@ -23,6 +23,9 @@ def render() -> None:
         st.error(c.t("error.permission_denied", action="view_submissions"))
         return
 
+    notice = st.session_state.pop("adm_notice", None)
+    if notice:
+        st.success(notice, icon=":material/undo:")
     hist = cache.cached(ledger.history)
     if hist.empty:
         st.info(c.t("admin.none"))
@@ -151,9 +154,20 @@ def render() -> None:
 
 
 def rollback_form(c: Context, sid: int) -> None:
-    """Rolling a submission back: a reason and a ticked confirmation, or nothing happens."""
+    """Rolling a submission back: what each of its reports will show afterwards, then a reason
+    and a ticked confirmation, or nothing happens."""
+    effect = cache.cached(ledger.rollback_effect, sid)
+    st.markdown(c.t("admin.rollback_title", id=sid))
+    if not (effect["shown_now"] == sid).any():
+        st.info(c.t("admin.rollback_changes_nothing", id=sid), icon=":material/info:")
+    st.dataframe(
+        cache.derived(tables.rollback_effect, effect, sid, c.ref, c.lang).rename(
+            columns=lambda x: c.t(f"admin.ecol_{x}")
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     with st.form(f"rollback_{sid}"):
-        st.markdown(c.t("admin.rollback_title", id=sid))
         reason = st.text_area(c.t("admin.reason"), max_chars=2000)
         sure = st.checkbox(c.t("admin.confirm_rollback", id=sid))
         go = st.form_submit_button(c.t("admin.rollback"), type="primary", icon=":material/undo:")
@@ -166,9 +180,11 @@ def rollback_form(c: Context, sid: int) -> None:
     else:
         try:
             v = workflow.rollback(c.store, sid, principal=c.principal, reason=reason)
-            st.success(c.t("admin.rolled_back", id=sid, version=v))
         except EspError as err:
             st.error(error_message(err, c.lang))
+            return
+        st.session_state["adm_notice"] = c.t("admin.rolled_back", id=sid, version=v)
+        st.rerun()
 
 
 render()

@@ -14,8 +14,9 @@ from analytics.cells import csv_bytes
 from analytics.errors import EspError
 from analytics.findings import Finding, collapse, counts
 from analytics.i18n import error_message, finding_message
+from analytics.schema import SHEETS
 
-from .context import ctx
+from .context import Context, ctx
 from .urlstate import base_params
 
 
@@ -90,15 +91,24 @@ def _rows_text(rows: list[int]) -> str:
     return ", ".join(map(str, rows[:5])) + f" … (+{len(rows) - 5})"
 
 
+def _sheet_names(c: Context) -> dict[str, str]:
+    return {sheet: c.t(f"snapshot.table.{sheet}") for sheet in SHEETS}
+
+
 def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
+    """What the file changes: rows it removes first, then the counts, changed values, new rows."""
     c = ctx()
     if title:
         st.subheader(c.t("report.preview_title"))
-    sheets = {
-        "progress": c.t("snapshot.table.progress"),
-        "challenges": c.t("snapshot.table.challenges"),
-        "practices": c.t("snapshot.table.practices"),
-    }
+    sheets = _sheet_names(c)
+    if len(p.removed):
+        st.warning(c.t("report.removed_title", n=len(p.removed)), icon=":material/delete:")
+        view = tables.labelled_rows(p.removed, c.ref, c.lang)
+        st.dataframe(
+            view.assign(sheet=p.removed["sheet"].map(sheets)).rename(columns=lambda x: c.t(f"col.{x}")),
+            hide_index=True,
+            width="stretch",
+        )
     cols = st.columns(4)
     cols[0].metric(c.t("report.blocks_replaced"), len(p.replaced), border=True)
     cols[1].metric(c.t("report.rows_added"), len(p.added), border=True)
@@ -128,38 +138,30 @@ def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
         st.dataframe(view.rename(columns=lambda x: c.t(f"report.pcol_{x}")), hide_index=True, width="stretch")
     if len(p.added):
         st.markdown(c.t("report.added_title"))
-        view = p.added.assign(sheet=p.added["sheet"].map(sheets))
+        view = tables.labelled_rows(p.added, c.ref, c.lang).assign(sheet=p.added["sheet"].map(sheets))
         view = view.dropna(axis=1, how="all")
         st.dataframe(view.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
-    if len(p.removed):
-        st.markdown(c.t("report.removed_title"))
-        st.dataframe(
-            p.removed.assign(sheet=p.removed["sheet"].map(sheets)).rename(columns=lambda x: c.t(f"col.{x}")),
-            hide_index=True,
-            width="stretch",
-        )
 
 
-def confirm_and_commit(chk: workflow.Check, *, source: str, key: str) -> None:
-    """The explicit confirm step. The commit runs once, even on a double click:
-    the button is a callback guarded by the file's hash, and a second commit of the
-    same bytes is recognised by the core as identical and changes nothing."""
+def confirm_and_commit(chk: workflow.Check, preview: workflow.Preview, *, source: str, key: str) -> None:
+    """The explicit confirm step: rows the file removes, and any other warning, acknowledged
+    first. The commit runs once, even on a double click: the button is a callback guarded by
+    the file's hash, and a second commit of the same bytes changes nothing in the core."""
     c = ctx()
-    done = st.session_state.get(f"{key}_done")
-    if done and done["sha256"] == chk.sha256:
-        _show_success(done)
-        return
-    warnings = [f for f in chk.findings if not f.is_error]
+    removals = [f for f in chk.findings if f.code == "rows_removed"]
+    others = [f for f in chk.findings if not f.is_error and f.code != "rows_removed"]
     ack = True
-    if warnings:
-        ack = st.checkbox(c.t("report.ack_warnings", n=len(warnings)), key=f"{key}_ack")
+    if removals:
+        ack &= st.checkbox(c.t("report.ack_removals", n=len(removals)), key=f"{key}_ack_removed")
+    if others:
+        ack &= st.checkbox(c.t("report.ack_warnings", n=len(others)), key=f"{key}_ack")
     st.button(
         c.t("report.confirm"),
         type="primary",
         disabled=not ack,
         key=f"{key}_confirm",
         on_click=_commit,
-        args=(chk, source, key),
+        args=(chk, preview, source, key),
         icon=":material/cloud_upload:",
     )
     err = st.session_state.pop(f"{key}_error", None)
@@ -167,20 +169,25 @@ def confirm_and_commit(chk: workflow.Check, *, source: str, key: str) -> None:
         st.error(err)
 
 
-def _commit(chk: workflow.Check, source: str, key: str) -> None:
+def _commit(chk: workflow.Check, preview: workflow.Preview, source: str, key: str) -> None:
     c = ctx()
     if st.session_state.get(f"{key}_busy") == chk.sha256:
         return
     st.session_state[f"{key}_busy"] = chk.sha256
     try:
         out = workflow.commit(c.store, chk, principal=c.principal, source=source)
-        countries = sorted({b[0] for b in chk.validation.blocks()})
         st.session_state[f"{key}_done"] = {
             "sha256": chk.sha256,
             "id": out.submission_id,
             "duplicate_of": out.duplicate_of,
             "version": out.version,
-            "countries": countries,
+            "countries": sorted({country for country, _ in chk.validation.pairs()}),
+            "changes": {
+                "replaced": len(preview.replaced),
+                "added": len(preview.added),
+                "changed": len(preview.changed),
+                "removed": len(preview.removed),
+            },
         }
     except EspError as e:
         st.session_state[f"{key}_error"] = error_message(e, c.lang)
@@ -188,48 +195,73 @@ def _commit(chk: workflow.Check, source: str, key: str) -> None:
         st.session_state.pop(f"{key}_busy", None)
 
 
-def _show_success(done: dict) -> None:
+def show_success(done: dict) -> None:
+    """The committed file: its submission, what it changed, where to see it. Nothing is re-checked."""
     c = ctx()
     if done["id"] is None:
-        st.info(c.t("report.identical", id=done["duplicate_of"]), icon=":material/content_copy:")
-    else:
-        st.success(
-            c.t("report.committed", id=done["id"], version=done["version"]), icon=":material/check_circle:"
+        st.info(
+            c.t("report.identical", id=done["duplicate_of"])
+            if done["duplicate_of"]
+            else c.t("report.changes_nothing"),
+            icon=":material/content_copy:",
         )
-        if done["countries"]:
-            iso3 = done["countries"][0]
-            st.session_state["profile_country"] = iso3
-            st.page_link(
-                "app_pages/country.py",
-                label=c.t("report.see_profile", country=c.ref.country_name(iso3, c.lang)),
-                icon=":material/flag:",
-                query_params={"country": iso3, **base_params()},
-            )
+        return
+    st.success(
+        c.t("report.committed", id=done["id"], version=done["version"]), icon=":material/check_circle:"
+    )
+    n = done["changes"]
+    st.caption(
+        c.t(
+            "report.committed_changes",
+            replaced=n["replaced"],
+            added=n["added"],
+            changed=n["changed"],
+            removed=n["removed"],
+        )
+    )
+    for iso3 in done["countries"][:3]:
+        st.page_link(
+            "app_pages/country.py",
+            label=c.t("report.see_profile", country=c.ref.country_name(iso3, c.lang)),
+            icon=":material/flag:",
+            query_params={"country": iso3, **base_params()},
+        )
+
+
+def committed(key: str, sha256: str) -> dict | None:
+    """What this door committed for the file with ``sha256`` in this session, if it did."""
+    done = st.session_state.get(f"{key}_done")
+    return done if done and done["sha256"] == sha256 else None
 
 
 def after_check(chk: workflow.Check, *, key: str, source: str, headings: bool) -> None:
-    """Findings, then, for a file that may go on, what it would change and the confirm.
+    """Findings, then, for a file that may go on, what it would change and the confirm;
+    once committed, only the outcome.
 
     ``key`` names this door's state in the session (its preview, its committed file);
     ``headings`` draws the report page's numbered step titles.
     """
     c = ctx()
+    done = committed(key, chk.sha256)
+    if done:
+        show_success(done)
+        return
     if not show_findings(chk):
         st.error(c.t("report.nothing_saved"), icon=":material/block:")
         return
-    done = st.session_state.get(f"{key}_done")
-    committed = bool(done and done["sha256"] == chk.sha256)
-    if chk.duplicate_of is not None and not committed:
+    if chk.duplicate_of is not None:
         st.info(c.t("report.identical", id=chk.duplicate_of), icon=":material/content_copy:")
+        return
+    if chk.changes_nothing:
+        st.info(c.t("report.changes_nothing"), icon=":material/content_copy:")
         return
     if headings:
         st.subheader(c.t("report.step4"))
-    if not committed:
-        prev = st.session_state.get(f"{key}_preview")
-        if prev is None or prev[0] != chk.sha256:
-            prev = (chk.sha256, workflow.preview(c.con, chk, principal=c.principal, source=source))
-            st.session_state[f"{key}_preview"] = prev
-        show_preview(prev[1], title=not headings)
+    prev = st.session_state.get(f"{key}_preview")
+    if prev is None or prev[0] != chk.sha256:
+        prev = (chk.sha256, workflow.preview(c.con, chk, principal=c.principal, source=source))
+        st.session_state[f"{key}_preview"] = prev
+    show_preview(prev[1], title=not headings)
     if headings:
         st.subheader(c.t("report.step5"))
-    confirm_and_commit(chk, source=source, key=key)
+    confirm_and_commit(chk, prev[1], source=source, key=key)

@@ -43,6 +43,11 @@ def test_good_file_goes_from_findings_to_preview_to_commit(open_app):
         ack[0].check().run()
     app.button(key="report_confirm").click().run()
     assert any("Guardado: envío" in s.value for s in app.success), [e.value for e in app.error]
+    # a clean success state: the saved file is not checked again (no "identical" notice,
+    # no findings table), and it says what changed and links to the country
+    assert not any("idéntico" in i.value for i in app.info)
+    assert not [d for d in app.dataframe if "Qué pasa y qué hacer" in d.value.columns]
+    assert any("valores cambiados: " in c.value for c in app.caption)
     assert version(open_app("overview")) == before + 1
     assert peru_stage(open_app) == 5
 
@@ -80,23 +85,20 @@ def test_identical_file_commits_nothing_and_names_the_earlier_submission(open_ap
     assert version(app) == v
 
 
-def test_editor_save_becomes_a_submission_from_the_editor(open_app):
+def test_editor_save_of_an_unchanged_report_commits_nothing(open_app):
     app = open_app("correct", "en")
     before = version(app)
     app.selectbox(key="edit_country").set_value("PER")
     app.text_input(key="edit_period").set_value("2024").run()
     app.button(key="edit_check").click().run()
     assert not app.exception
-    # findings: the unchanged report is valid, with a no_change warning
+    # findings: the unchanged report is valid, with a no_change warning...
     table = next(d.value for d in app.dataframe if "What is wrong and what to do" in d.value.columns)
     assert "identical to the one stored" in " ".join(table["What is wrong and what to do"])
-    app.checkbox(key="edit_ack").check().run()
-    app.button(key="edit_confirm").click().run()
-    assert any("Saved: submission" in s.value for s in app.success), [e.value for e in app.error]
-    admin = open_app("submissions", "en")
-    assert version(admin) == before + 1
-    listed = next(d.value for d in admin.dataframe if "Submission" in d.value.columns)
-    assert listed.iloc[0]["Source"] == "editor"
+    # ...and since it changes nothing, there is nothing to confirm and nothing is written
+    assert any("This file changes nothing" in i.value for i in app.info)
+    assert not [b for b in app.button if b.key == "edit_confirm"]
+    assert version(open_app("submissions", "en")) == before
 
 
 def commit_via_page(open_app, data: bytes) -> None:
@@ -122,6 +124,10 @@ def test_rollback_brings_back_the_earlier_values_and_keeps_history(open_app):
     assert any(f"Submission {latest} rolled back" in s.value for s in app.success), [
         e.value for e in app.error
     ]
+    listed = next(d.value for d in app.dataframe if "Submission" in d.value.columns)
+    assert listed[listed["Submission"] == latest].iloc[0]["Status"] == "Rolled back", (
+        "the list refreshes at once"
+    )
     app = open_app("submissions", "en")
     assert version(app) == before + 1
     listed = next(d.value for d in app.dataframe if "Submission" in d.value.columns)
