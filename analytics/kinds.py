@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from .reference import Reference
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+# Thousands grouped with one separator used throughout: 1.000 · 1,000 · 1 000 · 1'000.
+_GROUPED = re.compile("^[+-]?\\d{1,3}([.,\u00a0\u202f '])\\d{3}(?:\\1\\d{3})*$")
+_NOT_DIGIT = re.compile(r"\D")
 _INVISIBLE_CATEGORIES = {"Cf", "Co", "Cn"}
 
 
@@ -165,19 +168,32 @@ def _percent(text: str, col: Column, cell: Cell) -> float | None:
     if not 0 <= n <= 100:
         cell.err("out_of_range", value=text, min=0, max=100)
         return None
-    return n
+    return round(n, 10)  # 45.50000000000001, as a spreadsheet may compute it, is 45.5
+
+
+def whole_number(text: str) -> int | None:
+    """A whole number as people write one: ``1000``, ``1.000`` and ``1,000`` (thousands
+    grouped, as Spanish and English settings show them), ``1 000``; ``10,0``; and a value a
+    spreadsheet computed as 7.000000000000001. None when it is not a whole number."""
+    t = text.strip()
+    if _GROUPED.match(t):
+        return int(_NOT_DIGIT.sub("", t)) * (-1 if t.startswith("-") else 1)
+    n = number(t)
+    if n is None or abs(n - round(n)) > 1e-9 * max(1.0, abs(n)):
+        return None
+    return int(round(n))
 
 
 @_kind("count", "BIGINT")
 def _count(text: str, col: Column, cell: Cell) -> int | None:
-    n = number(text)
-    if n is None or n != int(n) or ("," in text and not text.strip().endswith(",0")):
+    n = whole_number(text)
+    if n is None:
         cell.err("not_integer", value=text)
         return None
     if n < 0:
         cell.err("out_of_range", value=text, min=0, max="∞")
         return None
-    return int(n)
+    return n
 
 
 @_kind("text", "VARCHAR")
