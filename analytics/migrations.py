@@ -60,6 +60,14 @@ MIGRATIONS: list[str] = [
         SELECT version AS v FROM submissions UNION ALL SELECT version FROM rollbacks) AS events;
     INSERT INTO esp_counters SELECT 'submission_id', coalesce(max(id), 0) FROM submissions;
     """,
+    # 3: review before publication. Every submission committed before review existed was
+    # published on commit, so it is recorded as approved then (by "auto").
+    """
+    CREATE TABLE reviews (
+        submission_id INTEGER, action VARCHAR, acted_by VARCHAR, acted_at TIMESTAMPTZ,
+        comment VARCHAR, version INTEGER);
+    INSERT INTO reviews SELECT id, 'approved', 'auto', committed_at, NULL, version FROM submissions;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -69,6 +77,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 LEDGER_TABLES: dict[str, str] = {
     "submissions": "version",
     "rollbacks": "version",
+    "reviews": "version",
     "blocks": "submission_id",
     **{sheet: "submission_id" for sheet in SHEETS},
 }

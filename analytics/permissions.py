@@ -2,16 +2,19 @@
 (page, editor, command line).
 
 The role x action matrix (``_GRANTS``); uploads are further limited to a focal
-point's own countries:
+point's own countries, and nobody reviews a file they uploaded:
 
-=============  ====  ========  ======  ========  ================
-role           read  download  upload  rollback  view_submissions
-=============  ====  ========  ======  ========  ================
-analyst        yes   yes       no      no        no
-manager        yes   yes       no      no        no
-focal_point    yes   yes       own     no        no
-admin          yes   yes       all     yes       yes
-=============  ====  ========  ======  ========  ================
+=============  ====  ========  ======  ======  ========  ================  ==========
+role           read  download  upload  review  rollback  view_submissions  unreviewed
+=============  ====  ========  ======  ======  ========  ================  ==========
+analyst        yes   yes       no      no      no        no                no
+manager        yes   yes       no      no      no        no                no
+focal_point    yes   yes       own     no      no        no                own
+reviewer       yes   yes       no      yes     no        yes               all
+admin          yes   yes       all     yes     yes       yes               all
+=============  ====  ========  ======  ======  ========  ================  ==========
+
+``unreviewed``: may include submissions awaiting review in what they see.
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ from pathlib import Path
 from .errors import EspError, PermissionDenied
 from .paths import CONFIG_DIR
 
-ROLES = ("analyst", "focal_point", "manager", "admin")
-ACTIONS = ("read", "download", "upload", "rollback", "view_submissions")
+ROLES = ("analyst", "focal_point", "manager", "reviewer", "admin")
+ACTIONS = ("read", "download", "upload", "review", "rollback", "view_submissions", "unreviewed")
 _GRANTS = {
     "analyst": {"read", "download"},
     "manager": {"read", "download"},
-    "focal_point": {"read", "download", "upload"},
+    "focal_point": {"read", "download", "upload", "unreviewed"},
+    "reviewer": {"read", "download", "review", "view_submissions", "unreviewed"},
     "admin": set(ACTIONS),
 }
 DEFAULT_USERS_PATH = CONFIG_DIR / "users.toml"
@@ -50,15 +54,28 @@ class Principal:
 
 LOCAL_ADMIN = Principal("local-admin@localhost", "admin")
 DEMO_LOADER = Principal("demo@example.org", "admin")
+# Approves the illustrative dataset (a reviewer other than its uploader, as review requires).
+DEMO_REVIEWER = Principal("reviewer@example.org", "reviewer")
 
 
 def allowed(principal: Principal | None, action: str, country: str | None = None) -> bool:
-    """True when ``principal`` may do ``action`` (on ``country`` for uploads)."""
+    """True when ``principal`` may do ``action`` (on ``country`` for uploads and for
+    seeing what awaits review)."""
     if principal is None or action not in _GRANTS.get(principal.role, set()):
         return False
-    if action == "upload" and principal.role == "focal_point":
+    if action in ("upload", "unreviewed") and principal.role == "focal_point":
         return country is None or country in principal.countries
     return True
+
+
+def unreviewed_countries(principal: Principal | None) -> tuple[str, ...] | None:
+    """Countries whose submissions awaiting review the principal may see: None for every
+    country, () for none."""
+    if not allowed(principal, "unreviewed"):
+        return ()
+    if principal.role == "focal_point":
+        return tuple(sorted(principal.countries))
+    return None
 
 
 def require(principal: Principal | None, action: str, country: str | None = None) -> None:

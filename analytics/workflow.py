@@ -15,7 +15,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from . import changes, clock, findings, ingest, ledger, permissions, validate
+from . import changes, clock, findings, ingest, ledger, permissions, review, validate
 from .duckstore import scratch
 from .errors import EspError, WriteConflict
 from .findings import Finding
@@ -86,7 +86,7 @@ def _history_warnings(
     changes_nothing = True
     quiet: set[tuple[str, int]] = set()  # (code, row) of value warnings the file does not cause
     for sheet, df in v.tables.items():
-        stored = ledger.current(con, sheet, countries=countries)
+        stored = ledger.current(con, sheet, countries=countries, scope=ledger.WORKING)
         name = v.sheet_names[sheet]
         diff = changes.sheet_changes(sheet, df, stored, pairs)
         changes_nothing &= len(diff.unchanged_blocks) == len(pairs)
@@ -247,7 +247,10 @@ def commit(
                 latest = ledger.last_update(tx.con)
                 if latest is not None and at < latest:
                     raise EspError("backdating_not_allowed")
-                return _apply(tx, chk, principal, source, at)
+                out = _apply(tx, chk, principal, source, at)
+                if out.submission_id is not None and not review.review_enabled():
+                    review.record(tx, out.submission_id, review.APPROVED, review.AUTO, at, None, out.version)
+                return out
         except WriteConflict as e:
             last = e
     raise WriteConflict() from last
@@ -299,11 +302,11 @@ def preview(
     _require_upload(principal, chk.validation)
     blocks = chk.validation.blocks()
     countries = sorted({c for c, _, _ in blocks})
-    before_blocks = ledger.current_blocks(con)
-    before = {s: ledger.current(con, s, countries=countries) for s in SHEETS}
+    before_blocks = ledger.current_blocks(con, scope=ledger.WORKING)
+    before = {s: ledger.current(con, s, countries=countries, scope=ledger.WORKING) for s in SHEETS}
     with scratch(con) as tx:
         outcome = _apply(tx, chk, principal, source, clock.now())
-        after = {s: ledger.current(con, s, countries=countries) for s in SHEETS}
+        after = {s: ledger.current(con, s, countries=countries, scope=ledger.WORKING) for s in SHEETS}
     keyset = set(blocks)
     replaced = before_blocks[
         pd.Series(

@@ -23,6 +23,7 @@ PRINCIPALS = {
     "analyst": Principal("analista@example.org", "analyst"),
     "manager": Principal("gestora@example.org", "manager"),
     "focal_point": Principal("fp.peru@example.org", "focal_point", frozenset({OWN})),
+    "reviewer": Principal("revisora@example.org", "reviewer"),
     "admin": Principal("admin@example.org", "admin"),
 }
 # What each role may do; for "upload" a focal point only in its own country.
@@ -30,23 +31,38 @@ EXPECTED = {
     ("analyst", "read"): True,
     ("analyst", "download"): True,
     ("analyst", "upload"): False,
+    ("analyst", "review"): False,
     ("analyst", "rollback"): False,
     ("analyst", "view_submissions"): False,
+    ("analyst", "unreviewed"): False,
     ("manager", "read"): True,
     ("manager", "download"): True,
     ("manager", "upload"): False,
+    ("manager", "review"): False,
     ("manager", "rollback"): False,
     ("manager", "view_submissions"): False,
+    ("manager", "unreviewed"): False,
     ("focal_point", "read"): True,
     ("focal_point", "download"): True,
     ("focal_point", "upload"): "own",
+    ("focal_point", "review"): False,
     ("focal_point", "rollback"): False,
     ("focal_point", "view_submissions"): False,
+    ("focal_point", "unreviewed"): "own",
+    ("reviewer", "read"): True,
+    ("reviewer", "download"): True,
+    ("reviewer", "upload"): False,
+    ("reviewer", "review"): True,
+    ("reviewer", "rollback"): False,
+    ("reviewer", "view_submissions"): True,
+    ("reviewer", "unreviewed"): True,
     ("admin", "read"): True,
     ("admin", "download"): True,
     ("admin", "upload"): True,
+    ("admin", "review"): True,
     ("admin", "rollback"): True,
     ("admin", "view_submissions"): True,
+    ("admin", "unreviewed"): True,
 }
 MATRIX = [(r, a, w) for r in ROLES for a in ACTIONS for w in ("own", "other")]
 
@@ -58,7 +74,7 @@ def expected(role: str, action: str, where: str) -> bool:
 
 def test_the_matrix_covers_every_role_and_action():
     assert set(EXPECTED) == {(r, a) for r in ROLES for a in ACTIONS}
-    assert set(ROLES) == {"analyst", "focal_point", "manager", "admin"}
+    assert set(ROLES) == {"analyst", "focal_point", "manager", "reviewer", "admin"}
 
 
 @pytest.mark.parametrize("role,action,where", MATRIX)
@@ -72,7 +88,7 @@ def test_allowed(role, action, where):
         with pytest.raises(PermissionDenied) as e:
             require(p, action, country)
         # "may do this, not here" names the country; "may not do this" names the action
-        if role == "focal_point" and action == "upload":
+        if role == "focal_point" and action in ("upload", "unreviewed"):
             assert e.value.code == "country_not_allowed" and e.value.params["country"] == OTHER
         else:
             assert e.value.code == "permission_denied" and e.value.params["action"] == action
