@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import clock, demo, exports, ledger, periods, permissions, reference, store, workflow
+from . import clock, demo, exports, ledger, pending, periods, permissions, reference, review, store, workflow
 from .errors import EspError
 from .findings import Finding, sort_key
 from .i18n import LANGUAGES, error_message, finding_message, t
@@ -54,6 +54,7 @@ def _parser() -> _Parser:
     s.add_argument("--as-of")
     s.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS)
     s.add_argument("--user")
+    s.add_argument("--include-unreviewed", action="store_true", help="also submissions awaiting review")
     s.add_argument("-o", "--output", required=True)
     s = sub.add_parser("history", help="list submissions")
     s.add_argument("--json", action="store_true")
@@ -61,7 +62,25 @@ def _parser() -> _Parser:
     s.add_argument("id", type=int)
     s.add_argument("--user")
     s.add_argument("--reason", default="command line")
+    _review_parser(sub)
     return p
+
+
+def _review_parser(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("review", help="review submissions before publication")
+    actions = r.add_subparsers(dest="review_command", required=True, parser_class=_Parser)
+    s = actions.add_parser("list", help="submissions with their review state")
+    s.add_argument("--status", choices=[ledger.SUBMITTED, ledger.APPROVED, ledger.RETURNED])
+    s.add_argument("--country")
+    s.add_argument("--json", action="store_true")
+    s = actions.add_parser("approve", help="approve submissions awaiting review")
+    s.add_argument("ids", type=int, nargs="+", metavar="ID")
+    s.add_argument("--comment")
+    s.add_argument("--user")
+    s = actions.add_parser("return", help="return a submission with a comment")
+    s.add_argument("id", type=int)
+    s.add_argument("--comment", required=True)
+    s.add_argument("--user")
 
 
 def _principal(email: str | None, lang: str) -> permissions.Principal:
@@ -135,53 +154,79 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, lang: str) -> int:
-    cmd = args.command
-    if cmd == "template":
-        p = periods.parse(args.period)
-        if p is None:
-            _bad(f"--period: not a period (YYYY, YYYY-S1, YYYY-Q1): {args.period!r}")
-    if cmd in ("check", "load"):
-        data = _read(args.file)
+    _check_arguments(args)
     st = store.open_store()
     try:
         reference.ensure_loaded(st)
-        con = st.reader()
-        if cmd == "init":
-            return _init(st, args.demo, lang)
-        if cmd == "check":
-            principal = _principal(args.user, lang) if args.user else None
-            chk = workflow.check(con, data, Path(args.file).name, principal=principal)
-            _emit_findings(chk.findings, args.json, lang)
-            return 0 if chk.ok else 1
-        if cmd == "load":
-            principal = _principal(args.user, lang)
-            chk, out = workflow.load(st, data, Path(args.file).name, principal=principal, source="cli")
-            return _emit_load(chk, out, args.json, lang)
-        if cmd == "template":
-            ref = reference.build(con)
-            country = ref.code("country", args.country)
-            if country is None:
-                _bad(f"--country: not a member country: {args.country!r}")
-            Path(args.output).write_bytes(template(con, country=country, period=p.code, lang=lang, ref=ref))
-            print(args.output)
-            return 0
-        if cmd == "snapshot":
-            as_of = _parse_as_of(args.as_of)
-            permissions.require(_principal(args.user, lang), "download")
-            _, data = exports.write(con, args.format, as_of=as_of, lang=lang)
-            Path(args.output).write_bytes(data)
-            print(args.output)
-            return 0
-        if cmd == "history":
-            return _history(con, args.json, lang)
-        if cmd == "rollback":
-            principal = _principal(args.user, lang)
-            version = workflow.rollback(st, args.id, principal=principal, reason=args.reason)
-            print(t("cli.rolled_back", lang, id=args.id, version=version))
-            return 0
+        return _COMMANDS[args.command](st, args, lang)
     finally:
         st.close()
-    return 2
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Bad arguments exit 2 before the store is touched; files are read here."""
+    if args.command == "template" and periods.parse(args.period) is None:
+        _bad(f"--period: not a period (YYYY, YYYY-S1, YYYY-Q1): {args.period!r}")
+    if args.command in ("check", "load"):
+        args.data = _read(args.file)
+    if args.command == "snapshot":
+        args.as_of = _parse_as_of(args.as_of)
+    if args.command == "review" and args.review_command == "return" and not args.comment.strip():
+        _bad("--comment: returning a submission needs a comment that says what to fix")
+
+
+def _cmd_init(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    return _init(st, args.demo, lang)
+
+
+def _cmd_check(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    principal = _principal(args.user, lang) if args.user else None
+    chk = workflow.check(st.reader(), args.data, Path(args.file).name, principal=principal)
+    _emit_findings(chk.findings, args.json, lang)
+    return 0 if chk.ok else 1
+
+
+def _cmd_load(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    principal = _principal(args.user, lang)
+    chk, out = workflow.load(st, args.data, Path(args.file).name, principal=principal, source="cli")
+    return _emit_load(chk, out, args.json, lang)
+
+
+def _cmd_template(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    con = st.reader()
+    ref = reference.build(con)
+    country = ref.code("country", args.country)
+    if country is None:
+        _bad(f"--country: not a member country: {args.country!r}")
+    period = periods.parse(args.period).code
+    Path(args.output).write_bytes(template(con, country=country, period=period, lang=lang, ref=ref))
+    print(args.output)
+    return 0
+
+
+def _cmd_snapshot(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    principal = _principal(args.user, lang)
+    permissions.require(principal, "download")
+    scope = ledger.PUBLISHED
+    if args.include_unreviewed:
+        permissions.require(principal, "unreviewed")
+        countries = permissions.unreviewed_countries(principal)
+        scope = ledger.WORKING if countries is None else ledger.Scope(pending=countries)
+    _, data = exports.write(st.reader(), args.format, as_of=args.as_of, lang=lang, scope=scope)
+    Path(args.output).write_bytes(data)
+    print(args.output)
+    return 0
+
+
+def _cmd_history(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    return _history(st.reader(), args.json, lang)
+
+
+def _cmd_rollback(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    principal = _principal(args.user, lang)
+    version = workflow.rollback(st, args.id, principal=principal, reason=args.reason)
+    print(t("cli.rolled_back", lang, id=args.id, version=version))
+    return 0
 
 
 def _init(st: store.Store, with_demo: bool, lang: str) -> int:
@@ -190,6 +235,30 @@ def _init(st: store.Store, with_demo: bool, lang: str) -> int:
     if with_demo and st.version() == 0:
         n = demo.load_demo(st)
     print(t("cli.init_done", lang, path=store.target(), version=st.version(), demo=n))
+    return 0
+
+
+def _review(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    if args.review_command == "list":
+        listing = pending.listing(st.reader(), status=args.status, country=args.country)
+        if args.json:
+            print(
+                json.dumps(
+                    json.loads(listing.to_json(orient="records", date_format="iso")),
+                    ensure_ascii=False,
+                    indent=1,
+                )
+            )
+        else:
+            print(listing.to_string(index=False) if len(listing) else t("cli.no_submissions", lang))
+        return 0
+    principal = _principal(args.user, lang)
+    if args.review_command == "approve":
+        version = review.approve(st, args.ids, principal=principal, comment=args.comment)
+        print(t("cli.approved", lang, ids=", ".join(map(str, args.ids)), version=version))
+        return 0
+    version = review.return_(st, args.id, principal=principal, comment=args.comment)
+    print(t("cli.returned", lang, id=args.id, version=version))
     return 0
 
 
@@ -244,6 +313,18 @@ def _emit_load(chk: workflow.Check, out: workflow.Outcome | None, as_json: bool,
         else:
             print(t("cli.rejected", lang, errors=sum(f.is_error for f in chk.findings)))
     return 1 if status == "rejected" else 0
+
+
+_COMMANDS = {
+    "init": _cmd_init,
+    "check": _cmd_check,
+    "load": _cmd_load,
+    "template": _cmd_template,
+    "snapshot": _cmd_snapshot,
+    "history": _cmd_history,
+    "review": _review,
+    "rollback": _cmd_rollback,
+}
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 
-from . import clock, ledger, workflow
-from .permissions import DEMO_LOADER
+from . import clock, ledger, review, workflow
+from .permissions import DEMO_LOADER, DEMO_REVIEWER
 from .reference import MODULES
 from .reference import build as build_reference
 from .store import Store
@@ -272,13 +272,25 @@ def generate(today: date, ref_countries: pd.DataFrame) -> list[dict]:
     return files
 
 
+AWAITING_REVIEW = 2  # the newest illustrative files are left awaiting review, the one before is returned
+RETURN_COMMENT = (
+    "Datos ilustrativos: la cobertura de salud no coincide con el informe anual; revísela y vuelva a enviar "
+    "el archivo."
+)
+
+
 def load_demo(store: Store, *, today: date | None = None) -> int:
-    """Load the illustrative dataset through the real path; return how many files committed."""
+    """Load the illustrative dataset through the real path; return how many files committed.
+
+    Each file is reviewed by the illustrative reviewer soon after it arrives (before the
+    next one), except the newest: two await review and the one before them is returned.
+    """
     today = today or clock.today()
     con = store.reader()
     ref = build_reference(con)
+    files = generate(today, ref.countries)
     committed = 0
-    for f in generate(today, ref.countries):
+    for i, f in enumerate(files):
         data = frames_to_workbook(f["tables"])
         chk = workflow.check(con, data, f["file_name"], principal=DEMO_LOADER, today=today, ref=ref)
         if not chk.ok:
@@ -286,6 +298,23 @@ def load_demo(store: Store, *, today: date | None = None) -> int:
             raise RuntimeError(f"illustrative file {f['file_name']} rejected: {codes}")
         latest = ledger.last_update(con)
         at = f["committed_at"] if latest is None or f["committed_at"] >= latest else None
-        out = workflow.commit(store, chk, principal=DEMO_LOADER, source="demo", committed_at=at)
-        committed += out.submission_id is not None
+        out = workflow.commit(
+            store, chk, principal=DEMO_LOADER, source="demo", committed_at=at, publish=False
+        )
+        if out.submission_id is None:
+            continue
+        committed += 1
+        arrived = ledger.last_update(con)
+        following = files[i + 1]["committed_at"] if i + 1 < len(files) else clock.now()
+        reviewed = max(
+            arrived + timedelta(seconds=1), min(arrived + timedelta(days=2), following - timedelta(minutes=1))
+        )
+        reviewed = min(reviewed, clock.now())
+        left = len(files) - 1 - i
+        if left >= AWAITING_REVIEW + 1:
+            review.approve(store, [out.submission_id], principal=DEMO_REVIEWER, at=reviewed)
+        elif left == AWAITING_REVIEW:
+            review.return_(
+                store, out.submission_id, principal=DEMO_REVIEWER, comment=RETURN_COMMENT, at=reviewed
+            )
     return committed

@@ -17,10 +17,12 @@ import duckdb
 import pandas as pd
 import xlsxwriter
 
-from . import brief, snapshot
+from . import brief, ledger, snapshot
 from .i18n import t
+from .kinds import KINDS
 from .reference import Reference
 from .reference import build as build_reference
+from .schema import SHEETS
 from .snapshot import Snapshot
 from .views import Filters
 
@@ -61,6 +63,9 @@ def _readme(snap: Snapshot) -> str:
         generated=snap.generated_at.isoformat(sep=" ", timespec="seconds"),
         illustrative=t(
             "snapshot.illustrative_yes" if snap.illustrative else "snapshot.illustrative_no", snap.lang
+        ),
+        unreviewed=t(
+            "snapshot.unreviewed_yes" if snap.includes_unreviewed else "snapshot.unreviewed_no", snap.lang
         ),
         filters=snap.filters.describe(),
     )
@@ -143,20 +148,23 @@ def _label_columns(snap: Snapshot, ref: Reference, name: str, df: pd.DataFrame) 
     """Codes with their labels beside them, for people reading the workbook."""
     lang = snap.lang
     out = df.copy()
+    labels: dict[str, dict[str, str]] = {}
+    if name in SHEETS:
+        for col in SHEETS[name].columns:
+            domain = KINDS[col.kind].domain
+            if domain and col.kind not in ("country", "stage"):
+                labels[col.key] = ref.labels(domain, lang)
+    elif name == "countries":
+        labels = {"entry_route": ref.labels("entry_route", lang), "subregion": ref.labels("subregion", lang)}
+    elif name == "submissions":
+        labels = {"status": {s: t(f"review.status_{s}", lang) for s in ledger.STATUSES}}
+    elif name == "reviews":
+        labels = {"action": {a: t(f"review.action_{a}", lang) for a in ("approved", "returned", "reopened")}}
     inserts = []
     if "country" in out and name != "countries":
         names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
         inserts.append(("country", "country_name", out["country"].map(names)))
-    for col, domain in (
-        ("module", "module"),
-        ("category", "category"),
-        ("severity", "severity"),
-        ("status", "status"),
-        ("entry_route", "entry_route"),
-        ("subregion", "subregion"),
-    ):
-        if col in out:
-            inserts.append((col, f"{col}_label", out[col].map(ref.labels(domain, lang))))
+    inserts += [(col, f"{col}_label", out[col].map(mapping)) for col, mapping in labels.items() if col in out]
     for after, new, values in inserts:
         out.insert(out.columns.get_loc(after) + 1, new, values)
     return out
@@ -190,11 +198,12 @@ def write(
     as_of: datetime | None = None,
     lang: str = "es",
     filters: Filters | None = None,
+    scope: ledger.Scope = ledger.PUBLISHED,
 ) -> tuple[str, bytes]:
     """The snapshot file in ``fmt`` as (file name, bytes)."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
     ref = build_reference(con)
-    snap = snapshot.build(con, as_of=as_of, lang=lang, filters=filters, ref=ref)
+    snap = snapshot.build(con, as_of=as_of, lang=lang, filters=filters, ref=ref, scope=scope)
     data = FORMATS[fmt].write(con, snap, ref)
     return file_name(fmt, at=snap.as_of or snap.generated_at, version=snap.data_version), data

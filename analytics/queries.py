@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from . import clock, ledger
+from .ledger import PUBLISHED, Scope
 from .periods import sort_key
 from .reference import Reference
 from .spelling import normalise
@@ -20,19 +21,26 @@ PILOT_STAGE = 3
 
 
 def _progress(
-    con: duckdb.DuckDBPyConnection, as_of: datetime | None, countries: list[str] | None
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime | None,
+    countries: list[str] | None,
+    scope: Scope = PUBLISHED,
 ) -> pd.DataFrame:
-    df = ledger.current(con, "progress", as_of=as_of, countries=countries)
+    df = ledger.current(con, "progress", as_of=as_of, scope=scope, countries=countries)
     df["year"] = df["period"].str[:4].astype(int)
     df["period_end"] = pd.to_datetime(df["period_end"])
     return df
 
 
 def yearly_progress(
-    con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None, countries: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
+    countries: list[str] | None = None,
 ) -> pd.DataFrame:
     """country, module, year → the year's latest stage, coverage and trained staff."""
-    df = _progress(con, as_of, countries)
+    df = _progress(con, as_of, countries, scope)
     if df.empty:
         return df.assign(year=pd.Series(dtype=int))
     df = df.sort_values(["country", "module", "year", "period_end"])
@@ -43,6 +51,7 @@ def stage_matrix(
     con: duckdb.DuckDBPyConnection,
     *,
     as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
     countries: list[str] | None = None,
     year: int | None = None,
 ) -> pd.DataFrame:
@@ -51,7 +60,7 @@ def stage_matrix(
     Columns: country, module, stage, period, previous_stage, previous_period, change
     (+1 up, 0 same, -1 down, NA when there is no earlier report).
     """
-    df = _progress(con, as_of, countries)
+    df = _progress(con, as_of, countries, scope)
     cols = ["country", "module", "stage", "period", "previous_stage", "previous_period", "change"]
     if year is not None:
         df = df[df["year"] <= year]
@@ -82,6 +91,7 @@ def kpis(
     ref: Reference,
     *,
     as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
     countries: list[str] | None = None,
     year: int | None = None,
 ) -> pd.DataFrame:
@@ -89,7 +99,7 @@ def kpis(
 
     Columns: kpi, value, previous, year.
     """
-    yearly = yearly_progress(con, as_of=as_of, countries=countries)
+    yearly = yearly_progress(con, as_of=as_of, scope=scope, countries=countries)
     last_full = (as_of or clock.now()).year - 1
     y = year or min(latest_year(yearly, last_full), last_full)
     members = ref.countries[ref.countries["member"]]
@@ -120,11 +130,12 @@ def map_values(
     lang: str,
     measure: str = "average",
     as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
     countries: list[str] | None = None,
     year: int | None = None,
 ) -> pd.DataFrame:
     """One value per member country: average stage, or one module's stage."""
-    m = stage_matrix(con, as_of=as_of, countries=countries, year=year)
+    m = stage_matrix(con, as_of=as_of, scope=scope, countries=countries, year=year)
     members = ref.countries[ref.countries["member"]]
     if countries is not None:
         members = members[members["iso3"].isin(countries)]
@@ -175,11 +186,12 @@ def module_distribution(
     module: str,
     *,
     as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
     countries: list[str] | None = None,
     years: range | None = None,
 ) -> pd.DataFrame:
     """year, stage, countries: how many countries stood at each stage each year."""
-    yearly = yearly_progress(con, as_of=as_of, countries=countries)
+    yearly = yearly_progress(con, as_of=as_of, scope=scope, countries=countries)
     yearly = yearly[yearly["module"] == module]
     if yearly.empty:
         return pd.DataFrame(columns=["year", "stage", "countries"])
@@ -197,12 +209,13 @@ def module_ranking(
     module: str,
     *,
     as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
     countries: list[str] | None = None,
     year: int | None = None,
 ) -> pd.DataFrame:
-    m = stage_matrix(con, as_of=as_of, countries=countries, year=year)
+    m = stage_matrix(con, as_of=as_of, scope=scope, countries=countries, year=year)
     m = m[m["module"] == module]
-    cur = _progress(con, as_of, countries)
+    cur = _progress(con, as_of, countries, scope)
     cur = cur[cur["module"] == module][["country", "period", "coverage_pct", "trained_staff"]]
     out = m.merge(cur, on=["country", "period"], how="left")
     return out.sort_values(["stage", "coverage_pct"], ascending=False).reset_index(drop=True)
@@ -214,10 +227,11 @@ def cohort_comparison(
     module: str,
     *,
     as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
     countries: list[str] | None = None,
 ) -> pd.DataFrame:
     """year, entry_route, average_stage, countries."""
-    yearly = yearly_progress(con, as_of=as_of, countries=countries)
+    yearly = yearly_progress(con, as_of=as_of, scope=scope, countries=countries)
     yearly = yearly[yearly["module"] == module]
     if yearly.empty:
         return pd.DataFrame(columns=["year", "entry_route", "average_stage", "countries"])
@@ -241,11 +255,12 @@ def challenges(
     con: duckdb.DuckDBPyConnection,
     *,
     as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
     countries: list[str] | None = None,
     year_from: int | None = None,
     year_to: int | None = None,
 ) -> pd.DataFrame:
-    df = ledger.current(con, "challenges", as_of=as_of, countries=countries)
+    df = ledger.current(con, "challenges", as_of=as_of, scope=scope, countries=countries)
     df["year"] = df["period"].str[:4].astype(int)
     if year_from is not None:
         df = df[df["year"] >= year_from]
@@ -298,9 +313,13 @@ def search(df: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:
 
 
 def practices(
-    con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None, countries: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
+    countries: list[str] | None = None,
 ) -> pd.DataFrame:
-    df = ledger.current(con, "practices", as_of=as_of, countries=countries)
+    df = ledger.current(con, "practices", as_of=as_of, scope=scope, countries=countries)
     df["year"] = df["period"].str[:4].astype(int)
     return df.sort_values(["period_start", "country"], ascending=[False, True]).reset_index(drop=True)
 
@@ -310,6 +329,7 @@ def completeness(
     ref: Reference,
     *,
     as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
     countries: list[str] | None = None,
     until: int | None = None,
 ) -> pd.DataFrame:
@@ -317,7 +337,7 @@ def completeness(
 
     Columns: year, country, expected, progress, challenges, practices, reported_at.
     """
-    blocks = ledger.current_blocks(con, as_of=as_of)
+    blocks = ledger.current_blocks(con, as_of=as_of, scope=scope)
     blocks["year"] = blocks["period"].str[:4].astype(int)
     members = ref.countries[ref.countries["member"]]
     if countries is not None:
@@ -343,9 +363,11 @@ def completeness(
     return pd.DataFrame(rows)
 
 
-def last_reported(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None) -> pd.DataFrame:
+def last_reported(
+    con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None, scope: Scope = PUBLISHED
+) -> pd.DataFrame:
     """country, last_period (latest period with any live report), last_committed_at."""
-    blocks = ledger.current_blocks(con, as_of=as_of)
+    blocks = ledger.current_blocks(con, as_of=as_of, scope=scope)
     if blocks.empty:
         return pd.DataFrame(columns=["country", "last_period", "last_committed_at"])
     blocks["k"] = blocks["period"].map(sort_key)
@@ -369,10 +391,11 @@ def average_stage_trend(
     *,
     by: str,
     as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
     countries: list[str] | None = None,
 ) -> pd.DataFrame:
     """year, ``by`` (module or entry_route), average_stage: the stage carried forward each year."""
-    yearly = yearly_progress(con, as_of=as_of, countries=countries)
+    yearly = yearly_progress(con, as_of=as_of, scope=scope, countries=countries)
     if yearly.empty:
         return pd.DataFrame(columns=["year", by, "average_stage"])
     yearly["entry_route"] = yearly["country"].map(cohort_of(ref))

@@ -35,7 +35,17 @@ COUNTRY_COLUMNS = [
     "m49",
     "source",
 ]
-SUBMISSION_COLUMNS = ["id", "file_name", "sha256", "uploaded_by", "committed_at", "rolled_back_at", "rows"]
+SUBMISSION_COLUMNS = [
+    "id",
+    "file_name",
+    "sha256",
+    "uploaded_by",
+    "committed_at",
+    "rolled_back_at",
+    "rows",
+    "status",
+]
+REVIEW_COLUMNS = ["submission_id", "action", "by", "at", "comment"]
 
 
 def sheet_columns(sheet: str) -> list[str]:
@@ -52,6 +62,7 @@ def sheet_columns(sheet: str) -> list[str]:
 COLUMNS = {
     "countries": COUNTRY_COLUMNS,
     **{s: sheet_columns(s) for s in SHEETS},
+    "reviews": REVIEW_COLUMNS,
     "submissions": SUBMISSION_COLUMNS,
 }
 TABLES = ("metadata", *COLUMNS)
@@ -72,6 +83,7 @@ class Snapshot:
     lang: str
     filters: Filters = field(default_factory=Filters)
     illustrative: bool = False
+    includes_unreviewed: bool = False
 
 
 def _sheet_table(
@@ -81,8 +93,9 @@ def _sheet_table(
     filters: Filters,
     ref: Reference,
     lang: str,
+    scope: ledger.Scope,
 ) -> pd.DataFrame:
-    df = filters.apply(ledger.current(con, sheet, as_of=as_of))
+    df = filters.apply(ledger.current(con, sheet, as_of=as_of, scope=scope))
     for col in SHEETS[sheet].columns:
         if col.kind == "stage":
             labels = ref.labels(KINDS[col.kind].domain, lang)
@@ -98,8 +111,11 @@ def build(
     filters: Filters | None = None,
     ref: Reference | None = None,
     generated_at: datetime | None = None,
+    scope: ledger.Scope = ledger.PUBLISHED,
 ) -> Snapshot:
-    """Collect every table as of ``as_of`` (default now)."""
+    """Collect every table as of ``as_of`` (default now): published data, and the
+    submissions awaiting review that ``scope`` includes."""
+    include_unreviewed = not scope.published_only
     ref = ref or build_reference(con)
     filters = filters or Filters()
     countries = ref.countries[ref.countries["member"]].rename(columns={"iso3": "country"})
@@ -108,7 +124,8 @@ def build(
         countries = countries[countries["country"].isin(filters.countries)]
     tables: dict[str, pd.DataFrame] = {"countries": countries[COUNTRY_COLUMNS]}
     for sheet in SHEETS:
-        tables[sheet] = _sheet_table(con, sheet, as_of, filters, ref, lang)
+        tables[sheet] = _sheet_table(con, sheet, as_of, filters, ref, lang, scope)
+    tables["reviews"] = ledger.reviews(con, as_of=as_of)[REVIEW_COLUMNS]
     tables["submissions"] = ledger.history(con, as_of=as_of)[SUBMISSION_COLUMNS]
     version = ledger.data_version(con, as_of)
     snap = Snapshot(
@@ -118,7 +135,8 @@ def build(
         generated_at=generated_at or clock.now(),
         lang=lang,
         filters=filters,
-        illustrative=ledger.has_demo_data(con, as_of),
+        illustrative=ledger.has_demo_data(con, as_of, scope),
+        includes_unreviewed=include_unreviewed,
     )
     meta = [
         ("as_of", (as_of.isoformat(sep=" ") if as_of else "now")),
@@ -127,6 +145,7 @@ def build(
         ("language", lang),
         ("app_version", __version__),
         ("illustrative_data", "yes" if snap.illustrative else "no"),
+        ("includes_unreviewed", "yes" if include_unreviewed else "no"),
         ("filters", filters.describe()),
     ]
     meta += [(f"rows_{k}", str(len(v))) for k, v in tables.items()]

@@ -226,12 +226,17 @@ def commit(
     principal: Principal,
     source: str = "upload",
     committed_at: datetime | None = None,
+    publish: bool | None = None,
 ) -> Outcome:
     """Write a checked file as one transaction; an identical live file changes nothing.
 
+    The submission then awaits review, or is published at once when review is off
+    (``publish`` overrides the setting: the illustrative dataset is reviewed explicitly).
     ``committed_at`` back-dates the illustrative dataset (source ``demo``) so
     that "as of" has a past to show; it may never go before the latest event.
     """
+    if publish is None:
+        publish = not review.review_enabled()
     if not chk.ok:
         raise EspError("rejected", errors=sum(f.is_error for f in chk.findings))
     _require_upload(principal, chk.validation)
@@ -248,7 +253,7 @@ def commit(
                 if latest is not None and at < latest:
                     raise EspError("backdating_not_allowed")
                 out = _apply(tx, chk, principal, source, at)
-                if out.submission_id is not None and not review.review_enabled():
+                if out.submission_id is not None and publish:
                     review.record(tx, out.submission_id, review.APPROVED, review.AUTO, at, None, out.version)
                 return out
         except WriteConflict as e:

@@ -72,7 +72,9 @@ def test_load_commits_then_reports_the_identical_file_and_history_lists_it(cli, 
         "committed_at",
         "rolled_back_at",
         "rows",
+        "status",
     }
+    assert hist[0]["status"] == "approved", "local mode has no review: published on commit"
 
 
 def test_load_of_a_bad_file_exits_1_and_writes_nothing(cli, tmp_path):

@@ -79,3 +79,16 @@ def test_every_spec_code_has_a_message(code):
 
 def test_unknown_language_falls_back_to_spanish():
     assert i18n.t("nav.overview", "fr") == i18n.t("nav.overview", "es")
+
+
+def test_every_error_code_the_core_raises_has_a_message():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "analytics"
+    raised = set()
+    for path in root.glob("*.py"):
+        raised |= set(
+            re.findall(r"(?:EspError|PermissionDenied|NotFound)\(\s*\"([a-z_]+)\"", path.read_text())
+        )
+    assert raised, "the scan found the codes"
+    assert {code for code in raised if not i18n.has(f"error.{code}")} == set()
