@@ -15,7 +15,6 @@ instead of silently used data.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import logging
@@ -31,7 +30,8 @@ from pathlib import Path
 
 from . import i18n
 from .findings import Finding
-from .ingest_worker import MAX_CELLS, MAX_ROWS, clean_text, column_letter, row_text, trim, unpack
+from .ingest_csv import decode, split
+from .ingest_worker import MAX_CELLS, MAX_ROWS, clean_text, column_letter, trim, unpack
 from .reference import normalise
 from .schema import IGNORED_SHEETS, sheet_for_name
 
@@ -67,7 +67,6 @@ _DTD = re.compile(
 )
 _ODS_ENCRYPTED = re.compile(rb"encryption-data")
 _BINARY = re.compile(r"[\x01-\x08\x0b\x0e-\x1f]")
-_SEP_LINE = re.compile(r"sep=([,;\t|])\r?\n")
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +103,8 @@ def read_upload(data: bytes, file_name: str = "") -> ReadResult:
     shows only the year, and listed in ``Sheet.dates``; any other number with
     at most 15 significant digits and no thousands separator ("7", "0.3",
     "1000"); an error cell as its error ("#N/A"); a formula as its stored
-    result; every cell of a merged range as the range's top-left value.
+    result; every cell of a merged range as the range's top-left value. CSV
+    cells are the file's text as written ("1.000", "45,5%").
 
     Errors, besides the refusals (``file_unreadable`` with a ``reason``,
     ``file_too_large``, ``file_encrypted``, ``file_unsafe``, ``too_many_rows``
@@ -446,56 +446,26 @@ def _collect(proc: subprocess.Popen, data: bytes) -> tuple[bytes, int, bytes] | 
 
 
 def _read_csv(data: bytes, file_name: str) -> ReadResult:
-    text = _decode(data)
+    text = decode(data)
     if text is None:
         return _fail("file_unreadable", reason="encoding")
     if _looks_binary(text):
         return _fail("file_unreadable", reason="binary")
-    sep = _SEP_LINE.match(text)
-    if sep:
-        delimiter, text = sep.group(1), text[sep.end() :]
-    else:
-        delimiter = _delimiter(text)
+    name = _stem(file_name)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        texts: dict[str, str] = {}
-        rows = [row_text(row, texts, {}) for row in reader]
+        rows, refusal = split(text)
     except csv.Error:
         return _fail("file_unreadable", reason="malformed")
-    return ReadResult("csv", [Sheet(_stem(file_name), trim(rows))], [])
-
-
-def _decode(data: bytes) -> str | None:
-    """UTF-8 (BOM removed) or, as Excel in Spanish writes it, Windows-1252."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings: tuple[str, ...] = ("utf-16",)
-    elif data.startswith(codecs.BOM_UTF8):
-        encodings = ("utf-8-sig",)
-    else:
-        encodings = ("utf-8", "cp1252")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
+    if refusal is not None:
+        sheet = {"sheet": name} if refusal.code == "too_many_cells" else {}
+        return _fail(refusal.code, **sheet, **refusal.params)
+    return ReadResult("csv", [Sheet(name, trim(rows))], [])
 
 
 def _looks_binary(text: str) -> bool:
     if "\x00" in text:
         return True
     return len(_BINARY.findall(text)) > max(8, len(text) // 100)
-
-
-def _delimiter(text: str) -> str:
-    """The candidate that splits the header line into the most fields (comma on a tie)."""
-    header = text.split("\n", 1)[0]
-    best, best_count = ",", 0
-    for candidate in (",", ";", "\t"):
-        count = len(next(csv.reader([header], delimiter=candidate), []))
-        if count > best_count:
-            best, best_count = candidate, count
-    return best
 
 
 def _stem(file_name: str) -> str:

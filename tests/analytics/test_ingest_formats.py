@@ -1,5 +1,5 @@
-"""The rules behind "what the person saw": number text, format codes, and the
-XML scan's fast and careful paths (which must agree)."""
+"""The rules behind "what the person saw": number text, format codes, the XML
+scan's fast and careful paths (which must agree), and CSV encodings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from analytics import ingest_csv
 from analytics.ingest import read_upload
 from analytics.ingest_formats import (
     PERCENT,
@@ -223,3 +224,50 @@ def test_formula_returning_empty_text_has_a_result():
         '<c r="B1"><f t="shared" si="0"/><v></v></c></row></sheetData></worksheet>'
     )
     assert [(f.code, f.column) for f in read_upload(book(xml)).findings] == [("formula_not_calculated", "B")]
+
+
+# --- CSV encodings --------------------------------------------------------------------------
+
+SPANISH = "país;módulo;notas\rARG;Capacitación;Niños y niñas\rPER;Policía;Perú\r"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "mac_roman"])
+def test_single_byte_spanish_is_told_apart(encoding):
+    assert ingest_csv.decode(SPANISH.encode(encoding)) == SPANISH
+
+
+@pytest.mark.parametrize(
+    "mojibake",
+    ["Capacitaci\u2014n", "InformaciÛn", "PÈrez", "est·", "Espa\u2013a", "CAPACITACIîN"],
+)
+def test_mojibake_looks_bad_to_the_evidence(mojibake):
+    good, bad = ingest_csv.evidence(mojibake)
+    assert bad >= 1
+
+
+@pytest.mark.parametrize("text", ["Capacitación", "Pérez", "¿Está?", "NIÑOS", "d\u2019Ivoire", "“citado”", "1º y 2ª"])
+def test_real_words_do_not_look_bad(text):
+    assert ingest_csv.evidence(text)[1] == 0
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "mac_roman"])
+def test_detector_breaks_a_tie_the_words_leave_only_when_it_is_clear(encoding):
+    """No word decides "1º y 2ª": charset-normalizer finds the Mac Roman reading of the
+    Windows bytes messier (so Windows-1252), but sees no difference for the Mac bytes."""
+    text = "pais;notas\r\nARG;visita 1º y 2ª\r\n"
+    assert ingest_csv.decode(text.encode(encoding)) == (text if encoding == "cp1252" else None)
+
+
+def test_utf16_big_endian_with_bom_and_sep_line_with_cr():
+    data = "\ufeffsep=;\rpaís;etapa\rPerú;3\r".encode("utf-16-be")
+    assert read_upload(data, "x.csv").sheets[0].rows == [["país", "etapa"], ["Perú", "3"]]
+
+
+def test_cr_only_csv_keeps_a_quoted_line_break():
+    rows = read_upload(b'a;b\r1;"x\ry"\r2;3\r', "x.csv").sheets[0].rows
+    assert rows == [["a", "b"], ["1", "x\ny"], ["2", "3"]]
+
+
+def test_utf8_text_is_never_reinterpreted():
+    data = "país,notas\nARG,Capacitación — “técnica”\n".encode()
+    assert read_upload(data, "x.csv").sheets[0].rows[1] == ["ARG", "Capacitación — “técnica”"]

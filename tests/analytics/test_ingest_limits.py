@@ -218,6 +218,28 @@ def test_ods_trailing_empty_repeats_as_libreoffice_writes_them_cost_nothing():
     assert result.findings == [] and result.sheets[0].rows == [["x", "x"]]
 
 
+def test_csv_past_the_row_limit_is_refused_with_the_count():
+    data = b"a\n" + b"1\n" * (MAX_ROWS + 5)
+    finding = only_error(read_upload(data, "big.csv"))
+    assert (finding.code, finding.value) == ("too_many_rows", str(MAX_ROWS + 5))
+
+
+def test_csv_with_more_separators_than_cells_allowed_is_refused_before_parsing():
+    finding = only_error(read_upload(b"a," * (MAX_CELLS + 1) + b"\n", "wide.csv"))
+    assert (finding.code, finding.sheet) == ("too_many_cells", "wide")
+    assert finding.param_dict()["range"] == "A1:XFD1"
+
+
+def test_csv_whose_dense_area_is_past_the_cell_limit_is_refused():
+    data = b"," * 20_000 + b"x\n" + b"y\n" * 60
+    finding = only_error(read_upload(data, "ancho.csv"))
+    assert (finding.code, finding.value, finding.param_dict()["range"]) == (
+        "too_many_cells",
+        str(61 * 20_001),
+        "A1:ACOG61",
+    )
+
+
 # --- the app's process never unpacks more than the limits ---------------------------------
 
 
