@@ -314,6 +314,7 @@ def read_sheets(data: bytes, kind: str) -> list[dict]:
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     texts: dict[str, str] = {}
     numbers: dict[float, str] = {}
+    percents: dict[float, str] = {}
     budget = _Budget()
     sheets = []
     for meta in book.sheets_metadata:
@@ -331,7 +332,7 @@ def read_sheets(data: bytes, kind: str) -> list[dict]:
         budget.add(meta.name, len(grid), width)
         dates: list[tuple[int, int]] = []
         rows = [row_text(row, texts, numbers, dates, i) for i, row in enumerate(grid)]
-        _apply_styles(grid, rows, dates, scan.styled, info.date1904)
+        _apply_styles(grid, rows, dates, scan.styled, info.date1904, percents)
         del grid
         errors = []
         for r, c, text in scan.errors:
@@ -360,16 +361,27 @@ def read_sheets(data: bytes, kind: str) -> list[dict]:
 
 
 def _apply_styles(
-    grid: list[list[object]], rows: list[list[str]], dates: list[tuple[int, int]], styled: list, date1904: bool
+    grid: list[list[object]],
+    rows: list[list[str]],
+    dates: list[tuple[int, int]],
+    styled: list,
+    date1904: bool,
+    percents: dict[float, str] | None = None,
 ) -> None:
-    """Percent cells as "45%", year-only dates as "2025"."""
+    """Percent cells as "45%", year-only dates as "2025". ``percents`` remembers
+    the text of each value (a column of percentages repeats a few hundred)."""
+    percents = {} if percents is None else percents
+    height = len(grid)
     for r, c, kind in styled:
-        if r > len(grid) or c > len(grid[r - 1]):
+        if r > height or c > len(grid[r - 1]):
             continue
         value = grid[r - 1][c - 1]
         kind_of = type(value)
-        if kind == PERCENT and kind_of in (float, int):
-            rows[r - 1][c - 1] = percent_text(value)
+        if kind == PERCENT and (kind_of is float or kind_of is int):
+            text = percents.get(value)
+            if text is None:
+                text = percents[value] = percent_text(value)
+            rows[r - 1][c - 1] = text
         elif kind == YEAR:
             if kind_of in (dt.date, dt.datetime):
                 rows[r - 1][c - 1] = str(value.year)
