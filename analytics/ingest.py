@@ -5,11 +5,16 @@ name; archives are checked from their directory before anything is inflated;
 workbooks are parsed in a separate process with memory and CPU limits (see
 ``ingest_worker``). Whatever the input, ``read_upload`` returns findings instead
 of raising.
+
+What is returned is what the person saw: cells read as the spreadsheet shows
+them (percent cells as "45%", a date shown as its year as "2025", floats without
+noise, merged ranges filled), and whatever they could not see — hidden rows,
+columns and sheets, error cells, formulas never calculated — is an error finding
+instead of silently used data.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import logging
@@ -20,11 +25,15 @@ import subprocess
 import sys
 import threading
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import i18n
 from .findings import Finding
-from .ingest_worker import clean_text, column_letter, row_text, trim, unpack
+from .ingest_csv import decode, split
+from .ingest_worker import MAX_CELLS, MAX_ROWS, clean_text, column_letter, trim, unpack
+from .reference import normalise
+from .schema import IGNORED_SHEETS, sheet_for_name
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_INFLATED = 200 * 1024 * 1024
@@ -33,6 +42,10 @@ RATIO_MIN_SIZE = 1024 * 1024
 MAX_ENTRIES = 10_000
 WORKER_TIMEOUT = 40.0
 WORKER_SLOTS = 2
+# The worker's answer is at most this large (the text of MAX_CELLS cells fits many
+# times over); anything bigger is refused before it is unpickled.
+MAX_PAYLOAD = 48 * 1024 * 1024
+MAX_LISTED_ROWS = 20  # row ranges named in one hidden_content finding
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -54,17 +67,24 @@ _DTD = re.compile(
 )
 _ODS_ENCRYPTED = re.compile(rb"encryption-data")
 _BINARY = re.compile(r"[\x01-\x08\x0b\x0e-\x1f]")
-_SEP_LINE = re.compile(r"sep=([,;\t|])\r?\n")
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Sheet:
-    """One sheet; ``rows[i]`` is spreadsheet row ``i + 1`` and rows share one width."""
+    """One sheet; ``rows[i]`` is spreadsheet row ``i + 1`` and rows share one width.
+
+    Each cell is the text the spreadsheet shows (see ``read_upload``). ``dates``
+    holds the (row, column) indexes into ``rows``, both 0-based, of cells that
+    hold a date (their text is the ISO date, or the year alone where the cell
+    shows only the year). ``hidden`` is true for a sheet hidden in the workbook.
+    """
 
     name: str
     rows: list[list[str]]
+    dates: frozenset[tuple[int, int]] = field(default=frozenset())
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,7 +95,26 @@ class ReadResult:
 
 
 def read_upload(data: bytes, file_name: str = "") -> ReadResult:
-    """Sheets of text cells from an xlsx, ods or csv upload; never raises."""
+    """Sheets of text cells from an xlsx, ods or csv upload; never raises.
+
+    Workbook cells read as the spreadsheet shows them: a percent-formatted number
+    as "45%" (0.455 → "45.5%"); a date as ISO text ("2024-06-30", with
+    " 13:05:00" when it has a time), or its year alone ("2025") where its format
+    shows only the year, and listed in ``Sheet.dates``; any other number with
+    at most 15 significant digits and no thousands separator ("7", "0.3",
+    "1000"); an error cell as its error ("#N/A"); a formula as its stored
+    result; every cell of a merged range as the range's top-left value. CSV
+    cells are the file's text as written ("1.000", "45,5%").
+
+    Errors, besides the refusals (``file_unreadable`` with a ``reason``,
+    ``file_too_large``, ``file_encrypted``, ``file_unsafe``, ``too_many_rows``
+    with ``value``/``max``, ``too_many_cells`` with ``sheet``/``value``/``max``/
+    ``range``), name what the person could not see or what shows no value:
+    ``hidden_content`` (params ``rows`` or ``columns``, or neither for a hidden
+    sheet), ``error_cell`` (row, column, ``value`` = the error) and
+    ``formula_not_calculated`` (row, column). Rows are spreadsheet rows
+    (header = 1); columns are the header text, or the letter without one.
+    """
     try:
         return _read(bytes(data), file_name or "")
     except Exception:
@@ -192,36 +231,124 @@ def _parse_in_worker(data: bytes, kind: str) -> ReadResult:
     if isinstance(payload, str):
         return _fail("file_unreadable", reason=payload)
     error = payload.get("error")
-    if error == "encrypted":
-        return _fail("file_encrypted")
-    if error:
-        return _fail("file_unreadable", reason=str(error))
     try:
+        if error == "encrypted":
+            return _fail("file_encrypted")
+        if error == "too_many_rows":
+            return _fail("too_many_rows", value=str(int(payload["count"])), max=MAX_ROWS)
+        if error == "too_many_cells":
+            return _fail(
+                "too_many_cells",
+                sheet=str(payload["sheet"]),
+                value=str(int(payload["count"])),
+                max=MAX_CELLS,
+                range=str(payload["range"]),
+            )
+        if error:
+            return _fail("file_unreadable", reason=str(error))
         return _result(payload, kind)
-    except (TypeError, ValueError, KeyError):
+    except (TypeError, ValueError, KeyError, AttributeError):
         return _fail("file_unreadable", reason="worker_failed")
 
 
 def _result(payload: dict, kind: str) -> ReadResult:
-    sheets = []
-    for name, width, blob in payload["sheets"]:
-        rows = unpack(blob)
-        if not isinstance(name, str) or any(len(row) != width for row in rows):
+    entries = payload["sheets"]
+    if not isinstance(entries, list):
+        raise ValueError("worker result has no sheets")
+    declared = 0
+    for entry in entries:
+        width, height, blob = int(entry["width"]), int(entry["height"]), entry["rows"]
+        if width < 0 or height < 0 or not isinstance(blob, str) or not isinstance(entry["name"], str):
             raise ValueError("worker result is not a grid of text")
-        sheets.append(Sheet(name, rows))
-    headers = {s.name: s.rows[0] if s.rows else [] for s in sheets}
-    findings = []
-    for sheet, row, col in payload["formulas"]:
-        header = headers.get(sheet, [])
-        title = header[col - 1].strip() if 0 < int(col) <= len(header) else ""
-        findings.append(
-            Finding.error("formula_no_value", sheet=sheet, row=row, column=title or column_letter(col))
+        declared += width * height
+    if declared > MAX_CELLS:
+        raise ValueError("worker result is larger than the limits")  # never unpacked
+    sheets, findings = [], []
+    for entry in entries:
+        width, height = int(entry["width"]), int(entry["height"])
+        rows = unpack(entry["rows"])
+        if len(rows) != height or any(len(row) != width for row in rows):
+            raise ValueError("worker result is not a grid of text")
+        dates = frozenset(
+            (int(r), int(c)) for r, c in entry.get("dates", ()) if 0 <= int(r) < height and 0 <= int(c) < width
         )
+        sheet = Sheet(entry["name"], rows, dates, bool(entry.get("hidden")))
+        sheets.append(sheet)
+        findings.extend(_sheet_findings(sheet, entry))
     return ReadResult(kind, sheets, findings)
 
 
+def _sheet_findings(sheet: Sheet, entry: dict) -> list[Finding]:
+    """What the person could not see, and cells that show no value, as errors.
+
+    A hidden sheet counts when its name is one the validator reads; the rest
+    only in sheets the validator does not ignore (the template's lists sheet
+    and the instructions are).
+    """
+    out = []
+    name = sheet.name
+    if sheet.hidden and sheet_for_name(name) is not None:
+        out.append(_hidden("sheet", name))
+    if normalise(name) in IGNORED_SHEETS:
+        return out
+    header = sheet.rows[0] if sheet.rows else []
+    if filtered := _positions(entry.get("filtered_rows", ()), len(sheet.rows)):
+        out.append(_hidden("filtered_rows", name, rows=_ranges(filtered)))
+    if hidden := _positions(entry.get("hidden_rows", ()), len(sheet.rows)):
+        out.append(_hidden("rows", name, rows=_ranges(hidden)))
+    if columns := _positions(entry.get("hidden_cols", ()), len(header)):
+        named = ", ".join(
+            f"{column_letter(c)} ({header[c - 1].strip()})" if header[c - 1].strip() else column_letter(c)
+            for c in columns
+        )
+        out.append(_hidden("columns", name, columns=named))
+    for r, c, text in entry.get("errors", ()):
+        r, c = int(r), int(c)
+        out.append(
+            Finding.error("error_cell", sheet=name, row=r, column=_column_title(header, r, c), value=str(text))
+        )
+    cells = {(int(r), int(c)) for r, c in (*entry.get("no_result", ()), *entry.get("zero_result", ()))}
+    for r, c in sorted(cells):
+        out.append(Finding.error("formula_not_calculated", sheet=name, row=r, column=_column_title(header, r, c)))
+    return out
+
+
+def _positions(values: object, limit: int) -> list[int]:
+    return sorted({int(v) for v in values if 0 < int(v) <= limit})  # type: ignore[union-attr]
+
+
+def _column_title(header: list[str], row: int, col: int) -> str:
+    """The column's header text as the person wrote it, or its letter."""
+    title = header[col - 1].strip() if row > 1 and 0 < col <= len(header) else ""
+    return title or column_letter(col)
+
+
+def _hidden(what: str, sheet: str, **params: str) -> Finding:
+    """``hidden_content`` naming what is hidden and how to show it, in both languages."""
+    texts = {}
+    for lang in i18n.LANGUAGES:
+        texts[f"what_{lang}"] = i18n.t(f"ingest.hidden.{what}", lang, **params)
+        texts[f"how_{lang}"] = i18n.t(f"ingest.unhide.{what}", lang)
+    return Finding.error("hidden_content", sheet=sheet, **params, **texts)
+
+
+def _ranges(rows: list[int]) -> str:
+    """[5, 7, 8, 9] → "5, 7–9" (the first ``MAX_LISTED_ROWS`` ranges, then "…")."""
+    spans: list[list[int]] = []
+    for r in rows:
+        if spans and r == spans[-1][1] + 1:
+            spans[-1][1] = r
+        else:
+            spans.append([r, r])
+    parts = [str(a) if a == b else f"{a}\u2013{b}" for a, b in spans[:MAX_LISTED_ROWS]]
+    if len(spans) > MAX_LISTED_ROWS:
+        parts.append("\u2026")
+    return ", ".join(parts)
+
+
 def _run_worker(data: bytes, kind: str) -> dict | str:
-    """The worker's payload, or a reason code when it failed, crashed or timed out.
+    """The worker's payload, or a reason code when it failed, crashed, timed out
+    or answered more than ``MAX_PAYLOAD`` bytes (read no further than that).
 
     The worker gets a minimal environment (no secrets) and at most
     ``WORKER_SLOTS`` run at once, each allowed up to its memory limit.
@@ -230,26 +357,26 @@ def _run_worker(data: bytes, kind: str) -> dict | str:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH")) if p)
     with _SLOTS:
         try:
-            proc = subprocess.run(
+            proc = subprocess.Popen(
                 [sys.executable, "-m", "analytics.ingest_worker", kind],
-                input=data,
-                capture_output=True,
-                timeout=WORKER_TIMEOUT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 cwd=_ROOT,
                 env=env,
             )
-        except subprocess.TimeoutExpired:
-            log.warning("upload worker timed out after %ss", WORKER_TIMEOUT)
-            return "timeout"
         except OSError:
             log.exception("upload worker could not start")
             return "worker_failed"
-    if proc.returncode != 0:
-        tail = proc.stderr[-1000:].decode("utf-8", "replace")
-        log.warning("upload worker exited with %s: %s", proc.returncode, tail)
-        return "worker_killed" if proc.returncode < 0 else "worker_failed"
+        outcome = _collect(proc, data)
+    if isinstance(outcome, str):
+        return outcome
+    out, returncode, stderr = outcome
+    if returncode != 0:
+        log.warning("upload worker exited with %s: %s", returncode, stderr.decode("utf-8", "replace"))
+        return "worker_killed" if returncode < 0 else "worker_failed"
     try:
-        payload = _PlainUnpickler(io.BytesIO(proc.stdout)).load()
+        payload = _PlainUnpickler(io.BytesIO(out)).load()
     except Exception:
         log.warning("upload worker sent an unreadable result")
         return "worker_failed"
@@ -258,60 +385,87 @@ def _run_worker(data: bytes, kind: str) -> dict | str:
     return payload
 
 
+def _collect(proc: subprocess.Popen, data: bytes) -> tuple[bytes, int, bytes] | str:
+    """Feed the worker, read at most ``MAX_PAYLOAD`` bytes of its answer and the
+    tail of its errors; kill it at ``WORKER_TIMEOUT``."""
+    timed_out = threading.Event()
+
+    def expire() -> None:
+        timed_out.set()
+        proc.kill()
+
+    def feed() -> None:
+        try:
+            proc.stdin.write(data)  # type: ignore[union-attr]
+        except OSError:
+            pass  # the worker exited early; its status says why
+        finally:
+            try:
+                proc.stdin.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+
+    tail = bytearray()
+
+    def drain() -> None:
+        while chunk := proc.stderr.read(65536):  # type: ignore[union-attr]
+            tail.extend(chunk)
+            del tail[:-1000]
+
+    timer = threading.Timer(WORKER_TIMEOUT, expire)
+    helpers = [threading.Thread(target=feed, daemon=True), threading.Thread(target=drain, daemon=True)]
+    timer.start()
+    for thread in helpers:
+        thread.start()
+    chunks, size, too_big = [], 0, False
+    try:
+        while chunk := proc.stdout.read(_CHUNK):  # type: ignore[union-attr]
+            size += len(chunk)
+            if size > MAX_PAYLOAD:
+                too_big = True
+                proc.kill()
+                break
+            chunks.append(chunk)
+        proc.wait()
+    finally:
+        timer.cancel()
+        for thread in helpers:
+            thread.join(5)
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+    if timed_out.is_set():
+        log.warning("upload worker timed out after %ss", WORKER_TIMEOUT)
+        return "timeout"
+    if too_big:
+        log.warning("upload worker answered more than %s bytes", MAX_PAYLOAD)
+        return "too_complex"
+    return b"".join(chunks), proc.returncode, bytes(tail)
+
+
 # --- CSV ----------------------------------------------------------------------
 
 
 def _read_csv(data: bytes, file_name: str) -> ReadResult:
-    text = _decode(data)
+    text = decode(data)
     if text is None:
         return _fail("file_unreadable", reason="encoding")
     if _looks_binary(text):
         return _fail("file_unreadable", reason="binary")
-    sep = _SEP_LINE.match(text)
-    if sep:
-        delimiter, text = sep.group(1), text[sep.end() :]
-    else:
-        delimiter = _delimiter(text)
+    name = _stem(file_name)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        texts: dict[str, str] = {}
-        rows = [row_text(row, texts, {}) for row in reader]
+        rows, refusal = split(text)
     except csv.Error:
         return _fail("file_unreadable", reason="malformed")
-    return ReadResult("csv", [Sheet(_stem(file_name), trim(rows))], [])
-
-
-def _decode(data: bytes) -> str | None:
-    """UTF-8 (BOM removed) or, as Excel in Spanish writes it, Windows-1252."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings: tuple[str, ...] = ("utf-16",)
-    elif data.startswith(codecs.BOM_UTF8):
-        encodings = ("utf-8-sig",)
-    else:
-        encodings = ("utf-8", "cp1252")
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
+    if refusal is not None:
+        sheet = {"sheet": name} if refusal.code == "too_many_cells" else {}
+        return _fail(refusal.code, **sheet, **refusal.params)
+    return ReadResult("csv", [Sheet(name, trim(rows))], [])
 
 
 def _looks_binary(text: str) -> bool:
     if "\x00" in text:
         return True
     return len(_BINARY.findall(text)) > max(8, len(text) // 100)
-
-
-def _delimiter(text: str) -> str:
-    """The candidate that splits the header line into the most fields (comma on a tie)."""
-    header = text.split("\n", 1)[0]
-    best, best_count = ",", 0
-    for candidate in (",", ";", "\t"):
-        count = len(next(csv.reader([header], delimiter=candidate), []))
-        if count > best_count:
-            best, best_count = candidate, count
-    return best
 
 
 def _stem(file_name: str) -> str:

@@ -6,6 +6,13 @@ can make the parser allocate gigabytes or abort its process, so the parsing
 happens here, where the operating system caps memory and CPU, and the parent
 (``analytics.ingest``) only ever sees an exit status or plain data.
 
+Before calamine parses anything, every sheet's used area is counted from its XML
+(``ingest_formats``); past ``MAX_ROWS`` data rows or ``MAX_CELLS`` cells the worker
+answers with a refusal instead of the sheets, so neither process ever holds more
+than the limits allow. The text of each cell is what the spreadsheet shows: number
+formats, merged ranges and error cells are applied here, and what the person
+cannot see (hidden rows, columns, sheets) is reported alongside.
+
 Also holds the cell-to-text rules, which the parent reuses for CSV. Keep the
 imports light: this module is imported on every worker start.
 """
@@ -20,17 +27,28 @@ import re
 import sys
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+
+from .ingest_formats import (
+    PERCENT,
+    YEAR,
+    SheetScan,
+    XlsxBook,
+    XlsxSheet,
+    column_letter,
+    number_text,
+    ods_scan,
+    percent_text,
+    xlsx_book,
+)
 
 MEMORY_LIMIT = 2 * 1024**3
 CPU_SECONDS = 30
-INTEGRAL_LIMIT = 1e16
+MAX_ROWS = 50_000  # data rows below the headers, all sheets together (validate.MAX_ROWS)
+MAX_CELLS = 1_000_000  # cells of all sheets' used areas as dense grids
 US, RS = "\x1f", "\x1e"
+DATE_TYPES = (dt.date, dt.datetime)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-_CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d+)")
-_CHUNK = 1 << 20
 _XML_JUNK = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -56,9 +74,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < INTEGRAL_LIMIT:
-            return str(int(value))
-        return repr(value)
+        return number_text(value)
     if isinstance(value, dt.datetime):
         value = (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
         if value.time() == dt.time(0):
@@ -100,15 +116,6 @@ def unpack(blob: str) -> list[list[str]]:
     return [row.split(US) for row in blob.split(RS)] if blob else []
 
 
-def column_letter(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index > 0:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _limit_resources() -> None:
     try:
         import resource
@@ -127,28 +134,16 @@ def _limit_resources() -> None:
         resource.setrlimit(which, (soft, hard))
 
 
-def read_sheets(data: bytes) -> list[tuple[str, int, str]]:
-    """(name, width, packed rows) of each worksheet."""
-    from python_calamine import CalamineWorkbook, SheetTypeEnum
-
-    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    texts: dict[str, str] = {}
-    numbers: dict[float, str] = {}
-    sheets = []
-    for meta in book.sheets_metadata:
-        if meta.typ != SheetTypeEnum.WorkSheet:
-            continue
-        grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        for i, row in enumerate(grid):
-            grid[i] = row_text(row, texts, numbers)
-        rows = trim(grid)
-        sheets.append((clean_text(meta.name), len(rows[0]) if rows else 0, pack(rows)))
-    return sheets
-
-
-def row_text(row: list[object], texts: dict[str, str], numbers: dict[float, str]) -> list[str]:
+def row_text(
+    row: list[object],
+    texts: dict[str, str],
+    numbers: dict[float, str],
+    dates: list[tuple[int, int]] | None = None,
+    index: int = 0,
+) -> list[str]:
     """``cell_text`` of each cell, remembering strings and floats (most cells
-    repeat a few values). Types are told apart first: ``True == 1.0`` as a key."""
+    repeat a few values). Types are told apart first: ``True == 1.0`` as a key.
+    Date cells are added to ``dates`` as (``index``, column), 0-based."""
     out = []
     for value in row:
         kind = type(value)
@@ -159,8 +154,10 @@ def row_text(row: list[object], texts: dict[str, str], numbers: dict[float, str]
         elif kind is float:
             text = numbers.get(value)
             if text is None:
-                text = numbers[value] = cell_text(value)
+                text = numbers[value] = number_text(value)
         else:
+            if dates is not None and kind in DATE_TYPES:
+                dates.append((index, len(out)))
             text = cell_text(value)
         out.append(text)
     return out
@@ -174,16 +171,18 @@ def _sheet_parts(book: zipfile.ZipFile) -> list[tuple[str, str]]:
     """(sheet name, zip part) from ``xl/workbook.xml`` and its relationships."""
     from xml.etree import ElementTree as ET
 
+    names = {n.lower(): n for n in book.namelist()}
     targets = {}
-    rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    rels = ET.fromstring(book.read(names.get("xl/_rels/workbook.xml.rels", "xl/_rels/workbook.xml.rels")))
     for rel in rels:
         if rel.get("TargetMode") == "External":
             continue
         target = rel.get("Target") or ""
         path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-        targets[rel.get("Id")] = posixpath.normpath(path)
+        path = posixpath.normpath(path)
+        targets[rel.get("Id")] = names.get(path.lower(), path)
     parts = []
-    for el in ET.fromstring(book.read("xl/workbook.xml")).iter():
+    for el in ET.fromstring(book.read(names.get("xl/workbook.xml", "xl/workbook.xml"))).iter():
         if _local(el.tag) != "sheet":
             continue
         rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
@@ -194,8 +193,7 @@ def _sheet_parts(book: zipfile.ZipFile) -> list[tuple[str, str]]:
 
 class _XmlOnly:
     """Drops bytes that are never valid in UTF-8 XML, which some writers leave in
-    text and formulas; the scan is a diagnostic and must not reject what the
-    reader accepted."""
+    text; calamine reads such files and so must the scan."""
 
     def __init__(self, fh: io.BufferedIOBase) -> None:
         self._fh = fh
@@ -207,88 +205,245 @@ class _XmlOnly:
         return b""
 
 
-def _mentions_formula(book: zipfile.ZipFile, part: str) -> bool:
-    tail = b""
-    with book.open(part) as fh:
-        while chunk := fh.read(_CHUNK):
-            window = tail + chunk
-            if (b"<f" in window or b":f" in window) and _FORMULA_TAG.search(window):
-                return True
-            tail = chunk[-64:]
-    return False
+class _Refusal(Exception):
+    def __init__(self, payload: dict) -> None:
+        super().__init__(payload.get("error"))
+        self.payload = payload
 
 
-def _formulas_without_value(fh: io.BufferedIOBase) -> Iterator[tuple[int, int]]:
-    """(row, column), both 1-based, of each ``<c>`` with ``<f>`` and no stored result.
+class _Budget:
+    """Data rows and dense cells of the sheets counted so far, against the limits."""
 
-    An empty ``<v/>`` counts as no result, except for string results, where
-    Excel writes it for a formula that returns "".
-    """
-    from xml.etree import ElementTree as ET
+    def __init__(self) -> None:
+        self.rows = 0
+        self.cells = 0
+        self.largest: tuple[int, str, int, int] = (0, "", 0, 0)
 
-    row = col = 0
-    for event, el in ET.iterparse(_XmlOnly(fh), events=("start", "end")):
-        tag = _local(el.tag)
-        if event == "start":
-            if tag == "row":
-                row = int(el.get("r") or row + 1)
-                col = 0
-            elif tag == "c":
-                match = _CELL_REF.fullmatch(el.get("r") or "")
-                if match:
-                    col = _column_index(match.group(1))
-                    row = int(match.group(2))
-                else:
-                    col += 1
-            continue
-        if tag == "c":
-            children = {_local(child.tag): child for child in el}
-            value = children.get("v")
-            if "f" in children and (
-                value is None or (not value.text and el.get("t") not in ("str", "inlineStr"))
-            ):
-                yield row, col
-            el.clear()
-        elif tag == "row":
-            el.clear()
+    def fits(self, rows: int, cols: int) -> bool:
+        return self.rows + max(rows - 1, 0) <= MAX_ROWS and self.cells + rows * cols <= MAX_CELLS
+
+    def add(self, name: str, rows: int, cols: int) -> None:
+        self.rows += max(rows - 1, 0)
+        self.cells += rows * cols
+        if rows * cols > self.largest[0]:
+            self.largest = (rows * cols, name, rows, cols)
+
+    def check(self) -> None:
+        if self.rows > MAX_ROWS:
+            raise _Refusal({"error": "too_many_rows", "count": self.rows, "max": MAX_ROWS})
+        if self.cells > MAX_CELLS:
+            _, name, rows, cols = self.largest
+            raise _Refusal(
+                {
+                    "error": "too_many_cells",
+                    "count": self.cells,
+                    "max": MAX_CELLS,
+                    "sheet": clean_text(name),
+                    "range": f"A1:{column_letter(cols)}{rows}",
+                }
+            )
 
 
-def _column_index(letters: str) -> int:
-    index = 0
-    for ch in letters.upper():
-        index = index * 26 + ord(ch) - 64
-    return index
-
-
-def formula_cells(data: bytes) -> list[tuple[str, int, int]]:
-    """(sheet name, row, column) of every formula saved without its result."""
-    found = []
+def scan_xlsx(data: bytes) -> tuple[XlsxBook, dict[str, SheetScan]]:
+    """Every worksheet's bounds, counted from its XML before anything is parsed,
+    and its details when it fits the limits. Raises ``_Refusal`` past them."""
+    budget = _Budget()
+    scans: dict[str, SheetScan] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as book:
+        info = xlsx_book(book)
         names = set(book.namelist())
         for name, part in _sheet_parts(book):
-            if part not in names or not _mentions_formula(book, part):
+            if part not in names:
                 continue
-            with book.open(part) as fh:
-                found.extend((clean_text(name), r, c) for r, c in _formulas_without_value(fh))
-    return found
+            sheet = XlsxSheet(book.read(part))
+            rows, cols = sheet.bounds(MAX_CELLS)
+            if not budget.fits(rows, cols) and budget.fits(0, 0):
+                rows, cols = sheet.exact_bounds()  # slower, exact: only where a limit is at stake
+            scan = SheetScan(rows, cols)
+            if budget.fits(rows, cols):
+                sheet.details(info, scan)
+            budget.add(name, rows, cols)
+            scans[name] = scan
+            del sheet
+    budget.check()
+    return info, scans
+
+
+def scan_ods(data: bytes) -> dict[str, SheetScan]:
+    budget = _Budget()
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        tables = ods_scan(_JunkFreeZip(book), MAX_CELLS)
+    scans = {}
+    for name, scan in tables:
+        budget.add(name, scan.rows, scan.cols)
+        scans.setdefault(name, scan)
+    budget.check()
+    return scans
+
+
+class _JunkFreeZip:
+    """A ZipFile whose entries are opened through ``_XmlOnly``."""
+
+    def __init__(self, book: zipfile.ZipFile) -> None:
+        self._book = book
+
+    def namelist(self) -> list[str]:
+        return self._book.namelist()
+
+    def open(self, name: str) -> _XmlOnly:
+        return _ClosingXml(self._book.open(name))
+
+
+class _ClosingXml(_XmlOnly):
+    def __enter__(self) -> _ClosingXml:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._fh.close()
+
+
+def read_sheets(data: bytes, kind: str) -> list[dict]:
+    """Each worksheet as plain data: its text grid (packed) and what the grid
+    alone cannot say (dates, hidden rows and columns, error cells, formulas)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    if kind == "xlsx":
+        info, scans = scan_xlsx(data)
+    else:
+        info, scans = XlsxBook(), scan_ods(data)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    texts: dict[str, str] = {}
+    numbers: dict[float, str] = {}
+    percents: dict[float, str] = {}
+    budget = _Budget()
+    sheets = []
+    for meta in book.sheets_metadata:
+        if meta.typ != SheetTypeEnum.WorkSheet:
+            continue
+        scan = scans.get(meta.name)
+        if scan is None:
+            raise ValueError("a worksheet the scan did not see")
+        if not scan.detailed and scan.rows * scan.cols:
+            raise _Refusal({"error": "too_complex"})
+        grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        width = max((len(row) for row in grid), default=0)
+        if not budget.fits(len(grid), width):
+            raise _Refusal({"error": "too_complex"})  # calamine saw more than the scan: never trust either
+        budget.add(meta.name, len(grid), width)
+        dates: list[tuple[int, int]] = []
+        rows = [row_text(row, texts, numbers, dates, i) for i, row in enumerate(grid)]
+        _apply_styles(grid, rows, dates, scan.styled, info.date1904, percents)
+        del grid
+        errors = []
+        for r, c, text in scan.errors:
+            if r <= len(rows) and c <= len(rows[r - 1]):
+                rows[r - 1][c - 1] = clean_text(text)
+                errors.append((r, c, clean_text(text)))
+        rows, dates = _fill_merges(rows, dates, scan.merges, budget)
+        rows = trim(rows)
+        sheets.append(
+            {
+                "name": clean_text(meta.name),
+                "width": len(rows[0]) if rows else 0,
+                "height": len(rows),
+                "rows": pack(rows),
+                "hidden": meta.visible != SheetVisibleEnum.Visible,
+                "dates": dates,
+                "hidden_rows": _rows_with_data(rows, scan.hidden_rows),
+                "filtered_rows": _rows_with_data(rows, scan.filtered_rows),
+                "hidden_cols": _cols_with_data(rows, scan.hidden_cols),
+                "errors": errors,
+                "no_result": scan.no_result,
+                "zero_result": scan.zero_result,
+            }
+        )
+    return sheets
+
+
+def _apply_styles(
+    grid: list[list[object]],
+    rows: list[list[str]],
+    dates: list[tuple[int, int]],
+    styled: list,
+    date1904: bool,
+    percents: dict[float, str] | None = None,
+) -> None:
+    """Percent cells as "45%", year-only dates as "2025". ``percents`` remembers
+    the text of each value (a column of percentages repeats a few hundred)."""
+    percents = {} if percents is None else percents
+    height = len(grid)
+    for r, c, kind in styled:
+        if r > height or c > len(grid[r - 1]):
+            continue
+        value = grid[r - 1][c - 1]
+        kind_of = type(value)
+        if kind == PERCENT and (kind_of is float or kind_of is int):
+            text = percents.get(value)
+            if text is None:
+                text = percents[value] = percent_text(value)
+            rows[r - 1][c - 1] = text
+        elif kind == YEAR:
+            if kind_of in (dt.date, dt.datetime):
+                rows[r - 1][c - 1] = str(value.year)
+            elif kind_of in (float, int) and 0 <= value < 2_958_466:
+                epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+                rows[r - 1][c - 1] = str((epoch + dt.timedelta(days=float(value))).year)
+                dates.append((r - 1, c - 1))
+
+
+def _fill_merges(
+    rows: list[list[str]], dates: list[tuple[int, int]], merges: list, budget: _Budget
+) -> tuple[list[list[str]], list[tuple[int, int]]]:
+    """Every cell a merged range covers shows its top-left value."""
+    date_set = set(dates) if merges else set()
+    for r1, c1, r2, c2 in merges:
+        if r1 > len(rows) or c1 > len(rows[r1 - 1]) or r2 < r1 or c2 < c1:
+            continue
+        value = rows[r1 - 1][c1 - 1]
+        if not value:
+            continue
+        height, width = max(len(rows), r2), max(len(rows[0]), c2)
+        if (height, width) != (len(rows), len(rows[0])):
+            grown = height * width - len(rows) * len(rows[0])
+            if budget.cells + grown > MAX_CELLS:
+                raise _Refusal({"error": "too_complex"})  # a merge reaching far past the data
+            budget.cells += grown
+            for row in rows:
+                row.extend([""] * (width - len(row)))
+            rows.extend([[""] * width for _ in range(height - len(rows))])
+        is_date = (r1 - 1, c1 - 1) in date_set
+        for r in range(r1 - 1, r2):
+            row = rows[r]
+            for c in range(c1 - 1, c2):
+                row[c] = value
+                if is_date:
+                    date_set.add((r, c))
+    return rows, sorted(date_set) if merges else dates
+
+
+def _rows_with_data(rows: list[list[str]], hidden: list[int]) -> list[int]:
+    return sorted({r for r in hidden if 0 < r <= len(rows) and any(rows[r - 1])})
+
+
+def _cols_with_data(rows: list[list[str]], hidden: list[tuple[int, int]]) -> list[int]:
+    width = len(rows[0]) if rows else 0
+    found = set()
+    for first, last in hidden:
+        for c in range(max(first, 1), min(last, width) + 1):
+            if any(row[c - 1] for row in rows):
+                found.add(c)
+    return sorted(found)
 
 
 def parse(data: bytes, kind: str) -> dict:
     try:
-        sheets = read_sheets(data)
+        return {"sheets": read_sheets(data, kind)}
+    except _Refusal as refusal:
+        return refusal.payload
     except MemoryError:
         return {"error": "too_complex"}
     except Exception as exc:
         return {"error": "encrypted" if type(exc).__name__ == "PasswordError" else "corrupt"}
-    formulas: list[tuple[str, int, int]] = []
-    if kind == "xlsx":
-        try:
-            formulas = formula_cells(data)
-        except MemoryError:
-            return {"error": "too_complex"}
-        except Exception:
-            formulas = []  # a diagnostic only: what the reader accepted stands
-    return {"sheets": sheets, "formulas": formulas}
 
 
 def main() -> None:

@@ -31,7 +31,17 @@ from analytics.ingest import MAX_BYTES, ReadResult, read_upload
 from analytics.ingest_worker import cell_text, clean_text
 
 DATA = Path(__file__).parents[1] / "data" / "ingest"
-CODES = {"file_unreadable", "file_too_large", "file_encrypted", "file_unsafe", "formula_no_value"}
+CODES = {
+    "file_unreadable",
+    "file_too_large",
+    "file_encrypted",
+    "file_unsafe",
+    "formula_not_calculated",
+    "error_cell",
+    "hidden_content",
+    "too_many_rows",
+    "too_many_cells",
+}
 AVANCE_HEADER = ["país", "periodo", "módulo", "etapa", "cobertura_pct", "personal_capacitado", "notas"]
 
 
@@ -93,9 +103,9 @@ def test_formula_saved_without_result_is_reported_with_row_and_header():
     assert result.kind == "xlsx" and result.sheets[0].rows[1] == ["ARG", "", "10"]
     got = [(f.code, f.sheet, f.row, f.column) for f in result.findings]
     assert got == [
-        ("formula_no_value", "avance", 2, "etapa"),
-        ("formula_no_value", "avance", 3, "cobertura_pct"),
-        ("formula_no_value", "avance", 3, "E"),
+        ("formula_not_calculated", "avance", 2, "etapa"),
+        ("formula_not_calculated", "avance", 3, "cobertura_pct"),
+        ("formula_not_calculated", "avance", 3, "E"),
     ]
     assert all(f.is_error for f in result.findings)
 
@@ -320,17 +330,17 @@ def test_too_many_entries_is_refused():
 # --- the worker ------------------------------------------------------------------
 
 
-def test_worker_crash_becomes_a_finding():
-    """A tiny sheet claiming the far corner makes the parser allocate past the
-    worker's memory limit; it aborts, the app does not."""
+def test_far_corner_cell_is_refused_before_the_parser_allocates():
+    """A tiny sheet claiming the far corner would make the parser allocate 17
+    billion cells; its rows are counted from the XML first and it is refused."""
     sheet = (
         SHEET_HEAD + b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
         b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'
     )
     started = time.perf_counter()
-    code, params = only_error(read_upload(minimal_xlsx([sheet])))
-    assert code == "file_unreadable" and params["reason"] in {"worker_killed", "worker_failed", "too_complex"}
-    assert time.perf_counter() - started < 30
+    assert only_error(read_upload(minimal_xlsx([sheet]))) == ("too_many_rows", {"max": "50000"})
+    assert read_upload(minimal_xlsx([sheet])).findings[0].value == "1048575"
+    assert time.perf_counter() - started < 10
     assert read("typed.xlsx").kind == "xlsx"
 
 
@@ -431,7 +441,13 @@ def test_cell_text(value, text):
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_messages_say_what_and_what_to_do_without_library_names(code, lang):
     assert i18n.has(f"finding.{code}")
-    finding = Finding.error(code, sheet="avance", row=4, column="etapa", limit_mb=10, reason="corrupt")
+    if code == "hidden_content":
+        finding = ingest._hidden("rows", "avance", rows="5, 7\u20139")
+    else:
+        finding = Finding.error(
+            code, sheet="avance", row=4, column="etapa", limit_mb=10, reason="corrupt", value="#N/A",
+            max=50000, range="A1:XFD3000",
+        )
     message = i18n.finding_message(finding, lang)
     assert "{" not in message
     lowered = message.lower()
@@ -439,6 +455,6 @@ def test_messages_say_what_and_what_to_do_without_library_names(code, lang):
         assert word not in lowered
     if code == "file_too_large":
         assert "10 MB" in message
-    if code == "formula_no_value":
+    if code == "formula_not_calculated":
         assert "Excel" in message and "LibreOffice" in message and "avance" in message
         assert message.startswith("Fila 4, columna «etapa»" if lang == "es" else "Row 4, column 'etapa'")
