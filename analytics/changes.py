@@ -33,31 +33,10 @@ def _display_column(col: pd.Series) -> list[str]:
     return [v if isinstance(v, str) else display(v) for v in values]
 
 
-def by_block(sheet: str, df: pd.DataFrame) -> dict[tuple[str, str], list[tuple]]:
-    """(country, period) → the block's rows as sorted text tuples, for comparing reports."""
-    out: dict[tuple[str, str], list[tuple]] = {}
-    for rec in zip(*(_display_column(df[c]) for c in SHEETS[sheet].value_columns)):
-        out.setdefault((rec[0], rec[1]), []).append(rec)
-    return {k: sorted(v) for k, v in out.items()}
-
-
 def in_blocks(df: pd.DataFrame, blocks: set[tuple[str, str]]) -> pd.Series:
     """Which rows of ``df`` belong to one of the (country, period) ``blocks``."""
     pairs = list(zip(df["country"].tolist(), df["period"].tolist()))
     return pd.Series(pairs, index=df.index, dtype=object).isin(blocks)
-
-
-def no_change_warnings(sheet: str, new: pd.DataFrame, stored: pd.DataFrame, sheet_name: str) -> list[Finding]:
-    """``no_change`` for every block of ``new`` identical to its stored report."""
-    new_blocks = by_block(sheet, new)
-    old_blocks = by_block(sheet, stored[in_blocks(stored, set(new_blocks))])
-    return [
-        Finding.warning(
-            "no_change", sheet=sheet_name, value=f"{country} {period}", country=country, period=period
-        )
-        for (country, period), rows in new_blocks.items()
-        if old_blocks.get((country, period)) == rows
-    ]
 
 
 def regressions(progress: pd.DataFrame, history: pd.DataFrame, sheet: str) -> list[Finding]:

@@ -270,7 +270,9 @@ def _result(payload: dict, kind: str) -> ReadResult:
         if len(rows) != height or any(len(row) != width for row in rows):
             raise ValueError("worker result is not a grid of text")
         dates = frozenset(
-            (int(r), int(c)) for r, c in entry.get("dates", ()) if 0 <= int(r) < height and 0 <= int(c) < width
+            (int(r), int(c))
+            for r, c in entry.get("dates", ())
+            if 0 <= int(r) < height and 0 <= int(c) < width
         )
         sheet = Sheet(entry["name"], rows, dates, bool(entry.get("hidden")))
         sheets.append(sheet)
@@ -305,11 +307,15 @@ def _sheet_findings(sheet: Sheet, entry: dict) -> list[Finding]:
     for r, c, text in entry.get("errors", ()):
         r, c = int(r), int(c)
         out.append(
-            Finding.error("error_cell", sheet=name, row=r, column=_column_title(header, r, c), value=str(text))
+            Finding.error(
+                "error_cell", sheet=name, row=r, column=_column_title(header, r, c), value=str(text)
+            )
         )
     cells = {(int(r), int(c)) for r, c in (*entry.get("no_result", ()), *entry.get("zero_result", ()))}
     for r, c in sorted(cells):
-        out.append(Finding.error("formula_not_calculated", sheet=name, row=r, column=_column_title(header, r, c)))
+        out.append(
+            Finding.error("formula_not_calculated", sheet=name, row=r, column=_column_title(header, r, c))
+        )
     return out
 
 
@@ -385,6 +391,19 @@ def _run_worker(data: bytes, kind: str) -> dict | str:
     return payload
 
 
+def _feed(proc: subprocess.Popen, data: bytes) -> None:
+    """Write the upload to the worker's stdin; a worker that exited early says why in its status."""
+    try:
+        proc.stdin.write(data)  # type: ignore[union-attr]
+    except OSError:
+        pass
+    finally:
+        try:
+            proc.stdin.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
+
+
 def _collect(proc: subprocess.Popen, data: bytes) -> tuple[bytes, int, bytes] | str:
     """Feed the worker, read at most ``MAX_PAYLOAD`` bytes of its answer and the
     tail of its errors; kill it at ``WORKER_TIMEOUT``."""
@@ -395,15 +414,7 @@ def _collect(proc: subprocess.Popen, data: bytes) -> tuple[bytes, int, bytes] | 
         proc.kill()
 
     def feed() -> None:
-        try:
-            proc.stdin.write(data)  # type: ignore[union-attr]
-        except OSError:
-            pass  # the worker exited early; its status says why
-        finally:
-            try:
-                proc.stdin.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
+        _feed(proc, data)
 
     tail = bytearray()
 

@@ -87,33 +87,40 @@ def evidence(text: str) -> tuple[float, int]:
     """
     good = 0.0
     bad = 0
-    seen = 0
-    for match in _NON_ASCII.finditer(text):
-        seen += 1
+    for seen, match in enumerate(_NON_ASCII.finditer(text), start=1):
         if seen > _EVIDENCE_SAMPLE:
             break
         i = match.start()
-        ch = text[i]
         prev = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
-        if ch.isalpha():
-            if ch.isupper() and prev.isalpha() and (prev.islower() or after.islower()):
-                bad += 1
-            elif ch.islower() and prev.isalpha() and prev.isupper() and after.isalpha() and after.isupper():
-                bad += 1
-            elif ch in _CORE:
-                good += 1
-            elif ch in _COMMON:
-                good += 0.5
-        elif prev.isalpha() and after.isalpha():
-            if ch not in _APOSTROPHES:
-                bad += 1
-        elif ch in _OPENING:
-            if not prev.isalpha() and after.isalpha():
-                good += 0.5
-        elif prev.isalpha() and ch not in _TRAILING:
+        score = (
+            _letter_score(text[i], prev, after) if text[i].isalpha() else _mark_score(text[i], prev, after)
+        )
+        if score < 0:
             bad += 1
+        else:
+            good += score
     return good, bad
+
+
+def _letter_score(ch: str, prev: str, after: str) -> float:
+    """-1 for a letter no real word has there, else how much it looks like a real word's."""
+    if ch.isupper() and prev.isalpha() and (prev.islower() or after.islower()):
+        return -1
+    if ch.islower() and prev.isalpha() and prev.isupper() and after.isalpha() and after.isupper():
+        return -1
+    if ch in _CORE:
+        return 1
+    return 0.5 if ch in _COMMON else 0
+
+
+def _mark_score(ch: str, prev: str, after: str) -> float:
+    """The same for a character that is not a letter: a symbol inside or glued to a word is bad."""
+    if prev.isalpha() and after.isalpha():
+        return 0 if ch in _APOSTROPHES else -1
+    if ch in _OPENING:
+        return 0.5 if not prev.isalpha() and after.isalpha() else 0
+    return -1 if prev.isalpha() and ch not in _TRAILING else 0
 
 
 def _convincing(good: float, bad: int) -> bool:
@@ -170,7 +177,8 @@ def split(text: str) -> tuple[list[list[str]], CsvRefusal | None]:
     separators = text.count(delimiter)
     if separators > MAX_CELLS:
         return [], CsvRefusal(
-            "too_many_cells", {"value": str(separators), "max": MAX_CELLS, "range": _rough_range(text, delimiter)}
+            "too_many_cells",
+            {"value": str(separators), "max": MAX_CELLS, "range": _rough_range(text, delimiter)},
         )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     texts: dict[str, str] = {}

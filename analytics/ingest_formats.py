@@ -111,8 +111,17 @@ class SheetScan:
     """
 
     __slots__ = (
-        "rows", "cols", "detailed", "hidden_rows", "filtered_rows", "hidden_cols", "merges", "styled",
-        "errors", "no_result", "zero_result",
+        "rows",
+        "cols",
+        "detailed",
+        "hidden_rows",
+        "filtered_rows",
+        "hidden_cols",
+        "merges",
+        "styled",
+        "errors",
+        "no_result",
+        "zero_result",
     )
 
     def __init__(self, rows: int = 0, cols: int = 0) -> None:
@@ -235,7 +244,9 @@ class _Patterns:
         self.sheet_data_end = b"</" + p + b"sheetData>"
         self.c_end = b"</" + p + b"c>"
         self.autofilter = b"<" + p + b"autoFilter"
-        self.dimension = re.compile(b"<" + e + rb'dimension\s+ref="(?:[A-Za-z]{1,3}\d+:)?([A-Za-z]{1,3})(\d+)"')
+        self.dimension = re.compile(
+            b"<" + e + rb'dimension\s+ref="(?:[A-Za-z]{1,3}\d+:)?([A-Za-z]{1,3})(\d+)"'
+        )
         self.letters = re.compile(b"<" + e + rb'c r="([A-Z]+)')
         self.unregular = re.compile(b"<" + e + rb'c(?! r="[A-Z])[\s>/]')
         self.cell_tag = re.compile(b"<" + e + rb'c r="([A-Za-z]{1,3})(\d+)"([^>]*?)(/?)>')
@@ -354,7 +365,9 @@ class XlsxSheet:
         match = pat.row_digits.match(xml, last + len(pat.c_ref))
         rows = int(match.group(1)) if match else 0
         if self._beyond_row(rows):  # cells out of order: read every row number
-            rows = max(int(m) for m in re.findall(re.escape(pat.c_ref) + rb'[A-Z]{1,3}(\d+)"', xml[start:end]))
+            rows = max(
+                int(m) for m in re.findall(re.escape(pat.c_ref) + rb'[A-Z]{1,3}(\d+)"', xml[start:end])
+            )
         letters = set(pat.letters.findall(xml, start, end))
         return rows, max((column_index(x) for x in letters), default=0)
 
@@ -481,7 +494,10 @@ class XlsxSheet:
             if cell is not None:
                 row, col, _, inner = cell
                 value = pat.value.search(inner)
-                _add(scan.errors, (row, col, _unescape(value.group(1).decode("utf-8", "replace")) if value else ""))
+                _add(
+                    scan.errors,
+                    (row, col, _unescape(value.group(1).decode("utf-8", "replace")) if value else ""),
+                )
             pos = xml.find(b't="e"', pos + 5, end)
         opening = pat.f_open
         pos = xml.find(opening, start, end)
@@ -528,7 +544,9 @@ class XlsxSheet:
             if digits.isdigit() and len(digits) < len(ref):
                 styled.append((int(digits), column_index(ref[: len(ref) - len(digits)]), kind))
 
-    def _cell_at(self, tag_start: int, before: int | None = None) -> tuple[int, int, dict[str, str], bytes] | None:
+    def _cell_at(
+        self, tag_start: int, before: int | None = None
+    ) -> tuple[int, int, dict[str, str], bytes] | None:
         """The cell whose tag starts at ``tag_start`` (holding ``before``, if given)."""
         xml, pat = self.xml, self.pat
         if tag_start < 0 or not xml.startswith(pat.c_ref, tag_start):
@@ -560,7 +578,10 @@ class XlsxSheet:
                 scan.styled.append((row, col, kind))
             if attrs.get("t") == "e":
                 value = pat.value.search(inner)
-                _add(scan.errors, (row, col, _unescape(value.group(1).decode("utf-8", "replace")) if value else ""))
+                _add(
+                    scan.errors,
+                    (row, col, _unescape(value.group(1).decode("utf-8", "replace")) if value else ""),
+                )
             elif pat.formula.search(inner):
                 _formula(scan, row, col, attrs, inner, pat, book.full_calc_on_load)
 
@@ -666,71 +687,103 @@ def ods_scan(book: zipfile.ZipFile, max_cells: int) -> list[tuple[str, SheetScan
                     el.clear()
     if "content.xml" not in names:
         return []
-    out: list[tuple[str, SheetScan]] = []
-    stack: list = []
-    table: _OdsTable | None = None
-    nested = 0
-    row = col = 0
-    row_repeat = 1
-    total = 0
+    scanner = _OdsScanner(styles, max_cells)
     with book.open("content.xml") as fh:
         for event, el in ET.iterparse(fh, events=("start", "end")):
-            tag = el.tag
             if event == "start":
-                stack.append(el)
-                if tag == T_TABLE:
-                    if table is not None:
-                        nested += 1
-                    else:
-                        table, row = _OdsTable(el.get(A_NAME, "")), 0
-                elif table is None or nested:
-                    pass
-                elif tag == T_ROW:
-                    row_repeat, col = _count(el.get(A_ROWS_REPEATED)), 0
-                elif tag == T_COLUMN:
-                    n = _count(el.get(A_COLS_REPEATED))
-                    first = table.columns + 1
-                    table.columns = min(table.columns + n, MAX_COLUMNS)
-                    if el.get(A_DEFAULT_STYLE):
-                        table.col_styles.append((first, table.columns, el.get(A_DEFAULT_STYLE, "")))
-                    if el.get(A_VISIBILITY) in _HIDDEN:
-                        table.scan.hidden_cols.append((first, table.columns))
-                continue
-            stack.pop()
-            if tag in (S_DATE, S_STYLE) and table is None:
-                styles.feed(el)
+                scanner.start(el)
+            else:
+                scanner.end(el)
+    return scanner.out
+
+
+class _OdsScanner:
+    """Walks content.xml once: tables (nested ones skipped), their rows, columns and cells."""
+
+    def __init__(self, styles: OdsStyles, max_cells: int) -> None:
+        self.styles, self.max_cells = styles, max_cells
+        self.out: list[tuple[str, SheetScan]] = []
+        self.stack: list = []
+        self.table: _OdsTable | None = None
+        self.nested = 0
+        self.row = self.col = 0
+        self.row_repeat = 1
+        self.total = 0
+
+    def start(self, el) -> None:
+        self.stack.append(el)
+        tag = el.tag
+        if tag == T_TABLE:
+            if self.table is not None:
+                self.nested += 1
+            else:
+                self.table, self.row = _OdsTable(el.get(A_NAME, "")), 0
+        elif self.table is None or self.nested:
+            return
+        elif tag == T_ROW:
+            self.row_repeat, self.col = _count(el.get(A_ROWS_REPEATED)), 0
+        elif tag == T_COLUMN:
+            self._column(el)
+
+    def _column(self, el) -> None:
+        table = self.table
+        n = _count(el.get(A_COLS_REPEATED))
+        first = table.columns + 1
+        table.columns = min(table.columns + n, MAX_COLUMNS)
+        if el.get(A_DEFAULT_STYLE):
+            table.col_styles.append((first, table.columns, el.get(A_DEFAULT_STYLE, "")))
+        if el.get(A_VISIBILITY) in _HIDDEN:
+            table.scan.hidden_cols.append((first, table.columns))
+
+    def end(self, el) -> None:
+        self.stack.pop()
+        tag = el.tag
+        if self.table is None:
+            if tag in (S_DATE, S_STYLE):
+                self.styles.feed(el)
                 el.clear()
-            elif table is None:
-                continue
-            elif tag == T_TABLE:
-                if nested:
-                    nested -= 1
-                    continue
-                _finish(table, styles, max_cells - total)
-                total += table.scan.rows * table.scan.cols
-                out.append((table.name, table.scan))
-                table = None
-                el.clear()
-            elif nested:
-                continue
-            elif tag in (T_CELL, T_COVERED):
-                n = _count(el.get(A_COLS_REPEATED))
-                _ods_cell(table, el, row, col, n, row_repeat, tag == T_COVERED, styles)
-                col += n
-                el.clear()
-            elif tag == T_ROW:
-                visibility = el.get(A_VISIBILITY)
-                if visibility in _HIDDEN:
-                    table.hidden_row_runs.append((row + 1, row + row_repeat, visibility))
-                row += row_repeat
-                el.clear()
-                if stack:
-                    stack[-1].remove(el)
-    return out
+        elif tag == T_TABLE:
+            self._end_table(el)
+        elif self.nested:
+            return
+        elif tag in (T_CELL, T_COVERED):
+            n = _count(el.get(A_COLS_REPEATED))
+            _ods_cell(self.table, el, self.row, self.col, n, self.row_repeat, tag == T_COVERED, self.styles)
+            self.col += n
+            el.clear()
+        elif tag == T_ROW:
+            self._end_row(el)
+
+    def _end_table(self, el) -> None:
+        if self.nested:
+            self.nested -= 1
+            return
+        table = self.table
+        _finish(table, self.styles, self.max_cells - self.total)
+        self.total += table.scan.rows * table.scan.cols
+        self.out.append((table.name, table.scan))
+        self.table = None
+        el.clear()
+
+    def _end_row(self, el) -> None:
+        visibility = el.get(A_VISIBILITY)
+        if visibility in _HIDDEN:
+            self.table.hidden_row_runs.append((self.row + 1, self.row + self.row_repeat, visibility))
+        self.row += self.row_repeat
+        el.clear()
+        if self.stack:
+            self.stack[-1].remove(el)
 
 
 def _ods_cell(
-    table: _OdsTable, el, row: int, col: int, n: int, row_repeat: int, covered: bool, styles: OdsStyles  # noqa: ANN001
+    table: _OdsTable,
+    el,
+    row: int,
+    col: int,
+    n: int,
+    row_repeat: int,
+    covered: bool,
+    styles: OdsStyles,  # noqa: ANN001
 ) -> None:
     value_type = el.get(A_VALUE_TYPE)
     calc_type = el.get(A_CALC_TYPE)

@@ -445,8 +445,15 @@ def test_messages_say_what_and_what_to_do_without_library_names(code, lang):
         finding = ingest._hidden("rows", "avance", rows="5, 7\u20139")
     else:
         finding = Finding.error(
-            code, sheet="avance", row=4, column="etapa", limit_mb=10, reason="corrupt", value="#N/A",
-            max=50000, range="A1:XFD3000",
+            code,
+            sheet="avance",
+            row=4,
+            column="etapa",
+            limit_mb=10,
+            reason="corrupt",
+            value="#N/A",
+            max=50000,
+            range="A1:XFD3000",
         )
     message = i18n.finding_message(finding, lang)
     assert "{" not in message

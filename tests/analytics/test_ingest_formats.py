@@ -61,7 +61,10 @@ def book(sheet_xml: str, styles: str | None = STYLES, calc: str = "") -> bytes:
         if styles:
             rels += f'<Relationship Id="rId2" Type="{DOC_REL}/styles" Target="styles.xml"/>'
             z.writestr("xl/styles.xml", styles)
-        z.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0"?><Relationships xmlns="{RELS}">{rels}</Relationships>')
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<?xml version="1.0"?><Relationships xmlns="{RELS}">{rels}</Relationships>',
+        )
         z.writestr("xl/worksheets/sheet1.xml", sheet_xml)
     return buf.getvalue()
 
@@ -90,7 +93,14 @@ def test_number_text_has_at_most_15_significant_digits(value, text):
 
 @pytest.mark.parametrize(
     "value, text",
-    [(0.45, "45%"), (0.455, "45.5%"), (0.07, "7%"), (1.0, "100%"), (0.0, "0%"), (0.333333333333333, "33.3333333333333%")],
+    [
+        (0.45, "45%"),
+        (0.455, "45.5%"),
+        (0.07, "7%"),
+        (1.0, "100%"),
+        (0.0, "0%"),
+        (0.333333333333333, "33.3333333333333%"),
+    ],
 )
 def test_percent_text_is_the_value_times_100_without_noise(value, text):
     assert percent_text(value) == text
@@ -159,7 +169,12 @@ REGULAR = (
     '<c r="C3"><f>1+2</f></c></row></sheetData><mergeCells count="1"><mergeCell ref="A3:A4"/></mergeCells>'
     "</worksheet>"
 )
-EXPECTED_ROWS = [["país", "cobertura_pct", "etapa"], ["ARG", "45%", "#N/A"], ["BOL", "45.5%", ""], ["BOL", "", ""]]
+EXPECTED_ROWS = [
+    ["país", "cobertura_pct", "etapa"],
+    ["ARG", "45%", "#N/A"],
+    ["BOL", "45.5%", ""],
+    ["BOL", "", ""],
+]
 EXPECTED_FINDINGS = [
     ("hidden_content", "2", None),
     ("hidden_content", None, "C (etapa)"),
@@ -187,7 +202,9 @@ def _prefixed(xml: str) -> str:
         pytest.param(_without_references(REGULAR), id="cells-without-r"),
         pytest.param(_prefixed(REGULAR), id="prefixed-namespace"),
         pytest.param(
-            REGULAR.replace('<c r="B2" s="1">', '<c s="1" r="B2">').replace('<c r="C2" t="e">', '<c t="e" r="C2">'),
+            REGULAR.replace('<c r="B2" s="1">', '<c s="1" r="B2">').replace(
+                '<c r="C2" t="e">', '<c t="e" r="C2">'
+            ),
             id="attributes-in-another-order",
         ),
         pytest.param(REGULAR.replace('<c r="B3" s="2">', '<c r="B3" t="n" s="2">'), id="type-before-style"),
@@ -197,7 +214,11 @@ def test_every_way_of_writing_the_sheet_reads_the_same(variant):
     result = read_upload(book(variant))
     assert result.kind == "xlsx" and result.sheets[0].rows == EXPECTED_ROWS
     got = [
-        (f.code, f.row if f.code != "hidden_content" else f.param_dict().get("rows"), f.column or f.param_dict().get("columns"))
+        (
+            f.code,
+            f.row if f.code != "hidden_content" else f.param_dict().get("rows"),
+            f.column or f.param_dict().get("columns"),
+        )
         for f in result.findings
     ]
     assert got == EXPECTED_FINDINGS
@@ -205,9 +226,13 @@ def test_every_way_of_writing_the_sheet_reads_the_same(variant):
 
 def test_many_percent_styles_are_found_in_one_pass():
     xfs = "".join('<xf numFmtId="9"/>' for _ in range(8))
-    styles = f'<?xml version="1.0"?><styleSheet xmlns="{MAIN}"><cellXfs count="8">{xfs}</cellXfs></styleSheet>'
+    styles = (
+        f'<?xml version="1.0"?><styleSheet xmlns="{MAIN}"><cellXfs count="8">{xfs}</cellXfs></styleSheet>'
+    )
     cells = "".join(f'<c r="{column_letter(i + 1)}1" s="{i}"><v>0.{i}5</v></c>' for i in range(8))
-    result = read_upload(book(f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">{cells}</row></sheetData></worksheet>', styles))
+    result = read_upload(
+        book(f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">{cells}</row></sheetData></worksheet>', styles)
+    )
     assert result.sheets[0].rows == [[f"{i}5%" if i else "5%" for i in range(8)]]
 
 
@@ -245,7 +270,9 @@ def test_mojibake_looks_bad_to_the_evidence(mojibake):
     assert bad >= 1
 
 
-@pytest.mark.parametrize("text", ["Capacitación", "Pérez", "¿Está?", "NIÑOS", "d\u2019Ivoire", "“citado”", "1º y 2ª"])
+@pytest.mark.parametrize(
+    "text", ["Capacitación", "Pérez", "¿Está?", "NIÑOS", "d\u2019Ivoire", "“citado”", "1º y 2ª"]
+)
 def test_real_words_do_not_look_bad(text):
     assert ingest_csv.evidence(text)[1] == 0
 

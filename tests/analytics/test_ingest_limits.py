@@ -75,8 +75,12 @@ def workbook(sheets: list[bytes]) -> bytes:
 
 
 def sheet(body: bytes) -> bytes:
-    return b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="' + MAIN.encode() + b'"><sheetData>' + body + (
-        b"</sheetData></worksheet>"
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="'
+        + MAIN.encode()
+        + b'"><sheetData>'
+        + body
+        + (b"</sheetData></worksheet>")
     )
 
 
@@ -91,7 +95,12 @@ def sparse_sheet() -> bytes:
 def dense_sheet(rows: int, cols: int) -> bytes:
     """``rows`` numbered rows of ``cols`` cells written without ``r`` (valid, and
     what compresses best): under 1 MB each, so no per-entry zip threshold applies."""
-    return sheet(b"".join(b'<row r="%d">' % r + b"<c><v>%d</v></c>" % (r % 97) * cols + b"</row>" for r in range(1, rows + 1)))
+    return sheet(
+        b"".join(
+            b'<row r="%d">' % r + b"<c><v>%d</v></c>" % (r % 97) * cols + b"</row>"
+            for r in range(1, rows + 1)
+        )
+    )
 
 
 def many_sheets_bomb(rows: int = 300, cols: int = 140) -> bytes:
@@ -127,7 +136,11 @@ def test_sparse_sheet_with_a_huge_used_range_is_refused_before_it_is_a_grid():
 
 def test_many_sheets_past_the_row_limit_are_refused_with_the_count():
     finding = only_error(read_upload(many_sheets_bomb(rows=300)))
-    assert (finding.code, finding.value, finding.param_dict()) == ("too_many_rows", str(200 * 299), {"max": "50000"})
+    assert (finding.code, finding.value, finding.param_dict()) == (
+        "too_many_rows",
+        str(200 * 299),
+        {"max": "50000"},
+    )
 
 
 def test_many_sheets_within_the_row_limit_but_past_the_cell_limit_are_refused():
@@ -137,7 +150,9 @@ def test_many_sheets_within_the_row_limit_but_past_the_cell_limit_are_refused():
 
 def test_exactly_the_row_limit_is_read_and_one_more_row_is_refused():
     def rows(n: int) -> bytes:
-        return sheet(b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, n + 1)))
+        return sheet(
+            b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, n + 1))
+        )
 
     accepted = read_upload(workbook([rows(MAX_ROWS + 1)]))
     assert accepted.findings == [] and len(accepted.sheets[0].rows) == MAX_ROWS + 1
@@ -163,7 +178,8 @@ def test_a_dimension_that_understates_the_sheet_is_not_trusted():
 
 def test_merged_range_cannot_grow_the_grid_past_the_cell_limit():
     xml = sheet(b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>').replace(
-        b"</sheetData></worksheet>", b'</sheetData><mergeCells count="1"><mergeCell ref="A1:XFD3000"/></mergeCells></worksheet>'
+        b"</sheetData></worksheet>",
+        b'</sheetData><mergeCells count="1"><mergeCell ref="A1:XFD3000"/></mergeCells></worksheet>',
     )
     finding = only_error(read_upload(workbook([xml])))
     assert (finding.code, finding.param_dict()) == ("file_unreadable", {"reason": "too_complex"})
@@ -198,18 +214,24 @@ def ods(rows_xml: str) -> bytes:
 
 
 def test_ods_repeated_rows_are_counted_before_they_are_expanded():
-    finding = only_error(read_upload(ods(f'<table:table-row table:number-rows-repeated="1000000">{CELL}</table:table-row>')))
+    finding = only_error(
+        read_upload(ods(f'<table:table-row table:number-rows-repeated="1000000">{CELL}</table:table-row>'))
+    )
     assert (finding.code, finding.value) == ("too_many_rows", "999999")
 
 
 def test_ods_sparse_table_is_refused_before_it_is_a_grid():
     far = (
-        f"<table:table-row>{CELL}<table:table-cell table:number-columns-repeated=\"16382\"/>{CELL}</table:table-row>"
+        f'<table:table-row>{CELL}<table:table-cell table:number-columns-repeated="16382"/>{CELL}</table:table-row>'
         '<table:table-row table:number-rows-repeated="2998"><table:table-cell/></table:table-row>'
         f"<table:table-row>{CELL}</table:table-row>"
     )
     finding = only_error(read_upload(ods(far)))
-    assert (finding.code, finding.sheet, finding.param_dict()["range"]) == ("too_many_cells", "avance", "A1:XFD3000")
+    assert (finding.code, finding.sheet, finding.param_dict()["range"]) == (
+        "too_many_cells",
+        "avance",
+        "A1:XFD3000",
+    )
 
 
 def test_ods_trailing_empty_repeats_as_libreoffice_writes_them_cost_nothing():
@@ -286,14 +308,22 @@ PEAK = textwrap.dedent(
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc for VmHWM")
 @pytest.mark.parametrize(
     "build, code",
-    [(lambda: many_sheets_bomb(rows=300), "too_many_rows"), (lambda: workbook([sparse_sheet()]), "too_many_cells")],
+    [
+        (lambda: many_sheets_bomb(rows=300), "too_many_rows"),
+        (lambda: workbook([sparse_sheet()]), "too_many_cells"),
+    ],
     ids=["200-sheets", "sparse-A1-XFD1-A3000"],
 )
 def test_reading_a_bomb_adds_at_most_100_mb_to_the_apps_peak_memory(tmp_path, build, code):
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(build())
     out = subprocess.run(
-        [sys.executable, "-c", PEAK, str(path)], capture_output=True, text=True, cwd=ROOT, check=True, timeout=120
+        [sys.executable, "-c", PEAK, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        timeout=120,
     )
     measured = json.loads(out.stdout)
     assert measured["codes"] == [code]

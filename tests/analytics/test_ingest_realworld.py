@@ -89,7 +89,11 @@ def test_other_dates_read_as_iso_and_every_date_cell_is_listed(name):
 @pytest.mark.parametrize("name", ["merged_lo.xlsx", "merged_lo.ods"])
 def test_merged_range_gives_its_value_to_every_cell_it_covers(name):
     rows = sheet(read(name)).rows
-    assert [r[:3] for r in rows[1:4]] == [["ARG", "2024", "Salud"], ["ARG", "2024", "Justicia"], ["ARG", "2024", "Policía"]]
+    assert [r[:3] for r in rows[1:4]] == [
+        ["ARG", "2024", "Salud"],
+        ["ARG", "2024", "Justicia"],
+        ["ARG", "2024", "Policía"],
+    ]
     assert rows[1][6:8] == ["nota ancha", "nota ancha"]  # G2:H2
     assert rows[0][7] == "" and len({len(r) for r in rows}) == 1
 

@@ -30,7 +30,9 @@ def build_10k(path: Path) -> Path:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     pct = book.add_format({"num_format": "0.0%"})
     sheet = book.add_worksheet("avance")
-    sheet.write_row(0, 0, ["país", "periodo", "módulo", "etapa", "cobertura_pct", "personal_capacitado", "notas"])
+    sheet.write_row(
+        0, 0, ["país", "periodo", "módulo", "etapa", "cobertura_pct", "personal_capacitado", "notas"]
+    )
     for i in range(1, 4001):
         sheet.write_row(i, 0, ["ARG", f"{2016 + i % 10}-Q{1 + i % 4}", MODULES[i % 4], i % 6])
         sheet.write_number(i, 4, (i * 7 % 1000) / 1000, pct)
@@ -42,7 +44,15 @@ def build_10k(path: Path) -> Path:
         sheet.write_row(
             k,
             0,
-            ["BOL", f"{2016 + k % 10}", MODULES[k % 4], "FUNDING", "HIGH", "OPEN", f"Falta de financiamiento [{k}]"],
+            [
+                "BOL",
+                f"{2016 + k % 10}",
+                MODULES[k % 4],
+                "FUNDING",
+                "HIGH",
+                "OPEN",
+                f"Falta de financiamiento [{k}]",
+            ],
         )
     lists = book.add_worksheet("listas")
     lists.write_column(0, 0, ["HEALTH", "JUSTICE"])
@@ -96,7 +106,9 @@ def main(roots: list[str]) -> None:
                 times[root] += json.loads(out.stdout)
     for root, ts in times.items():
         q1 = statistics.quantiles(ts, n=4)[0]
-        print(f"{root}: {len(ts)} reads, median {statistics.median(ts):.3f} s, p25 {q1:.3f} s, min {min(ts):.3f} s")
+        print(
+            f"{root}: {len(ts)} reads, median {statistics.median(ts):.3f} s, p25 {q1:.3f} s, min {min(ts):.3f} s"
+        )
 
 
 if __name__ == "__main__":

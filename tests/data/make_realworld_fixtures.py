@@ -306,7 +306,10 @@ def filtered_by_libreoffice(work: Path) -> None:
     system_python = shutil.which("python3", path="/usr/bin") or "python3"
     outs = [str((work / name).resolve()) for name in ("filtered_lo.xlsx", "filtered_lo.ods")]
     subprocess.run(
-        [system_python, "-c", UNO_FILTER, str(src.resolve()), *outs], check=True, capture_output=True, timeout=180
+        [system_python, "-c", UNO_FILTER, str(src.resolve()), *outs],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     for name in ("filtered_lo.xlsx", "filtered_lo.ods"):
         shutil.copy(work / name, OUT / name)
@@ -329,7 +332,10 @@ def libreoffice_spanish_csv(work: Path) -> None:
     out.mkdir()
     # A fresh profile takes its locale from the environment: es-ES separators.
     produced = soffice(
-        src, "csv:Text - txt - csv (StarCalc):59,34,76,1", out, env={"LANG": "es_ES.UTF-8", "LC_ALL": "es_ES.UTF-8"}
+        src,
+        "csv:Text - txt - csv (StarCalc):59,34,76,1",
+        out,
+        env={"LANG": "es_ES.UTF-8", "LC_ALL": "es_ES.UTF-8"},
     )
     shutil.copy(produced, OUT / "libreoffice_es.csv")
 
@@ -387,7 +393,11 @@ def main() -> None:
         # Not the xlsxwriter file: its docProps name "Microsoft Excel" as the
         # writer, so LibreOffice trusts the stored zeros and does not recalculate.
         saved_by_libreoffice(OUT / "formulas_openpyxl.xlsx", "formulas", work)
-        for stem, build in (("merged", merged_openpyxl), ("hidden", hidden_openpyxl), ("errors", error_formulas_openpyxl)):
+        for stem, build in (
+            ("merged", merged_openpyxl),
+            ("hidden", hidden_openpyxl),
+            ("errors", error_formulas_openpyxl),
+        ):
             src = work / f"{stem}_source.xlsx"
             build(src)
             saved_by_libreoffice(src, stem, work)
