@@ -149,7 +149,8 @@ def confirm_and_commit(chk: workflow.Check, preview: workflow.Preview, *, source
     the file's hash, and a second commit of the same bytes changes nothing in the core."""
     c = ctx()
     removals = [f for f in chk.findings if f.code == "rows_removed"]
-    others = [f for f in chk.findings if not f.is_error and f.code != "rows_removed"]
+    # A block the file leaves as stored (no_change) is news, not a risk: nothing to acknowledge.
+    others = [f for f in chk.findings if not f.is_error and f.code not in ("rows_removed", "no_change")]
     ack = True
     if removals:
         ack &= st.checkbox(c.t("report.ack_removals", n=len(removals)), key=f"{key}_ack_removed")
