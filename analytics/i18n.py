@@ -7,7 +7,11 @@ defined only once across them.
 
 from __future__ import annotations
 
+import re
+import string
 import tomllib
+import unicodedata
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,13 +45,111 @@ class _Blank(dict):
         return "{" + key + "}"
 
 
+# --- numbers, dates, plurals and order, per language -------------------------------------
+
+_SEPARATORS = {"es": (".", ","), "en": (",", ".")}  # thousands, decimal
+_MONTHS = {
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def number(value: object, lang: str, decimals: int | None = None) -> str:
+    """``value`` as people write it in ``lang``: 1.882 / 1,882; 45,5 / 45.5. ``decimals``
+    fixes the digits after the point (default: none for whole numbers, else up to one)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        try:
+            value = float(value)  # numpy and Decimal numbers; anything else is shown as is
+        except (TypeError, ValueError):
+            return "" if value is None else str(value)
+    if value != value:
+        return ""
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1
+    text = f"{value:,.{decimals}f}"
+    if decimals and decimals == 1 and text.endswith("0") and not float(value).is_integer():
+        text = text[:-2]
+    thousands, point = _SEPARATORS[lang_or_default(lang)]
+    return text.replace(",", "\0").replace(".", point).replace("\0", thousands)
+
+
+def date_text(value: date | datetime | None, lang: str) -> str:
+    """A date as people read it: 30 jun 2024 / 30 Jun 2024 (empty for none)."""
+    if value is None or value != value:
+        return ""
+    month = _MONTHS[lang_or_default(lang)][value.month - 1]
+    return f"{value.day} {month} {value.year}"
+
+
+def datetime_text(value: datetime | None, lang: str) -> str:
+    """A moment in UTC: 30 jun 2024, 14:05 UTC."""
+    if value is None or value != value:
+        return ""
+    return f"{date_text(value, lang)}, {value:%H:%M} UTC"
+
+
+def sort_key(text: object, lang: str) -> str:
+    """A key that orders names as a dictionary of ``lang`` does: accents and case aside,
+    República Dominicana under R, and in Spanish ñ after n."""
+    folded = str(text).casefold()
+    if lang_or_default(lang) == "es":
+        folded = folded.replace("ñ", "n~")
+    return "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+
+
+def sorted_by_name(items: list, name, lang: str) -> list:  # noqa: ANN001
+    """``items`` in the language's order of ``name(item)``."""
+    return sorted(items, key=lambda item: sort_key(name(item), lang))
+
+
+def _is_one(value: object) -> bool:
+    try:
+        return float(value) == 1  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` with two specs of our own: ``{n:n}`` a number in the language's
+    way (``{v:n1}`` with one decimal), and ``{n:plural:one|other}`` the form that goes
+    with ``n``, where ``#`` stands for the number itself."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def get_value(self, key, args, kwargs):  # noqa: ANN001
+        return kwargs[key] if key in kwargs else "{" + str(key) + "}"
+
+    def format_field(self, value: object, spec: str) -> str:
+        if spec.startswith("plural:"):
+            forms = spec[len("plural:") :].split("|")
+            form = forms[0] if _is_one(value) else forms[-1]
+            return form.replace("#", number(value, self.lang))
+        if spec == "n":
+            return number(value, self.lang)
+        if re.fullmatch(r"n\d", spec):
+            return number(value, self.lang, int(spec[1]))
+        return super().format_field(value, spec)
+
+
+_SPECS = re.compile(r"\{[A-Za-z_0-9]*:(?:n|plural)")
+
+
+@lru_cache(maxsize=4096)
+def _has_specs(template: str) -> bool:
+    return bool(_SPECS.search(template))
+
+
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     """The text for ``key`` in ``lang``; unknown keys come back as the key itself."""
     entry = catalogue().get(key)
     if entry is None:
         return key
-    template = entry.get(lang_or_default(lang)) or entry.get(DEFAULT_LANGUAGE, key)
-    return template.format_map(_Blank({k: v for k, v in params.items()}))
+    lang = lang_or_default(lang)
+    template = entry.get(lang) or entry.get(DEFAULT_LANGUAGE, key)
+    if _has_specs(template):
+        return _Formatter(lang).vformat(template, (), params)
+    return template.format_map(_Blank(params))
 
 
 def has(key: str) -> bool:
