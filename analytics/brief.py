@@ -19,8 +19,8 @@ from . import charts, queries, summaries
 from .geo import STATIC_TOPOJSON_PATH
 from .i18n import t
 from .maps import map_figure
-from .paths import REFERENCE_DIR
 from .reference import MODULES, Reference
+from .reference import citations as reference_citations
 from .snapshot import Snapshot
 
 CSS = """
@@ -291,13 +291,8 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
     )
     doc.text("p", doc.t("brief.sdg_definition"))
     doc.text("h3", doc.t("brief.sources"))
-    sources = []
-    for name in ("countries.csv", "modules.csv", "services.csv", "milestones.csv", "context_sdg521_ipv.csv"):
-        df = pd.read_csv(REFERENCE_DIR / name, dtype=str, keep_default_na=False)
-        col = "source" if "source" in df else "source_repo_path"
-        for s in sorted(set(df[col]) - {""}):
-            sources.append({"file": name, "source": s})
-    doc.table(pd.DataFrame(sources), {"file": doc.t("brief.file"), "source": doc.t("col.source")})
+    sources = reference_citations().assign(what=lambda d: d["facts"].map(lambda k: doc.t(f"brief.facts_{k}")))
+    doc.table(sources, {"what": doc.t("brief.file"), "source": doc.t("col.source")})
     doc.text("p", doc.t("brief.illustrative_method"), "small")
     doc.add("</section>")
 

@@ -67,9 +67,9 @@ def _frames() -> dict[str, pd.DataFrame]:
     services = read_csv("services.csv").rename(columns={"order": "ord"})
     services["ord"] = services["ord"].astype(int)
     services["verified"] = services["verified"].eq("yes")
-    ctx = read_csv("context_sdg521_ipv.csv").rename(
-        columns={"sdg_series": "series", "source_repo_path": "source"}
-    )
+    # ``source`` is the citation shown to people; ``source_repo_path`` is for maintainers only.
+    ctx = read_csv("context_sdg521_ipv.csv").rename(columns={"sdg_series": "series"})
+    ctx = ctx.drop(columns=["source_repo_path"])
     for col in ("value_pct", "lower_bound", "upper_bound"):
         ctx[col] = pd.to_numeric(ctx[col], errors="coerce")
     for col in ("reference_year", "source_year"):
@@ -107,6 +107,27 @@ def load(store: Store, *, extra_countries: pd.DataFrame | None = None) -> None:
                 ).fetchall()
             ]
             tx.replace(table, df[cols])
+
+
+# The shipped facts, by what they hold (``brief.facts_<key>`` names them for people).
+REFERENCE_FILES = {
+    "countries": "countries.csv",
+    "modules": "modules.csv",
+    "services": "services.csv",
+    "milestones": "milestones.csv",
+    "context": "context_sdg521_ipv.csv",
+}
+
+
+def citations() -> pd.DataFrame:
+    """Each distinct citation of the shipped facts (columns ``facts``, ``source``), in the
+    words of data/reference's ``source`` columns, which are written to be shown."""
+    rows = []
+    for key, name in REFERENCE_FILES.items():
+        for source in dict.fromkeys(read_csv(name)["source"]):
+            if source.strip():
+                rows.append({"facts": key, "source": source.strip()})
+    return pd.DataFrame(rows, columns=["facts", "source"])
 
 
 def is_loaded(con: duckdb.DuckDBPyConnection) -> bool:
