@@ -97,11 +97,6 @@ def sort_key(text: object, lang: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
 
 
-def sorted_by_name(items: list, name, lang: str) -> list:  # noqa: ANN001
-    """``items`` in the language's order of ``name(item)``."""
-    return sorted(items, key=lambda item: sort_key(name(item), lang))
-
-
 def _is_one(value: object) -> bool:
     try:
         return float(value) == 1  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
+from .i18n import sort_key
 from .paths import REFERENCE_DIR
 from .spelling import normalise
 
@@ -179,6 +180,11 @@ class Reference:
         if key not in self._labels:
             self._labels[key] = dict(zip(self.countries["iso3"], self.countries[f"name_{lang}"].astype(str)))
         return self._labels[key].get(iso3, iso3)
+
+    def members(self, lang: str) -> pd.DataFrame:
+        """The member countries in the order a reader of ``lang`` expects (by name, accents aside)."""
+        m = self.countries[self.countries["member"]]
+        return m.sort_values(f"name_{lang}", key=lambda names: names.map(lambda n: sort_key(n, lang)))
 
     def joined_date(self, iso3: str) -> date | None:
         if self._joined is None:

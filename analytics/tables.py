@@ -134,7 +134,7 @@ def changed_values(changed: pd.DataFrame, ref: Reference, lang: str) -> pd.DataF
 
 def members(ref: Reference, lang: str) -> pd.DataFrame:
     """Member countries in alphabetical order of their name in ``lang``, indexed by ISO3."""
-    return ref.countries[ref.countries["member"]].sort_values(f"name_{lang}").set_index("iso3", drop=False)
+    return ref.members(lang).set_index("iso3", drop=False)
 
 
 def within_years(df: pd.DataFrame, year_from: int | None, year_to: int | None) -> pd.DataFrame:

@@ -35,7 +35,7 @@ def _list_key(col: Column) -> str | None:
 
 def _choices(ref: Reference, lang: str) -> dict[str, list[str]]:
     """Each drop-down list, in the order the template's hidden list sheet holds them."""
-    members = ref.countries[ref.countries["member"]].sort_values(f"name_{lang}")
+    members = ref.members(lang)
     out: dict[str, list[str]] = {"country": [str(n) for n in members[f"name_{lang}"]]}
     for spec in SHEETS.values():
         for col in spec.columns:

@@ -22,7 +22,7 @@ def render() -> None:
     st.caption(c.t("correct.intro"))
 
     # 1. Which report
-    members = ref.countries[ref.countries["member"]].sort_values(f"name_{lang}")
+    members = ref.members(lang)
     allowed = writable_countries(c.principal)
     options = [i for i in members["iso3"] if allowed is None or i in allowed]
     names = dict(zip(members["iso3"], members[f"name_{lang}"]))

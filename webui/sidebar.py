@@ -20,7 +20,7 @@ def sidebar(c: Context) -> None:
     """Language, as-of and filters: shared by every page, mirrored in the URL."""
     s = c.state
     ref = c.ref
-    members = ref.countries[ref.countries["member"]].sort_values(f"name_{c.lang}")
+    members = ref.members(c.lang)
     today = clock.today()
     with st.sidebar:
         lang = st.radio(
