@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DB     := $(or $(ESP_DB),data/esp.duckdb)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run db test lint format bench loadtest clean
+.PHONY: help setup run db test lint format bench felt loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ format: $(BIN)/.dev-installed ## ruff format
 
 bench: $(BIN)/.dev-installed ## the benchmark at sizes S1 and S2 (writes benchmarks/results.json)
 	$(BIN)/python -m benchmarks.run
+
+felt: $(BIN)/.dev-installed ## speed as felt in Chromium, beside a bare Streamlit app (writes benchmarks/felt.json)
+	$(BIN)/python -m benchmarks.felt
 
 loadtest: $(BIN)/.dev-installed ## concurrent real-browser sessions against a local app
 	$(BIN)/python -m benchmarks.loadtest

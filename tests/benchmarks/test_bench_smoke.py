@@ -7,6 +7,7 @@ real load path, opens every page without an exception, and writes its results.
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -83,3 +84,33 @@ def test_loadtest_reads_the_servers_run_log_after_a_moment(tmp_path):
     log.write_text('{"at": 10.0, "ms": 50.0}\n{"at": 20.0, "ms": 120.0}\n')
     assert loadtest.server_runs(log, since=15.0) == [0.12]
     assert loadtest.server_runs(tmp_path / "missing.jsonl", since=0) == []
+
+
+@pytest.mark.browser
+def test_the_felt_benchmark_runs_once_beside_the_bare_app(tmp_path):
+    """The browser benchmark (``make felt``) at the smallest size, one repetition: every
+    measurement is taken and every ratio computed; no timing is asserted."""
+    from pathlib import Path
+
+    if not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
+        pytest.skip("/usr/bin/chromium not installed (required when CI is set)")
+    from benchmarks import felt
+
+    out = tmp_path / "felt.json"
+    res = felt.main(["--db", "XS", "--reps", "1", "--out", str(out)])
+    assert json.loads(out.read_text())["page"] == "overview"
+    for key in (
+        "bare_first_load_ms",
+        "app_first_load_ms",
+        "bare_sidebar_ms",
+        "app_sidebar_ms",
+        "app_first_view_after_commit_ms",
+        "app_warm_first_load_ms",
+    ):
+        assert res[key] > 0, key
+    assert [x["what"] for x in res["targets"]] == [
+        "first load / bare app's",
+        "sidebar change / bare app's",
+        "first view after a commit / warm first load",
+    ]
+    assert all(x["ratio"] is not None for x in res["targets"])

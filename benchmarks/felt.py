@@ -1,0 +1,268 @@
+"""``make felt``: speed as people feel it, in a real browser, beside a bare Streamlit app.
+
+    python -m benchmarks.felt [--db demo|S1|XS|PATH] [--reps 5] [--page overview] [--out FILE]
+
+In one run, against a bare Streamlit app (a title, a sidebar select and one Plotly chart)
+and the real app (``app.py`` on a copy of ``--db``), both served on loopback and driven by
+Debian's Chromium:
+
+* **first load**: a fresh browser context opens the page; the time until every chart on it
+  has drawn and the page is quiet (no script run going, nothing stale, and no new run
+  starting for ``QUIET_MS``);
+* **sidebar change**: the same, from picking another option in a sidebar select (the bare
+  app's select; the app's Spotlight filter) until the page is quiet again with its charts;
+* **first view after a commit**: a report is committed through the upload page (a real
+  file, a new stage for Peru), then a fresh context opens the page: its first load,
+  against a warm first load of the same page just after.
+
+Targets: first load ≤ 1.3 × the bare app's, sidebar change ≤ 1.2 ×, first view after a
+commit ≤ 1.5 × a warm first load. Medians of ``--reps``; writes ``benchmarks/felt.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .loadtest import CHROMIUM, CHROMIUM_ARGS, INIT_JS, ROOT, Server, prepare_db, t
+
+RESULTS = Path(__file__).resolve().parent / "felt.json"
+TIMEOUT_MS = 180_000
+QUIET_MS = 600
+BARE_APP = """import plotly.graph_objects as go
+import streamlit as st
+
+st.title("Bare")
+choice = st.sidebar.selectbox("Series", ["a", "b", "c"], key="bare_pick")
+y = {"a": [1, 3, 2], "b": [2, 1, 3], "c": [3, 2, 1]}[choice]
+st.plotly_chart(go.Figure(go.Bar(x=["x", "y", "z"], y=y)))
+"""
+# Quiet: the app is connected and not running, nothing stale, every chart drew its SVG.
+QUIET_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const plots = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')];
+  return window.__espDone > 0 && plots.length > 0 && plots.every(p => p.querySelector('.main-svg'));
+}"""
+
+
+def wait_quiet(page: Any, done_before: int = 0) -> float:
+    """Block until the page is quiet after run number ``done_before``; the moment (perf
+    counter) it became quiet, confirmed by ``QUIET_MS`` without a new run."""
+    deadline = time.perf_counter() + TIMEOUT_MS / 1000
+    while True:
+        page.wait_for_function(
+            f"([n]) => window.__espDone > n && ({QUIET_JS})()",
+            arg=[done_before],
+            polling=20,
+            timeout=TIMEOUT_MS,
+        )
+        quiet_at = time.perf_counter()
+        runs = page.evaluate("window.__espDone")
+        page.wait_for_timeout(QUIET_MS)
+        if page.evaluate("window.__espDone") == runs and page.evaluate(QUIET_JS):
+            return quiet_at
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the page never stayed quiet")
+        done_before = page.evaluate("window.__espDone") - 1
+
+
+def first_load(browser: Any, url: str) -> float:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.add_init_script(INIT_JS)
+    page = ctx.new_page()
+    try:
+        t0 = time.perf_counter()
+        page.goto(url, timeout=TIMEOUT_MS)
+        return wait_quiet(page) - t0
+    finally:
+        ctx.close()
+
+
+def _pick(page: Any, key: str, option: str) -> float:
+    box = page.locator(f'section[data-testid="stSidebar"] .st-key-{key} input')
+    box.click()
+    box.fill(option)
+    done = page.evaluate("window.__espDone")
+    t0 = time.perf_counter()
+    page.get_by_role("option", name=option, exact=True).click()
+    return wait_quiet(page, done) - t0
+
+
+def sidebar_changes(browser: Any, url: str, key: str, options: list[str], reps: int) -> list[float]:
+    """Seconds from picking each option of a sidebar select until the page is quiet."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.add_init_script(INIT_JS)
+    page = ctx.new_page()
+    try:
+        page.goto(url, timeout=TIMEOUT_MS)
+        wait_quiet(page)
+        return [_pick(page, key, options[i % len(options)]) for i in range(reps)]
+    finally:
+        ctx.close()
+
+
+def report_file(folder: Path, stage: int) -> Path:
+    """A real workbook: Peru's progress for last year, Health at ``stage``."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "progress"
+    ws.append(["country", "period", "module", "stage"])
+    year = str(date.today().year - 1)
+    for module, s in zip(("HEALTH", "JUSTICE", "SOCIAL", "COORD"), (stage, 2, 3, 1)):
+        ws.append(["PER", year, module, s])
+    path = folder / f"felt-{stage}.xlsx"
+    wb.save(path)
+    return path
+
+
+def commit_through_the_upload_page(browser: Any, url: str, path: Path) -> None:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 2400})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.add_init_script(INIT_JS)
+    page = ctx.new_page()
+    try:
+        page.goto(url + "upload?lang=es", timeout=TIMEOUT_MS)
+        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
+        confirm = page.locator(".st-key-report_confirm button")
+        confirm.wait_for()
+        for ack in (".st-key-report_ack_removed label", ".st-key-report_ack label"):
+            box = page.locator(ack)
+            if box.count():
+                box.click()
+        page.wait_for_function("() => !document.querySelector('.st-key-report_confirm button').disabled")
+        confirm.click()
+        page.get_by_text(t("report.see_profile", "es").split("{")[0].strip()).first.wait_for()
+    finally:
+        ctx.close()
+
+
+def _ms(values: list[float]) -> float:
+    return round(statistics.median(values) * 1000, 1)
+
+
+def measure(browser: Any, bare_url: str, app_url: str, page: str, reps: int, workdir: Path) -> dict[str, Any]:
+    app_page = app_url + ("" if page == "overview" else page) + "?lang=es"
+    first_load(browser, bare_url)  # warm-ups: servers, caches, the browser's own cache
+    first_load(browser, app_page)
+    bare_first, app_first = [], []
+    for _ in range(reps):  # alternating, so both see the same machine
+        bare_first.append(first_load(browser, bare_url))
+        app_first.append(first_load(browser, app_page))
+    bare_side = sidebar_changes(browser, bare_url, "bare_pick", ["b", "c", "a"], reps)
+    spot = [t("ui.spotlight_yes", "es"), t("ui.spotlight_all", "es")]
+    app_side = sidebar_changes(browser, app_page, "w_spot", spot, reps)
+    after_commit, warm = [], []
+    for i in range(reps):
+        commit_through_the_upload_page(browser, app_url, report_file(workdir, stage=4 + i % 2))
+        after_commit.append(first_load(browser, app_page))
+        warm.append(first_load(browser, app_page))
+    res = {
+        "page": page,
+        "reps": reps,
+        "bare_first_load_ms": _ms(bare_first),
+        "app_first_load_ms": _ms(app_first),
+        "bare_sidebar_ms": _ms(bare_side),
+        "app_sidebar_ms": _ms(app_side),
+        "app_first_view_after_commit_ms": _ms(after_commit),
+        "app_warm_first_load_ms": _ms(warm),
+        "samples_s": {
+            "bare_first": bare_first,
+            "app_first": app_first,
+            "bare_sidebar": bare_side,
+            "app_sidebar": app_side,
+            "after_commit": after_commit,
+            "warm": warm,
+        },
+    }
+    res["targets"] = targets(res)
+    return res
+
+
+def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
+    def ratio(a: str, b: str, limit: float, what: str) -> dict[str, Any]:
+        r = round(res[a] / res[b], 2) if res[b] else None
+        return {"what": what, "ratio": r, "target": limit, "pass": r is not None and r <= limit}
+
+    return [
+        ratio("app_first_load_ms", "bare_first_load_ms", 1.3, "first load / bare app's"),
+        ratio("app_sidebar_ms", "bare_sidebar_ms", 1.2, "sidebar change / bare app's"),
+        ratio(
+            "app_first_view_after_commit_ms",
+            "app_warm_first_load_ms",
+            1.5,
+            "first view after a commit / warm first load",
+        ),
+    ]
+
+
+def run(a: argparse.Namespace) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="esp-felt-"))
+    try:
+        db = prepare_db(a.db, workdir)
+        bare = workdir / "bare_app.py"
+        bare.write_text(BARE_APP)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                with Server(bare, None, workdir) as b, Server(ROOT / "app.py", db, workdir) as app:
+                    res = measure(browser, b.url, app.url, a.page, a.reps, workdir)
+            finally:
+                browser.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    res["command"] = "python -m benchmarks.felt " + " ".join(a.argv)
+    res["db"] = a.db
+    res["seconds"] = round(time.monotonic() - started, 1)
+    return res
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--db", default="demo", help="demo, XS, S1, S2 or a database file to copy")
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--page", default="overview", help="the app page to measure (its url path)")
+    p.add_argument("--out", type=Path, default=RESULTS)
+    a = p.parse_args(argv)
+    a.argv = list(sys.argv[1:] if argv is None else argv)
+    return a
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    a = parse_args(argv)
+    res = run(a)
+    a.out.write_text(json.dumps(res, indent=2, default=str) + "\n")
+    for tgt in res["targets"]:
+        mark = "ok  " if tgt["pass"] else "MISS"
+        print(f"{mark} {tgt['what']}: {tgt['ratio']} (target ≤ {tgt['target']})")
+    for k in (
+        "bare_first_load_ms",
+        "app_first_load_ms",
+        "bare_sidebar_ms",
+        "app_sidebar_ms",
+        "app_first_view_after_commit_ms",
+        "app_warm_first_load_ms",
+    ):
+        print(f"  {k}: {res[k]}")
+    return res
+
+
+if __name__ == "__main__":
+    main()
