@@ -53,7 +53,7 @@ if allowed(principal, "view_submissions"):
     sections[c.t("nav.admin")] = [page("app_pages/submissions.py", "submissions", ":material/history:")]
 
 nav = st.navigation(sections, position="sidebar")
-sidebar.sidebar(c)
+c = sidebar.sidebar(c)
 urlstate.sync_url()
 with st.sidebar:
     if not auth.auth_configured():

@@ -11,13 +11,16 @@ from analytics.i18n import LANGUAGES
 from analytics.periods import EARLIEST_YEAR
 from analytics.views import SPOTLIGHT_CHOICES, ViewState
 
-from .context import STATE_KEY, Context
+from .context import STATE_KEY, Context, start
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
 
-def sidebar(c: Context) -> None:
-    """Language, as-of and filters: shared by every page, mirrored in the URL."""
+def sidebar(c: Context) -> Context:
+    """Language, as-of and filters: shared by every page, mirrored in the URL. Returns the
+    run's context, rebuilt when a filter changed (the page then reads the new view in this
+    same run: a rerun would run every page twice per click). A new language reruns, since
+    the navigation above is already drawn in the old one."""
     s = c.state
     ref = c.ref
     members = ref.members(c.lang)
@@ -91,9 +94,12 @@ def sidebar(c: Context) -> None:
         cohorts=tuple(cohorts),
         spotlight=spotlight,
     )
-    if new != s:
-        st.session_state[STATE_KEY] = new
+    if new == s:
+        return c
+    st.session_state[STATE_KEY] = new
+    if new.lang != s.lang:
         st.rerun()
+    return start(c.principal)
 
 
 def notices(c: Context) -> None:
