@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import ledger, review, tables
+from analytics.changes import display
 from analytics.errors import EspError
 from analytics.findings import Finding
 from analytics.i18n import error_message, t
@@ -219,7 +220,7 @@ def show_change(c: Context, change: Change) -> None:
         rows = tables.labelled_rows(change.added, c.ref, c.lang).assign(
             sheet=change.added["sheet"].map(sheets)
         )
-        rows = rows.dropna(axis=1, how="all").astype(object).fillna("")
+        rows = rows.dropna(axis=1, how="all").map(display)
         st.dataframe(rows.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
 
 

@@ -29,6 +29,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from joserfc import jwt  # Authlib's own JOSE library (a dependency of Authlib)
 from joserfc.jwk import RSAKey
 
+JSON = "application/json"
+
 
 class Provider:
     """``with Provider(client_id, client_secret) as p:`` — ``p.issuer`` is its base URL."""
@@ -152,6 +154,29 @@ class Provider:
         }
 
     # --- HTTP -----------------------------------------------------------------------------
+    def answer_get(self, path: str, query: dict[str, str]) -> tuple[int, str, str, dict[str, str]]:
+        """(status, body, content type, headers) for a GET."""
+        if path == "/.well-known/openid-configuration":
+            return 200, json.dumps(self.discovery()), JSON, {}
+        if path == "/jwks":
+            return 200, json.dumps(self.jwks()), JSON, {}
+        if path == "/authorize":
+            return 200, self.sign_in_page(query), "text/html; charset=utf-8", {}
+        return 404, json.dumps({"error": "not_found"}), JSON, {}
+
+    def answer_post(
+        self, path: str, form: dict[str, str], authorization: str | None
+    ) -> tuple[int, str, str, dict[str, str]]:
+        """(status, body, content type, headers) for a POST; a bad request is a 400."""
+        try:
+            if path == "/authorize":
+                return 302, "", "text/plain", {"Location": self.authorize(form)}
+            if path == "/token":
+                return 200, json.dumps(self.token(form, authorization)), JSON, {}
+        except (KeyError, ValueError) as e:
+            return 400, json.dumps({"error": "invalid_request", "error_description": str(e)}), JSON, {}
+        return 404, json.dumps({"error": "not_found"}), JSON, {}
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         provider = self
 
@@ -159,48 +184,28 @@ class Provider:
             def log_message(self, *args: object) -> None:  # quiet test output
                 pass
 
-            def _send(self, status: int, body: str, content_type: str, headers: dict | None = None) -> None:
+            def _send(self, status: int, body: str, content_type: str, headers: dict[str, str]) -> None:
                 data = body.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("Cache-Control", "no-store")
-                for k, v in (headers or {}).items():
+                for k, v in headers.items():
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _json(self, status: int, payload: dict) -> None:
-                self._send(status, json.dumps(payload), "application/json")
-
-            def _form(self) -> dict[str, str]:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-                if url.path == "/.well-known/openid-configuration":
-                    self._json(200, provider.discovery())
-                elif url.path == "/jwks":
-                    self._json(200, provider.jwks())
-                elif url.path == "/authorize":
-                    self._send(200, provider.sign_in_page(query), "text/html; charset=utf-8")
-                else:
-                    self._json(404, {"error": "not_found"})
+                self._send(*provider.answer_get(url.path, query))
 
             def do_POST(self) -> None:
-                url = urlparse(self.path)
-                form = self._form()
-                try:
-                    if url.path == "/authorize":
-                        self._send(302, "", "text/plain", {"Location": provider.authorize(form)})
-                    elif url.path == "/token":
-                        self._json(200, provider.token(form, self.headers.get("Authorization")))
-                    else:
-                        self._json(404, {"error": "not_found"})
-                except (KeyError, ValueError) as e:
-                    self._json(400, {"error": "invalid_request", "error_description": str(e)})
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+                self._send(
+                    *provider.answer_post(urlparse(self.path).path, form, self.headers.get("Authorization"))
+                )
 
         return Handler

@@ -277,9 +277,13 @@ def test_a_report_is_published_only_once_a_reviewer_approves_it(
     # 4. The reviewer approves the fix; only now does the analyst's overview change.
     open_page(reviewer, url, f"review?lang={LANG}", tr("nav.review", LANG))
     choose(reviewer, "rv_open", f"#{corrected} · {FOCAL}")
-    reviewer.main.locator(f".st-key-rv_approve_{corrected} button").click()
+    version = reviewer.footer_version()
+    reviewer.main.locator(f".st-key-rv_approve_{corrected} button").dblclick()  # an impatient reviewer
     reviewer.main.get_by_text(re.compile(rf"^Aprobado: #{corrected}")).wait_for()
     reviewer.idle()
+    assert reviewer.footer_version() == version + 1, "approved once"
+    refused = tr("error.not_awaiting_review", LANG, id=corrected, status="approved")
+    assert refused not in reviewer.main.inner_text(), "the second click did nothing"
     open_page(analyst, url, overview, tr("nav.overview", LANG))
     assert health_cell(analyst) == str(fix)
     screenshot(analyst, "review_walk_analyst_after_es")
