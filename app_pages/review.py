@@ -11,6 +11,7 @@ from webui.context import ctx
 
 STATUSES = (ledger.SUBMITTED, ledger.RETURNED, ledger.APPROVED)
 OPENABLE = 200  # the newest submissions of the filtered list can be opened
+COUNTED = 50  # the newest of them show their count of changes in the list (each is a diff)
 
 
 def render() -> None:
@@ -56,7 +57,7 @@ def render() -> None:
         return
     recent = view.head(OPENABLE)
     changes = (
-        {int(i): cache.cached(pending.change, int(i)) for i in recent["id"]}
+        {int(i): cache.cached(pending.change, int(i)) for i in recent["id"].head(COUNTED)}
         if status == ledger.SUBMITTED
         else {}
     )
