@@ -227,7 +227,7 @@ def test_a_report_is_published_only_once_a_reviewer_approves_it(
         if len(r) == 7 and r[1:5] == [COUNTRY, PERIOD, HEALTH, tr("col.stage", LANG)]
     ]
     assert changes and changes[0][5:] == [published, str(first)], reviewer.grid_rows()
-    screenshot(reviewer, "review_es")
+    screenshot(reviewer, "review_walk_reviewer_es")
     reviewer.main.locator(f".st-key-rv_return_{sent} button").click()
     error = reviewer.main.locator("[data-testid=stAlert]").filter(has_text=tr("error.comment_required", LANG))
     error.wait_for()
@@ -248,7 +248,7 @@ def test_a_report_is_published_only_once_a_reviewer_approves_it(
     card = focal.main.locator(f".st-key-mr_card_{sent}")
     assert tr("review.status_returned", LANG) in card.inner_text()
     assert COMMENT in card.inner_text() and REVIEWER in card.inner_text()
-    screenshot(focal, "my_reports_es")
+    screenshot(focal, "review_walk_my_reports_es")
     returned = download(focal, card.locator(f".st-key-mr_tpl_returned_{sent} button"), tmp_path)
     assert set_health(returned, tmp_path / "peru_corregido.xlsx", fix) == first, (
         "pre-filled from the returned file"
@@ -292,8 +292,8 @@ def test_a_report_is_published_only_once_a_reviewer_approves_it(
     assert (
         tr("review.status_approved", "en") in focal.main.locator(f".st-key-mr_card_{corrected}").inner_text()
     )
-    screenshot(focal, "my_reports_en")
+    screenshot(focal, "review_walk_my_reports_en")
     open_page(reviewer, url, "review?lang=en", tr("nav.review", "en"))
-    screenshot(reviewer, "review_en")
+    screenshot(reviewer, "review_walk_reviewer_en")
     for tab in (focal, reviewer, analyst):
         assert tab.exceptions() == [] and tab.errors == [] and tab.unexpected_requests() == []
