@@ -46,11 +46,16 @@ if allowed(principal, "upload"):
     sections[c.t("nav.report")] = [
         page("app_pages/report.py", "upload", ":material/upload_file:"),
         page("app_pages/correct.py", "correct", ":material/edit_note:"),
+        page("app_pages/my_reports.py", "my_reports", ":material/assignment:"),
     ]
 if allowed(principal, "download"):
     sections[c.t("nav.download")] = [page("app_pages/downloads.py", "downloads", ":material/download:")]
 if allowed(principal, "view_submissions"):
     sections[c.t("nav.admin")] = [page("app_pages/submissions.py", "submissions", ":material/history:")]
+if allowed(principal, "review"):
+    sections.setdefault(c.t("nav.admin"), []).insert(
+        0, page("app_pages/review.py", "review", ":material/rule:")
+    )
 
 nav = st.navigation(sections, position="sidebar")
 c = sidebar.sidebar(c)

@@ -92,11 +92,20 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
+def _notices(doc: _Doc, snap: Snapshot) -> None:
+    """What the reader must know before the numbers: invented values, unpublished ones."""
+    if snap.illustrative:
+        doc.text("div", doc.t("ui.illustrative_notice"), "notice")
+    if snap.includes_unreviewed:
+        doc.text("div", doc.t("snapshot.unreviewed_yes"), "notice")
+
+
 def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> str:
     """The brief for ``snap`` as one HTML string."""
     lang = snap.lang
     doc = _Doc(lang)
     as_of = snap.as_of
+    scope = snap.scope  # published data, or also what awaits review (then said below)
     countries = list(snap.filters.countries) or None
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     mods = charts.short_modules(lang)
@@ -116,9 +125,8 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
         ),
         "meta",
     )
-    if snap.illustrative:
-        doc.text("div", doc.t("ui.illustrative_notice"), "notice")
-    kpis = queries.kpis(con, ref, as_of=as_of, countries=countries, year=snap.filters.period_to)
+    _notices(doc, snap)
+    kpis = queries.kpis(con, ref, as_of=as_of, scope=scope, countries=countries, year=snap.filters.period_to)
     doc.text("h2", doc.t("brief.kpis"))
     doc.add('<div class="kpis">')
     for r in kpis.itertuples():
@@ -132,7 +140,7 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
     doc.text("p", summaries.kpi_sentence(kpis, lang))
 
     values = queries.map_values(
-        con, ref, lang=lang, as_of=as_of, countries=countries, year=snap.filters.period_to
+        con, ref, lang=lang, as_of=as_of, scope=scope, countries=countries, year=snap.filters.period_to
     )
     values["text"] = [f"{n}: {_fmt(v)}" for n, v in zip(values["name"], values["value"])]
     doc.text("h2", doc.t("brief.map"))
@@ -149,7 +157,9 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
 
     doc.add("<section>")
     doc.text("h2", doc.t("overview.matrix"))
-    matrix = queries.stage_matrix(con, as_of=as_of, countries=countries, year=snap.filters.period_to)
+    matrix = queries.stage_matrix(
+        con, as_of=as_of, scope=scope, countries=countries, year=snap.filters.period_to
+    )
     if matrix.empty:
         doc.text("p", doc.t("ui.no_data"))
     else:
@@ -178,7 +188,7 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
 
     doc.add("<section>")
     doc.text("h2", doc.t("brief.trends"))
-    by_mod = queries.average_stage_trend(con, ref, by="module", as_of=as_of, countries=countries)
+    by_mod = queries.average_stage_trend(con, ref, by="module", as_of=as_of, scope=scope, countries=countries)
     doc.figure(
         charts.lines(
             by_mod,
@@ -191,7 +201,9 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
             y_title=doc.t("col.average_stage"),
         )
     )
-    by_coh = queries.average_stage_trend(con, ref, by="entry_route", as_of=as_of, countries=countries)
+    by_coh = queries.average_stage_trend(
+        con, ref, by="entry_route", as_of=as_of, scope=scope, countries=countries
+    )
     doc.figure(
         charts.lines(
             by_coh,
@@ -211,6 +223,7 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
     ch = queries.challenges(
         con,
         as_of=as_of,
+        scope=scope,
         countries=countries,
         year_from=snap.filters.period_from,
         year_to=snap.filters.period_to,
@@ -243,7 +256,7 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
 
     doc.add("<section>")
     doc.text("h2", doc.t("nav.practices"))
-    pr = queries.practices(con, as_of=as_of, countries=countries)
+    pr = queries.practices(con, as_of=as_of, scope=scope, countries=countries)
     if pr.empty:
         doc.text("p", doc.t("ui.no_data"))
     for r in pr.head(40).itertuples():
@@ -263,11 +276,12 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
         con,
         ref,
         as_of=as_of,
+        scope=scope,
         countries=countries,
         until=snap.filters.period_to or (as_of or snap.generated_at).year,
     )
     doc.figure(charts.completeness(comp, ref, lang, open_year=(as_of or snap.generated_at).year))
-    last = queries.last_reported(con, as_of=as_of)
+    last = queries.last_reported(con, as_of=as_of, scope=scope)
     if countries:
         last = last[last["country"].isin(countries)]
     doc.table(

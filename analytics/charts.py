@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -48,16 +49,88 @@ def short_modules(lang: str) -> dict[str, str]:
     return {m: t(f"module_short.{m}", lang) for m in MODULES + ("CROSS",)}
 
 
+# What awaits review is outlined (cells) or ringed (points) in near-black, dotted, and
+# hatched (bars): never colour alone, and named in the legend.
+AWAITING_COLOR = "#1a1a1a"
+AWAITING_OUTLINE = {"color": AWAITING_COLOR, "width": 3, "dash": "dot"}
+AWAITING_UNDERLINE = {"color": "#ffffff", "width": 5}
+
+
+def _awaiting(df: pd.DataFrame) -> pd.Series:
+    """Which rows come from submissions awaiting review (none when the column is absent)."""
+    if "awaiting" not in df:
+        return pd.Series(False, index=df.index, dtype=bool)
+    return df["awaiting"].fillna(False).astype(bool)
+
+
+def _flag(value: object) -> bool:
+    """A cell's ``awaiting`` value as a plain bool (missing counts as not awaiting)."""
+    return isinstance(value, bool | np.bool_) and bool(value)
+
+
+def _awaiting_legend(fig: go.Figure, lang: str, symbol: str = "square-open") -> None:
+    """A legend entry that names the mark (the trace draws nothing itself)."""
+    fig.add_scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        marker={"symbol": symbol, "size": 14, "color": AWAITING_COLOR, "line": {"width": 2.5}},
+        name=t("chart.awaiting", lang),
+        hoverinfo="skip",
+        showlegend=True,
+    )
+
+
+def _outline_cells(fig: go.Figure, cells: list[tuple[int, int]], lang: str) -> None:
+    """A dotted outline around each (column, row) cell of a categorical grid."""
+    if not cells:
+        return
+    # A white line under the dotted one keeps the outline visible on the darkest fills.
+    fig.update_layout(
+        shapes=[
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "y",
+                "x0": x - 0.45,
+                "x1": x + 0.45,
+                "y0": y - 0.45,
+                "y1": y + 0.45,
+                "line": line,
+                "fillcolor": "rgba(0,0,0,0)",
+                "layer": "above",
+            }
+            for x, y in cells
+            for line in (AWAITING_UNDERLINE, AWAITING_OUTLINE)
+        ]
+    )
+    _awaiting_legend(fig, lang)
+
+
+def _ring_points(fig: go.Figure, x: pd.Series, y: pd.Series, lang: str, *, legend: bool) -> None:
+    """An open ring around each point awaiting review."""
+    fig.add_scatter(
+        x=x,
+        y=y,
+        mode="markers",
+        marker={"symbol": "circle-open", "size": 20, "color": AWAITING_COLOR, "line": {"width": 2.5}},
+        name=t("chart.awaiting", lang),
+        legendgroup="awaiting",
+        showlegend=legend,
+        hoverinfo="skip",
+    )
+
+
 def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
     """Country × module heatmap: stage colour, the number printed, arrow for the change."""
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     mods = short_modules(lang)
     countries = sorted(matrix["country"].unique(), key=lambda c: names.get(c, c), reverse=True)
     cells = {(r["country"], r["module"]): r for r in matrix.to_dict("records")}
-    z, text, hover = [], [], []
-    for c in countries:
+    z, text, hover, marked = [], [], [], []
+    for yi, c in enumerate(countries):
         zr, tr, hr = [], [], []
-        for m in MODULES:
+        for xi, m in enumerate(MODULES):
             r = cells.get((c, m))
             if r is None:
                 zr.append(None)
@@ -84,6 +157,9 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
                     previous=prev,
                 )
             )
+            if _flag(r.get("awaiting")):
+                marked.append((xi, yi))
+                hr[-1] += " · " + t("chart.awaiting", lang)
         z.append(zr)
         text.append(tr)
         hover.append(hr)
@@ -147,6 +223,7 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
         ]
     )
     fig.update_xaxes(side="top", tickangle=0)
+    _outline_cells(fig, marked, lang)
     return _layout(
         fig,
         t("chart.matrix_title", lang),
@@ -212,6 +289,7 @@ def stage_steps(yearly: pd.DataFrame, ref: Reference, lang: str, title: str) -> 
     """One country's module stages over time as step lines."""
     mods = ref.labels("module", lang)
     fig = go.Figure()
+    ringed = False
     for i, m in enumerate(MODULES):
         g = yearly[yearly["module"] == m].sort_values("year")
         if g.empty:
@@ -229,6 +307,10 @@ def stage_steps(yearly: pd.DataFrame, ref: Reference, lang: str, title: str) -> 
             line={"shape": "hv", "color": CATEGORICAL[i], "width": 3},
             marker={"symbol": ["circle", "square", "diamond", "triangle-up"][i], "size": 9},
         )
+        waiting = g[_awaiting(g)]
+        if len(waiting):
+            _ring_points(fig, waiting["year"], waiting["stage"] + offset, lang, legend=not ringed)
+            ringed = True
     labels = ref.labels("stage", lang)
     fig.update_yaxes(
         range=[-0.3, 5.3],
@@ -251,8 +333,12 @@ def lines(
     x_title: str,
     y_title: str,
     y_range: tuple[float, float] | None = None,
+    lang: str = "es",
 ) -> go.Figure:
+    """One line per series; points from submissions awaiting review (an ``awaiting``
+    column) are ringed and named in the legend (in ``lang``)."""
     fig = go.Figure()
+    ringed = False
     for i, (key, label) in enumerate(labels.items()):
         g = df[df[series] == key].sort_values(x)
         if g.empty:
@@ -265,6 +351,10 @@ def lines(
             line={"color": CATEGORICAL[i % len(CATEGORICAL)]},
             marker={"symbol": i % 20, "size": 8},
         )
+        waiting = g[_awaiting(g) & g[y].notna()]
+        if len(waiting):
+            _ring_points(fig, waiting[x], waiting[y], lang, legend=not ringed)
+            ringed = True
     fig.update_xaxes(title=x_title, dtick=1)
     fig.update_yaxes(title=y_title, rangemode="tozero")
     if y_range is not None:
@@ -297,13 +387,22 @@ def ranking(rank: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Fig
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     df = rank.iloc[::-1]
     stages = df["stage"].astype(int)
+    waiting = _awaiting(df)
     fig = go.Figure(
         go.Bar(
             x=stages,
             y=[names.get(c, c) for c in df["country"]],
             orientation="h",
             marker_color=[STAGE_COLORS[s] for s in stages],
-            marker_line={"color": "#666", "width": 0.5},
+            marker_line={
+                "color": [AWAITING_COLOR if w else "#666" for w in waiting],
+                "width": [2.5 if w else 0.5 for w in waiting],
+            },
+            marker_pattern={
+                "shape": ["/" if w else "" for w in waiting],
+                "fgcolor": AWAITING_COLOR,
+                "solidity": 0.25,
+            },
             text=[
                 f"{s} · {'' if pd.isna(cv) else f'{cv:.0f}%'}" for s, cv in zip(stages, df["coverage_pct"])
             ],
@@ -313,6 +412,16 @@ def ranking(rank: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Fig
         )
     )
     fig.update_xaxes(range=[0, 5.9], title=t("chart.stage_coverage", lang), dtick=1)
+    if waiting.any():
+        fig.data[0].showlegend = False
+        fig.add_bar(
+            x=[None],
+            y=[None],
+            orientation="h",
+            name=t("chart.awaiting", lang),
+            marker={"color": "#ffffff", "pattern": {"shape": "/", "fgcolor": AWAITING_COLOR}},
+            marker_line={"color": AWAITING_COLOR, "width": 2.5},
+        )
     return _layout(fig, title, height=max(300, 28 * len(df) + 120))
 
 
@@ -390,11 +499,13 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
     countries = sorted(comp["country"].unique(), key=lambda c: names.get(c, c), reverse=True)
     years = sorted(comp["year"].unique())
     cells = {(r["country"], r["year"]): r for r in comp.to_dict("records")}
-    z, text = [], []
-    for c in countries:
+    z, text, marked = [], [], []
+    for yi, c in enumerate(countries):
         zr, tr = [], []
-        for y in years:
+        for xi, y in enumerate(years):
             r = cells[(c, y)]
+            if _flag(r.get("awaiting")):
+                marked.append((xi, yi))
             if not r["expected"] and not r["progress"]:
                 zr.append(None)
                 tr.append("")
@@ -422,6 +533,8 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
             hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
         )
     )
+    fig.update_xaxes(type="category")  # years as columns (the outlines are placed by column)
+    _outline_cells(fig, marked, lang)
     return _layout(
         fig,
         t("chart.completeness_title", lang),

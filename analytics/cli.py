@@ -207,11 +207,9 @@ def _cmd_template(st: store.Store, args: argparse.Namespace, lang: str) -> int:
 def _cmd_snapshot(st: store.Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang)
     permissions.require(principal, "download")
-    scope = ledger.PUBLISHED
     if args.include_unreviewed:
         permissions.require(principal, "unreviewed")
-        countries = permissions.unreviewed_countries(principal)
-        scope = ledger.WORKING if countries is None else ledger.Scope(pending=countries)
+    scope = review.scope_for(principal, args.include_unreviewed)
     _, data = exports.write(st.reader(), args.format, as_of=args.as_of, lang=lang, scope=scope)
     Path(args.output).write_bytes(data)
     print(args.output)

@@ -37,6 +37,7 @@ NO_DATA_MARK = "–"
 ISLAND_MARKER_PX = 20
 MAINLAND_MARKER_PX = 15  # Central American markers are ~15-20 px apart at 600 px tall
 BORDER_COLOR = "#4d4d4d"
+AWAITING_COLOR = "#1a1a1a"  # as in charts: values awaiting review are ringed in near-black
 # After a click, plotly fades the other points; dark text keeps their values readable
 # (white text on a faded dark fill would vanish).
 UNSELECTED = {"marker": {"opacity": 0.35}, "textfont": {"color": STAGE_TEXT_COLORS[0]}}
@@ -235,13 +236,52 @@ def _tile_traces(
     return traces
 
 
+def _awaiting_ring(values: pd.DataFrame, mode: str, label: str, tile_px: int = 0) -> list[go.BaseTraceType]:
+    """A dotted ring around each country whose value comes from a submission awaiting
+    review (an ``awaiting`` column), named in the legend."""
+    if "awaiting" not in values or not values["awaiting"].fillna(False).astype(bool).any():
+        return []
+    marked = values[values["awaiting"].fillna(False).astype(bool)]
+    ring = {"color": AWAITING_COLOR, "line": {"width": 3, "color": AWAITING_COLOR}}
+    common = {"mode": "markers", "name": label, "showlegend": True, "hoverinfo": "skip"}
+    if mode == "tiles":
+        cells = marked.merge(tile_layout(), left_on="country", right_on="iso3", how="left")
+        return [
+            go.Scatter(
+                x=cells["col"],
+                y=cells["row"],
+                marker={**ring, "symbol": "square-open", "size": tile_px + 6},
+                customdata=cells["country"],
+                cliponaxis=False,
+                **common,
+            )
+        ]
+    pos = marked.merge(centroids(), left_on="country", right_on="iso3", how="left")
+    return [
+        go.Scattergeo(
+            lon=pos["lon"],
+            lat=pos["lat"],
+            marker={**ring, "symbol": "circle-open", "size": ISLAND_MARKER_PX + 10},
+            customdata=pos["country"],
+            **common,
+        )
+    ]
+
+
 def map_figure(
-    values: pd.DataFrame, *, title: str, colorbar_title: str, no_data_label: str, mode: str = "map"
+    values: pd.DataFrame,
+    *,
+    title: str,
+    colorbar_title: str,
+    no_data_label: str,
+    mode: str = "map",
+    awaiting_label: str = "",
 ) -> go.Figure:
     """Map of one value (0-5 or NaN) per country; ``mode`` is "map" or "tiles".
 
     ``values`` columns: ``country`` (ISO3), ``name`` (display name), ``value``, ``text``
-    (hover). Whole stages get one flat colour each; averages a continuous scale of the
+    (hover), and optionally ``awaiting`` (ringed, named ``awaiting_label`` in the legend).
+    Whole stages get one flat colour each; averages a continuous scale of the
     same palette. NaN is drawn in ``NO_DATA_COLOR`` and listed in the legend.
     """
     df = _prepare(values)
@@ -261,7 +301,10 @@ def map_figure(
         "height": 600,
     }
     if mode == "map":
-        fig = go.Figure(_geo_traces(df, colorbar_title, no_data_label, discrete))
+        fig = go.Figure(
+            _geo_traces(df, colorbar_title, no_data_label, discrete)
+            + _awaiting_ring(values, mode, awaiting_label)
+        )
         fig.update_geos(
             fitbounds="locations",
             scope="world",
@@ -285,7 +328,11 @@ def map_figure(
         grid = tile_layout()
         rows, cols = int(grid["row"].max()) + 1, int(grid["col"].max()) + 1
         unit = (layout["height"] - layout["margin"]["t"] - 16) / (rows + 0.2)
-        fig = go.Figure(_tile_traces(df, colorbar_title, no_data_label, discrete, tile_px=int(unit * 0.92)))
+        tile_px = int(unit * 0.92)
+        fig = go.Figure(
+            _tile_traces(df, colorbar_title, no_data_label, discrete, tile_px=tile_px)
+            + _awaiting_ring(values, mode, awaiting_label, tile_px)
+        )
         fig.update_xaxes(visible=False, range=[-0.6, cols - 0.4], fixedrange=True)
         fig.update_yaxes(
             visible=False, range=[rows - 0.4, -0.6], fixedrange=True, scaleanchor="x", scaleratio=1

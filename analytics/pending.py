@@ -4,11 +4,13 @@ compared with what is published now."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 import pandas as pd
 
 from . import changes, ledger
+from .clock import as_of_or_now
 from .schema import SHEETS
 
 LISTING_COLUMNS = [
@@ -97,3 +99,27 @@ def change(con: duckdb.DuckDBPyConnection, submission_id: int) -> Change:
     return Change(
         effect, joined(added, ["sheet"]), joined(changed, changes.CHANGED_COLUMNS), joined(removed, ["sheet"])
     )
+
+
+def status_by_period(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None) -> pd.DataFrame:
+    """Per country and period reported on: how many submissions await review, were approved,
+    returned or rolled back as of ``as_of``, and when the last of their events happened.
+
+    Columns: country, period, year, submitted, approved, returned, rolled_back, last_action_at.
+    """
+    counts = ",\n".join(
+        f"count(DISTINCT b.submission_id) FILTER (WHERE st.status = '{s}') AS {s}" for s in ledger.STATUSES
+    )
+    df = con.execute(
+        f"""
+        SELECT b.country, b.period, {counts},
+               max(greatest(st.committed_at, coalesce(st.reviewed_at, st.committed_at),
+                            coalesce(st.rolled_back_at, st.committed_at))) AS last_action_at
+        FROM (SELECT DISTINCT submission_id, country, period FROM blocks) b
+        JOIN ({ledger.STATE_SQL}) st ON st.id = b.submission_id
+        GROUP BY b.country, b.period
+        ORDER BY b.country, b.period
+        """,
+        {"as_of": as_of_or_now(as_of)},
+    ).df()
+    return df.assign(year=df["period"].str[:4].astype(int))

@@ -58,10 +58,11 @@ def stage_matrix(
     """Latest stage per country × module (up to ``year``) and the change since the report before.
 
     Columns: country, module, stage, period, previous_stage, previous_period, change
-    (+1 up, 0 same, -1 down, NA when there is no earlier report).
+    (+1 up, 0 same, -1 down, NA when there is no earlier report), awaiting (the stage
+    comes from a submission awaiting review; only in a scope that includes them).
     """
     df = _progress(con, as_of, countries, scope)
-    cols = ["country", "module", "stage", "period", "previous_stage", "previous_period", "change"]
+    cols = ["country", "module", "stage", "period", "previous_stage", "previous_period", "change", "awaiting"]
     if year is not None:
         df = df[df["year"] <= year]
     if df.empty:
@@ -141,10 +142,13 @@ def map_values(
         members = members[members["iso3"].isin(countries)]
     if measure == "average":
         vals = m.groupby("country")["stage"].mean().round(1)
+        waiting = m.groupby("country")["awaiting"].any()
     else:
-        vals = m[m["module"] == measure].set_index("country")["stage"].astype(float)
+        picked = m[m["module"] == measure].set_index("country")
+        vals, waiting = picked["stage"].astype(float), picked["awaiting"]
     out = pd.DataFrame({"country": members["iso3"].to_numpy(), "name": members[f"name_{lang}"].to_numpy()})
     out["value"] = out["country"].map(vals).astype(float)
+    out["awaiting"] = out["country"].map(lambda c: bool(waiting.get(c, False)))
     return out
 
 
@@ -335,7 +339,8 @@ def completeness(
 ) -> pd.DataFrame:
     """year × member country: expected (had joined), which sheets were reported, and when.
 
-    Columns: year, country, expected, progress, challenges, practices, reported_at.
+    Columns: year, country, expected, progress, challenges, practices, reported_at, awaiting
+    (some of the year's reports await review; only in a scope that includes them).
     """
     blocks = ledger.current_blocks(con, as_of=as_of, scope=scope)
     blocks["year"] = blocks["period"].str[:4].astype(int)
@@ -345,6 +350,7 @@ def completeness(
     until = until or (as_of or clock.now()).year
     sheets = blocks.groupby(["year", "country"])["sheet"].agg(set).to_dict()
     when = blocks.groupby(["year", "country"])["committed_at"].max().to_dict()
+    waiting = blocks.groupby(["year", "country"])["awaiting"].any().to_dict()
     rows = []
     for y in range(2017, until + 1):
         for c in members.itertuples():
@@ -358,6 +364,7 @@ def completeness(
                     "challenges": "challenges" in got,
                     "practices": "practices" in got,
                     "reported_at": when.get((y, c.iso3), pd.NaT),
+                    "awaiting": bool(waiting.get((y, c.iso3), False)),
                 }
             )
     return pd.DataFrame(rows)

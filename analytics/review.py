@@ -33,6 +33,15 @@ def review_enabled() -> bool:
     return permissions.users_path().exists()
 
 
+def scope_for(principal: Principal | None, include_pending: bool) -> ledger.Scope:
+    """What a reader's views stand on: published data, plus what awaits review when they
+    asked for it and may see it (a focal point: their own countries only)."""
+    if not include_pending or not permissions.allowed(principal, "unreviewed"):
+        return ledger.PUBLISHED
+    countries = permissions.unreviewed_countries(principal)
+    return ledger.WORKING if countries is None else ledger.Scope(pending=countries)
+
+
 def record(
     tx: Transaction, submission_id: int, action: str, by: str, at: datetime, comment: str | None, version: int
 ) -> None:

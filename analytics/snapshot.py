@@ -84,6 +84,7 @@ class Snapshot:
     filters: Filters = field(default_factory=Filters)
     illustrative: bool = False
     includes_unreviewed: bool = False
+    scope: ledger.Scope = ledger.PUBLISHED  # what the tables (and the brief's charts) stand on
 
 
 def _sheet_table(
@@ -137,6 +138,7 @@ def build(
         filters=filters,
         illustrative=ledger.has_demo_data(con, as_of, scope),
         includes_unreviewed=include_unreviewed,
+        scope=scope,
     )
     meta = [
         ("as_of", (as_of.isoformat(sep=" ") if as_of else "now")),

@@ -24,26 +24,55 @@ def challenges(ch: pd.DataFrame, ref: Reference, lang: str, *, with_country: boo
     view = _labelled(view, ref, lang, ("module", "category", "severity", "status"))
     view = view.assign(country=[ref.country_name(x, lang) for x in view["country"]])
     columns = ["country", "period", "module", "category", "severity", "status", "description"]
-    return view[columns[0 if with_country else 1 :]].reset_index(drop=True)
+    return view[columns[0 if with_country else 1 :] + _kept_awaiting(view)].reset_index(drop=True)
 
 
 def practices(pr: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     return _labelled(pr, ref, lang, ("module",))[
-        ["period", "module", "title", "description", "url"]
+        ["period", "module", "title", "description", "url", *_kept_awaiting(pr)]
     ].reset_index(drop=True)
 
 
+def _kept_awaiting(df: pd.DataFrame) -> list[str]:
+    """The ``awaiting`` column, where the rows have one (views that include what awaits review)."""
+    return ["awaiting"] if "awaiting" in df else []
+
+
+def awaiting_count(df: pd.DataFrame) -> int:
+    """How many rows come from submissions awaiting review."""
+    return int(df["awaiting"].fillna(False).astype(bool).sum()) if "awaiting" in df else 0
+
+
+def mark_awaiting(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A table's ``awaiting`` column (by that name or its label) in words, or gone when no
+    row awaits review (so tables of published data look as they always did)."""
+    for name in ("awaiting", t("col.awaiting", lang)):
+        if name in df and pd.api.types.is_bool_dtype(df[name].infer_objects()):
+            flags = df[name].fillna(False).astype(bool)
+            if not flags.any():
+                return df.drop(columns=name)
+            word = t("review.awaiting_cell", lang)
+            return df.assign(**{name: [word if f else "" for f in flags]})
+    return df
+
+
 def country_history(hist: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """A country's submissions, newest first, each marked live or rolled back."""
+    """A country's submissions, newest first, each with its state (awaiting review, published,
+    returned, rolled back)."""
     view = hist[
-        ["id", "committed_at", "uploaded_by", "file_name", "periods", "sheets", "rows", "rolled_back_at"]
+        [
+            "id",
+            "committed_at",
+            "uploaded_by",
+            "file_name",
+            "periods",
+            "sheets",
+            "rows",
+            "rolled_back_at",
+            "status",
+        ]
     ].sort_values("id", ascending=False)
-    status = (
-        view["rolled_back_at"]
-        .notna()
-        .map({True: t("country.rolled_back", lang), False: t("country.live", lang)})
-    )
-    return view.assign(status=status).reset_index(drop=True)
+    return view.assign(status=[t(f"review.status_{s}", lang) for s in view["status"]]).reset_index(drop=True)
 
 
 def shared_challenges(
@@ -206,3 +235,34 @@ def rollback_effect(effect: pd.DataFrame, submission_id: int, ref: Reference, la
             "after": [outcome(n, a) for n, a in zip(effect["shown_now"], effect["shown_after"])],
         }
     )
+
+
+def review_by_period(states: pd.DataFrame, year: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+    """One year's review state per country and period: whether the country was expected to
+    report, how many submissions await review, were approved or returned, and the date of
+    the last action. ``year`` is that year's completeness rows (country, year, expected);
+    an expected country with no submission that year gets a row of zeros."""
+    y = int(year["year"].iloc[0]) if len(year) else None
+    expected = dict(zip(year["country"], year["expected"]))
+    got = states[(states["year"] == y) & states["country"].isin(list(expected))]
+    missing = [c for c, e in expected.items() if e and c not in set(got["country"])]
+    blank = pd.DataFrame({"country": missing, "period": str(y), "submitted": 0, "approved": 0, "returned": 0})
+    rows = pd.concat([got, blank], ignore_index=True) if missing else got
+    rows = rows.assign(name=[ref.country_name(c, lang) for c in rows["country"]]).sort_values(
+        ["name", "period"]
+    )
+    yes, no = t("completeness.yes", lang), t("completeness.not_member", lang)
+    return pd.DataFrame(
+        {
+            "country": rows["name"],
+            "period": rows["period"],
+            "expected": [yes if expected.get(c) else no for c in rows["country"]],
+            "submitted": rows["submitted"].astype(int),
+            "approved": rows["approved"].astype(int),
+            "returned": rows["returned"].astype(int),
+            "last_action_at": [
+                "" if pd.isna(v) else str(v)[:16]
+                for v in rows.get("last_action_at", pd.Series(index=rows.index))
+            ],
+        }
+    ).reset_index(drop=True)

@@ -13,6 +13,7 @@ import pandas as pd
 import xlsxwriter
 
 from . import ledger, periods
+from .errors import NotFound
 from .i18n import t
 from .kinds import KINDS, show
 from .reference import MODULES, Reference
@@ -59,9 +60,14 @@ def template(
     period: str,
     lang: str = "es",
     ref: Reference | None = None,
+    from_submission: int | None = None,
 ) -> bytes:
     """An xlsx holding the whole current report of ``country`` and ``period`` (every sheet),
-    with instructions that say what it was pre-filled from, and drop-down lists."""
+    with instructions that say what it was pre-filled from, and drop-down lists.
+
+    ``from_submission`` pre-fills it from that submission's rows instead (a returned file,
+    to fix and send again); the sheets the submission did not report hold the published report.
+    """
     ref = ref or build_reference(con)
     buf = io.BytesIO()
     wb = new_workbook(buf)
@@ -74,7 +80,12 @@ def template(
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     title = wb.add_format({"bold": True, "font_size": 14})
 
-    rows, contents = prefill(con, ref, country=country, period=period, lang=lang)
+    if from_submission is None:
+        rows, contents = prefill(con, ref, country=country, period=period, lang=lang)
+    else:
+        rows, contents = prefill_from_submission(
+            con, ref, from_submission, country=country, period=period, lang=lang
+        )
     choices = _choices(ref, lang)
     ws_i = wb.add_worksheet(t("template.instructions_sheet", lang))
     ws_i.set_column(0, 0, 110)
@@ -132,6 +143,38 @@ def prefill(
         return rows, t("template.prefill_none", lang, country=name, period=period)
     periods_used = ", ".join(sorted(set(earlier["period"]), key=periods.sort_key))
     return rows, t("template.prefill_earlier", lang, country=name, period=period, periods=periods_used)
+
+
+def prefill_from_submission(
+    con: duckdb.DuckDBPyConnection,
+    ref: Reference,
+    submission_id: int,
+    *,
+    country: str,
+    period: str,
+    lang: str,
+) -> tuple[dict[str, list[dict[str, str]]], str]:
+    """Like ``prefill``, from the rows one submission holds for ``country`` and ``period``
+    (in the order sent); sheets it did not report come from the published report.
+    ``NotFound`` when the submission holds nothing for that country and period."""
+    blocks = ledger.submission_blocks(con, submission_id)
+    held = sorted(set(blocks[(blocks["country"] == country) & (blocks["period"] == period)]["sheet"]))
+    if not held:
+        raise NotFound(what="submission", id=submission_id)
+    rows, _ = prefill(con, ref, country=country, period=period, lang=lang)
+    sent = ledger.submission_rows(con, submission_id)
+    for sheet in held:
+        df = sent[sheet]
+        rows[sheet] = _as_text(sheet, df[(df["country"] == country) & (df["period"] == period)], ref, lang)
+    note = t(
+        "template.prefill_submission",
+        lang,
+        country=ref.country_name(country, lang),
+        period=period,
+        submission=f"#{submission_id}",
+        sheets=", ".join(SHEETS[s].name(lang) for s in held),
+    )
+    return rows, note
 
 
 def _as_text(

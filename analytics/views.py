@@ -60,6 +60,7 @@ class ViewState:
     subregions: tuple[str, ...] = ()
     cohorts: tuple[str, ...] = ()
     spotlight: str = "all"
+    pending: bool = False  # include submissions awaiting review (only for those allowed)
 
 
 def resolve_countries(countries: pd.DataFrame, state: ViewState) -> list[str]:
@@ -103,6 +104,8 @@ def to_query_params(state: ViewState) -> dict[str, str]:
             out[key] = ",".join(values)
     if state.spotlight != "all":
         out["spotlight"] = state.spotlight
+    if state.pending:
+        out["pending"] = "1"
     return out
 
 
@@ -139,4 +142,5 @@ def from_query_params(
         subregions=listed("subregion", known_subregions),
         cohorts=listed("cohort", known_cohorts),
         spotlight=spotlight,
+        pending=(params.get("pending") or "").strip().lower() in ("1", "true", "yes"),
     )

@@ -16,6 +16,7 @@ def render() -> None:
     ch = cache.cached(
         queries.challenges,
         as_of=c.as_of,
+        scope=c.scope,
         countries=c.countries,
         year_from=c.state.year_from,
         year_to=c.state.year_to,
@@ -25,6 +26,7 @@ def render() -> None:
         return
     cats = ref.labels("category", lang)
     mods = charts.short_modules(lang)
+    waiting = tables.awaiting_count(ch)  # challenges awaiting review (the charts' notes)
     st.markdown(widgets.md_escape(cache.derived(summaries.challenges_sentence, ch, ref, lang)))
 
     # 1. Category × module
@@ -52,6 +54,7 @@ def render() -> None:
             n=int(top["count"]),
         ),
         key="challenges_heatmap",
+        awaiting=waiting,
     )
 
     # 2. Trend and severity × status
@@ -76,6 +79,7 @@ def render() -> None:
             tr,
             c.t("challenges.trend_summary", year=int(per_year.idxmax()), n=int(per_year.max())),
             key="challenges_trend",
+            awaiting=waiting,
         )
     with right:
         ss = cache.derived(queries.challenge_severity_status, ch)
@@ -92,7 +96,12 @@ def render() -> None:
         )
         open_high = int(ss[(ss["severity"] == "HIGH") & (ss["status"] != "RESOLVED")]["count"].sum())
         widgets.chart_block(
-            c, fig, ss, c.t("challenges.severity_summary", n=open_high), key="challenges_severity"
+            c,
+            fig,
+            ss,
+            c.t("challenges.severity_summary", n=open_high),
+            key="challenges_severity",
+            awaiting=waiting,
         )
 
     # 3. Challenges shared by several countries

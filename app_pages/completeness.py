@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, clock, queries, summaries, tables
+from analytics import charts, clock, pending, queries, summaries, tables
 from webui import cache, widgets
 from webui.context import ctx
 
@@ -17,7 +17,7 @@ def render() -> None:
 
     comp = cache.derived(
         tables.within_years,
-        cache.cached(queries.completeness, ref, as_of=c.as_of, countries=c.countries),
+        cache.cached(queries.completeness, ref, as_of=c.as_of, scope=c.scope, countries=c.countries),
         c.state.year_from,
         c.state.year_to,
     )
@@ -32,7 +32,12 @@ def render() -> None:
     last_full = max(last_full, int(comp["year"].min()))
     fig = cache.figure(charts.completeness, comp, ref, lang, open_year=(c.as_of or clock.now()).year)
     widgets.chart_block(
-        c, fig, comp, summaries.completeness_sentence(comp, last_full, lang), key="completeness_grid"
+        c,
+        fig,
+        comp,
+        summaries.completeness_sentence(comp, last_full, lang),
+        key="completeness_grid",
+        awaiting=tables.awaiting_count(comp),
     )
 
     # 2. One year in detail
@@ -50,6 +55,7 @@ def render() -> None:
             "challenges": detail["challenges"].map({True: "✓", False: "✗"}),
             "practices": detail["practices"].map({True: "✓", False: "✗"}),
             "reported_at": detail["reported_at"].map(lambda d: "" if pd.isna(d) else str(d)[:16]),
+            "awaiting": detail["awaiting"],
         }
     )
     widgets.show_table(
@@ -58,9 +64,21 @@ def render() -> None:
         file_name=f"completeness_{year}",
     )
 
-    # 3. Last report per country (the badge the overview and profiles reuse)
+    # 3. Review: per country and period of that year, what awaits review, was approved or returned
+    st.subheader(c.t("completeness.review_title"))
+    st.caption(c.t("completeness.review_intro"))
+    states = cache.cached(pending.status_by_period, as_of=c.as_of)
+    widgets.show_table(
+        cache.derived(tables.review_by_period, states, detail, ref, lang).rename(
+            columns=lambda x: c.t(f"col.{x}")
+        ),
+        key="completeness_review",
+        file_name=f"review_{year}",
+    )
+
+    # 4. Last report per country (the badge the overview and profiles reuse)
     st.subheader(c.t("completeness.last_title"))
-    last = cache.cached(queries.last_reported, as_of=c.as_of)
+    last = cache.cached(queries.last_reported, as_of=c.as_of, scope=c.scope)
     last = last[last["country"].isin(c.countries)].assign(
         country=lambda d: d["country"].map(lambda x: ref.country_name(x, lang)),
         last_committed_at=lambda d: d["last_committed_at"].map(lambda x: str(x)[:16]),

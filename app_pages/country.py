@@ -35,7 +35,7 @@ def render() -> None:
     # 2. Facts
     routes = ref.labels("entry_route", lang)
     joined = info["joined"] or c.t("country.joined_later")
-    last = cache.cached(queries.last_reported, as_of=c.as_of)
+    last = cache.cached(queries.last_reported, as_of=c.as_of, scope=c.scope)
     last_row = last[last["country"] == iso3]
     cols = st.columns(4)
     cols[0].metric(c.t("country.joined"), joined, border=True)
@@ -67,7 +67,7 @@ def render() -> None:
     # 3. Stages over time
     yearly = cache.derived(
         tables.within_years,
-        cache.cached(queries.yearly_progress, as_of=c.as_of, countries=[iso3]),
+        cache.cached(queries.yearly_progress, as_of=c.as_of, scope=c.scope, countries=[iso3]),
         c.state.year_from,
         c.state.year_to,
     )
@@ -78,9 +78,10 @@ def render() -> None:
         widgets.chart_block(
             c,
             fig,
-            yearly[["module", "year", "period", "stage", "coverage_pct", "trained_staff"]],
+            yearly[["module", "year", "period", "stage", "coverage_pct", "trained_staff", "awaiting"]],
             cache.derived(summaries.country_sentence, yearly, name, lang),
             key="country_stages",
+            awaiting=tables.awaiting_count(yearly),
         )
         mods = {m: charts.short_modules(lang)[m] for m in MODULES}
         left, right = st.columns(2)
@@ -95,14 +96,16 @@ def render() -> None:
                 title=c.t("country.coverage_title"),
                 x_title=c.t("chart.year"),
                 y_title=c.t("country.coverage_axis"),
+                lang=lang,
             )
             latest = cache.derived(tables.latest_by_module, yearly)
             widgets.chart_block(
                 c,
                 fig,
-                yearly[["module", "year", "coverage_pct"]],
+                yearly[["module", "year", "coverage_pct", "awaiting"]],
                 c.t("country.coverage_summary", year=latest["year"], value=f"{latest['coverage']:.0f}"),
                 key="country_coverage",
+                awaiting=tables.awaiting_count(yearly),
             )
         with right:
             fig = cache.figure(
@@ -115,13 +118,15 @@ def render() -> None:
                 title=c.t("country.staff_title"),
                 x_title=c.t("chart.year"),
                 y_title=c.t("country.staff_axis"),
+                lang=lang,
             )
             widgets.chart_block(
                 c,
                 fig,
-                yearly[["module", "year", "trained_staff"]],
+                yearly[["module", "year", "trained_staff", "awaiting"]],
                 c.t("country.staff_summary", value=latest["staff"], year=latest["year"]),
                 key="country_staff",
+                awaiting=tables.awaiting_count(yearly),
             )
 
     # 4. Context: SDG 5.2.1
@@ -155,6 +160,7 @@ def render() -> None:
     ch = cache.cached(
         queries.challenges,
         as_of=c.as_of,
+        scope=c.scope,
         countries=[iso3],
         year_from=c.state.year_from,
         year_to=c.state.year_to,
@@ -169,7 +175,7 @@ def render() -> None:
             file_name=f"{iso3}_challenges",
         )
     st.subheader(c.t("country.practices_title"))
-    pr = cache.cached(queries.practices, as_of=c.as_of, countries=[iso3])
+    pr = cache.cached(queries.practices, as_of=c.as_of, scope=c.scope, countries=[iso3])
     if pr.empty:
         widgets.no_data(c)
     else:

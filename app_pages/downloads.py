@@ -4,8 +4,9 @@ from datetime import date, datetime, time
 
 import streamlit as st
 
-from analytics import clock, exports, ledger
+from analytics import clock, exports, ledger, review
 from analytics.i18n import LANGUAGES
+from analytics.permissions import allowed
 from webui import connection
 from webui.context import ctx
 from webui.sidebar import LANGUAGE_NAMES
@@ -41,13 +42,23 @@ def render() -> None:
     if as_of >= clock.now():
         as_of = None
     version = ledger.data_version(c.con, as_of)
+    # Published data, unless someone who may see what awaits review asks for it too.
+    unreviewed = allowed(c.principal, "unreviewed") and st.checkbox(
+        c.t("downloads.include_unreviewed"),
+        value=c.pending,
+        key="dl_unreviewed",
+        help=c.t("downloads.include_unreviewed_help"),
+    )
+    scope = review.scope_for(c.principal, unreviewed)
     st.info(
         c.t(
             "downloads.summary",
             as_of=as_of.strftime("%Y-%m-%d %H:%M") if as_of else c.t("downloads.now"),
             version=version,
             filters=c.filters.describe(),
-        ),
+        )
+        + " "
+        + c.t("downloads.holds_unreviewed" if unreviewed else "downloads.holds_published"),
         icon=":material/info:",
     )
 
@@ -60,7 +71,7 @@ def render() -> None:
             b.download_button(
                 c.t("downloads.button"),
                 data=lambda fmt=fmt: exports.write(
-                    connection.cursor(), fmt, as_of=as_of, lang=lang, filters=c.filters
+                    connection.cursor(), fmt, as_of=as_of, lang=lang, filters=c.filters, scope=scope
                 )[1],
                 file_name=exports.file_name(fmt, at=as_of or clock.now(), version=version),
                 mime=spec.mime,

@@ -29,10 +29,22 @@ def render() -> None:
     urlstate.sync_url({"module": module})
     label = mods[module]
 
+    rank = cache.cached(
+        queries.module_ranking,
+        module,
+        as_of=c.as_of,
+        scope=c.scope,
+        countries=c.countries,
+        year=c.state.year_to,
+    )
+    waiting = tables.awaiting_count(rank)  # latest stages awaiting review (the notes below)
+
     # 2. Distribution of stages over time
     dist = cache.derived(
         tables.within_years,
-        cache.cached(queries.module_distribution, module, as_of=c.as_of, countries=c.countries),
+        cache.cached(
+            queries.module_distribution, module, as_of=c.as_of, scope=c.scope, countries=c.countries
+        ),
         c.state.year_from,
         c.state.year_to,
     )
@@ -43,15 +55,17 @@ def render() -> None:
             charts.stage_distribution, dist, ref, lang, c.t("modules.distribution_title", module=label)
         )
         widgets.chart_block(
-            c, fig, dist, summaries.distribution_sentence(dist, label, lang), key="module_distribution"
+            c,
+            fig,
+            dist,
+            summaries.distribution_sentence(dist, label, lang),
+            key="module_distribution",
+            awaiting=waiting,
         )
 
     # 3. Ranking and cohorts
     left, right = st.columns(2)
     with left:
-        rank = cache.cached(
-            queries.module_ranking, module, as_of=c.as_of, countries=c.countries, year=c.state.year_to
-        )
         if rank.empty:
             widgets.no_data(c)
         else:
@@ -60,7 +74,7 @@ def render() -> None:
             widgets.chart_block(
                 c,
                 fig,
-                rank[["country", "stage", "period", "coverage_pct", "trained_staff"]],
+                rank[["country", "stage", "period", "coverage_pct", "trained_staff", "awaiting"]],
                 c.t(
                     "modules.ranking_summary",
                     country=ref.country_name(top["country"], lang),
@@ -68,9 +82,12 @@ def render() -> None:
                     n=len(rank),
                 ),
                 key="module_ranking",
+                awaiting=waiting,
             )
     with right:
-        coh = cache.cached(queries.cohort_comparison, ref, module, as_of=c.as_of, countries=c.countries)
+        coh = cache.cached(
+            queries.cohort_comparison, ref, module, as_of=c.as_of, scope=c.scope, countries=c.countries
+        )
         if coh.empty:
             widgets.no_data(c)
         else:
@@ -99,6 +116,7 @@ def render() -> None:
                     year=int(last["year"]),
                 ),
                 key="module_cohorts",
+                awaiting=waiting,
             )
 
     # 4. What the module covers (reference facts)

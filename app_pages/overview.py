@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import charts, clock, queries, summaries
+from analytics import charts, clock, queries, summaries, tables
 from analytics.maps import PLOTLY_CONFIG, map_figure
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
@@ -39,18 +39,26 @@ def map_section() -> None:
         {"measure": measure if measure != "average" else "", "view": mode if mode != "map" else ""}
     )
     values = cache.cached(
-        queries.map_values, ref, lang=lang, measure=measure, as_of=c.as_of, countries=c.countries, year=year
+        queries.map_values,
+        ref,
+        lang=lang,
+        measure=measure,
+        as_of=c.as_of,
+        scope=c.scope,
+        countries=c.countries,
+        year=year,
     )
     if not values["value"].notna().any():
         widgets.no_data(c)
         return
-    last = cache.cached(queries.last_reported, as_of=c.as_of)
+    last = cache.cached(queries.last_reported, as_of=c.as_of, scope=c.scope)
     last_by = dict(zip(last["country"], last["last_period"]))
     values = values.assign(
         text=[
             f"{n}: {'—' if v != v else v}"
             + (f" · {c.t('overview.last_reported')} {last_by[i]}" if i in last_by else "")
-            for i, n, v in zip(values["country"], values["name"], values["value"])
+            + (f" · {c.t('chart.awaiting')}" if w else "")
+            for i, n, v, w in zip(values["country"], values["name"], values["value"], values["awaiting"])
         ]
     )
     label = c.t("overview.average_stage") if measure == "average" else mods[measure]
@@ -61,15 +69,17 @@ def map_section() -> None:
         colorbar_title=c.t("chart.stage"),
         no_data_label=c.t("chart.no_data"),
         mode=mode,
+        awaiting_label=c.t("chart.awaiting"),
     )
     event = widgets.chart_block(
         c,
         fig,
-        values[["country", "name", "value"]],
+        values[["country", "name", "value", "awaiting"]],
         summaries.map_sentence(values, lang),
         key="overview_map",
         on_select="rerun",
         config=PLOTLY_CONFIG,
+        awaiting=tables.awaiting_count(values),
     )
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     picked = [p.get("customdata") for p in points if p.get("customdata")]
@@ -87,7 +97,7 @@ def render() -> None:
 
     year = c.state.year_to
     # 1. KPI cards
-    kpis = cache.cached(queries.kpis, ref, as_of=c.as_of, countries=c.countries, year=year)
+    kpis = cache.cached(queries.kpis, ref, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year)
     k = kpis.set_index("kpi")
     kpi_year = int(k.loc["members", "year"])
     st.caption(c.t("overview.kpi_year", year=kpi_year, previous=kpi_year - 1))
@@ -103,19 +113,29 @@ def render() -> None:
             border=True,
         )
     st.caption(summaries.kpi_sentence(kpis, lang))
+    if c.pending:  # the numbers above count what awaits review too
+        st.caption(c.t("review.kpi_note"))
 
     # 2. Map (a fragment: its measure and view rerun only the map)
     map_section()
 
     # 3. Stage matrix
     st.subheader(c.t("overview.matrix"))
-    matrix = cache.cached(queries.stage_matrix, as_of=c.as_of, countries=c.countries, year=year)
+    matrix = cache.cached(
+        queries.stage_matrix, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year
+    )
     if matrix.empty:
         widgets.no_data(c)
     else:
         fig = cache.figure(charts.stage_matrix, matrix, ref, lang)
         event = widgets.chart_block(
-            c, fig, matrix, summaries.matrix_sentence(matrix, lang), key="overview_matrix", on_select="rerun"
+            c,
+            fig,
+            matrix,
+            summaries.matrix_sentence(matrix, lang),
+            key="overview_matrix",
+            on_select="rerun",
+            awaiting=tables.awaiting_count(matrix),
         )
         points = event.get("selection", {}).get("points", []) if event else []
         if points and points[0].get("customdata"):

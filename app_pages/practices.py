@@ -18,7 +18,7 @@ def render() -> None:
 
     pr = cache.derived(
         tables.within_years,
-        cache.cached(queries.practices, as_of=c.as_of, countries=c.countries),
+        cache.cached(queries.practices, as_of=c.as_of, scope=c.scope, countries=c.countries),
         c.state.year_from,
         c.state.year_to,
     )
@@ -71,13 +71,15 @@ def render() -> None:
         with st.container(border=True):
             st.markdown(f"**{widgets.md_escape(r.title)}**")
             st.caption(f"{ref.country_name(r.country, lang)} · {mods.get(r.module, r.module)} · {r.period}")
+            if getattr(r, "awaiting", False):
+                st.caption(f":material/pending_actions: {c.t('col.awaiting')}")
             st.text(r.description)
             if isinstance(r.url, str) and r.url.lower().startswith(("http://", "https://")):
                 st.link_button(c.t("practices.open_link"), r.url, icon=":material/open_in_new:")
     if len(pr):
         widgets.table_view(
             c,
-            pr[["country", "period", "module", "title", "description", "url"]].rename(
+            pr[["country", "period", "module", "title", "description", "url", "awaiting"]].rename(
                 columns=lambda x: c.t(f"col.{x}")
             ),
             key="practices_table",

@@ -5,7 +5,7 @@ import streamlit as st
 from analytics import clock, ingest, periods, workflow
 from analytics.permissions import writable_countries
 from analytics.template import template
-from webui import connection, submit
+from webui import connection, reports_ui, submit
 from webui.context import ctx
 
 
@@ -15,6 +15,7 @@ def render() -> None:
     ref, lang = c.ref, c.lang
     st.title(c.t("nav.upload"))
     st.caption(c.t("report.intro"))
+    reports_ui.latest_panel(c)  # where the files already sent stand
 
     # 1. Country and period → the pre-filled template
     st.subheader(c.t("report.step1"))

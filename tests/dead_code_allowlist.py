@@ -30,4 +30,6 @@ review_on  # autouse fixture (tests/analytics/test_review.py)
 _.number_format  # openpyxl cell attribute set in tests/data/make_realworld_fixtures.py
 LEDGER_TABLES  # read by the backup (issue 13), next
 REFERENCE_TABLES  # read by the backup (issue 13), next
-change  # analytics/pending.py: the review page's diff (issue 14), next
+_.log_message  # http.server hook (tests/browser/oidc_provider.py)
+_.do_GET  # http.server hook (tests/browser/oidc_provider.py)
+_.do_POST  # http.server hook (tests/browser/oidc_provider.py)

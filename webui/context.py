@@ -15,9 +15,10 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from analytics import clock, ledger, reference
+from analytics import clock, ledger, reference, review
 from analytics.errors import EspError
 from analytics.i18n import DEFAULT_LANGUAGE, error_message, t
+from analytics.ledger import PUBLISHED, Scope
 from analytics.permissions import Principal
 from analytics.reference import Reference
 from analytics.store import Store
@@ -56,6 +57,14 @@ class Context:
         default_factory=dict
     )  # id(frame) -> (frame, the call that made it)
     now_version: int = 0  # the version today, whatever the as-of date
+    # Published data, or also what awaits review (pass it to every cached query: it is
+    # part of the cache key, and the caches are shared by every session).
+    scope: Scope = PUBLISHED
+
+    @property
+    def pending(self) -> bool:
+        """Whether this run's views include submissions awaiting review (and mark them)."""
+        return not self.scope.published_only
 
     @property
     def data_key(self) -> str:
@@ -178,6 +187,7 @@ def start(principal: Principal | None) -> Context:
         last_update=last_update,
         source=source,
         now_version=now_version,
+        scope=review.scope_for(principal, state.pending),
     )
     c.countries = resolve_countries(ref.countries, state)
     _run.ctx = c

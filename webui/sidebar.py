@@ -9,6 +9,7 @@ import streamlit as st
 from analytics import clock
 from analytics.i18n import LANGUAGES
 from analytics.periods import EARLIEST_YEAR
+from analytics.permissions import allowed
 from analytics.views import SPOTLIGHT_CHOICES, ViewState
 
 from .context import STATE_KEY, Context, start
@@ -84,6 +85,14 @@ def sidebar(c: Context) -> Context:
             format_func=lambda x: c.t(f"ui.spotlight_{x}"),
             key="w_spot",
         )
+        # Only those who may see what awaits review get the switch; for anyone else a
+        # ?pending=1 in a link is dropped from the URL at once.
+        pending = allowed(c.principal, "unreviewed") and st.toggle(
+            c.t("review.include_pending"),
+            value=s.pending,
+            key="w_pending",
+            help=c.t("review.include_pending_help"),
+        )
     new = ViewState(
         lang=lang,
         as_of=None if as_of >= today else as_of.isoformat(),
@@ -93,6 +102,7 @@ def sidebar(c: Context) -> Context:
         subregions=tuple(subregions),
         cohorts=tuple(cohorts),
         spotlight=spotlight,
+        pending=pending,
     )
     if new == s:
         return c
@@ -105,6 +115,11 @@ def sidebar(c: Context) -> Context:
 def notices(c: Context) -> None:
     if c.illustrative:
         st.warning(c.t("ui.illustrative_notice"), icon=":material/science:")
+    if c.pending:
+        st.info(
+            c.t("review.pending_notice_all" if c.scope.pending_all else "review.pending_notice_own"),
+            icon=":material/pending_actions:",
+        )
     if c.as_of is not None:
         st.info(
             c.t("ui.as_of_notice", date=c.as_of.date().isoformat(), version=c.version),

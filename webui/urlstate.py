@@ -8,7 +8,7 @@ from analytics.views import to_query_params
 
 from .context import STATE_KEY
 
-BASE_KEYS = {"lang", "as_of", "from", "to", "countries", "subregion", "cohort", "spotlight"}
+BASE_KEYS = {"lang", "as_of", "from", "to", "countries", "subregion", "cohort", "spotlight", "pending"}
 
 
 def sync_url(extra: dict[str, str] | None = None) -> None:

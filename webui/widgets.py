@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.cells import csv_bytes
+from analytics.tables import mark_awaiting
 
 from .context import Context, ctx
 
@@ -21,7 +22,9 @@ def md_escape(text: object) -> str:
 
 
 def show_table(df: pd.DataFrame, *, key: str, file_name: str, height: int | None = None) -> None:
-    """A table and its CSV download (formula-like text neutralised; built only when clicked)."""
+    """A table and its CSV download (formula-like text neutralised; built only when clicked);
+    rows awaiting review say so in a column of their own."""
+    df = mark_awaiting(df, ctx().lang)
     st.dataframe(df, hide_index=True, width="stretch", height=height or "auto")
     st.download_button(
         ctx().t("ui.download_csv"),
@@ -47,8 +50,14 @@ def chart_block(
     key: str,
     on_select: str | Callable = "ignore",
     config: dict | None = None,
+    awaiting: int = 0,
 ):
-    """A chart with its one-sentence summary, and a table view + CSV of exactly what it shows."""
+    """A chart with its one-sentence summary, and a table view + CSV of exactly what it shows.
+
+    ``awaiting``: how many of the values shown await review; the sentence then says so.
+    """
+    if awaiting:
+        summary = f"{summary} {c.t('review.chart_note', n=awaiting)}".strip()
     st.markdown(f"**{md_escape(summary)}**" if summary else "")
     event = st.plotly_chart(
         fig,

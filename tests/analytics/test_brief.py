@@ -76,3 +76,18 @@ def test_brief_says_when_data_is_illustrative(store, con):
     demo.load_demo(store)
     assert "Datos ilustrativos" in html(con)
     assert "ESP Monitor&#x27;s own" in html(con, lang="en")
+
+
+def test_a_brief_that_includes_files_awaiting_review_says_so_and_charts_them(store, con, monkeypatch):
+    from analytics.i18n import t
+
+    monkeypatch.setenv("ESP_REVIEW", "on")
+    workflow.load(
+        store, workbook(progress=progress_rows("PER", "2024", (5, 5, 5, 5))), "a.xlsx", principal=ADMIN
+    )
+    published = html(con, lang="en")
+    assert t("snapshot.unreviewed_yes", "en") not in published
+    assert "awaiting review" not in published, "nothing marked: the file is not in it"
+    working = html(con, lang="en", scope=ledger.WORKING)
+    assert t("snapshot.unreviewed_yes", "en") in working
+    assert "awaiting review" in working, "the charts mark what awaits review"

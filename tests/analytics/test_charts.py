@@ -75,3 +75,31 @@ def test_country_steps_keep_modules_at_one_stage_apart_and_hover_the_true_stage(
     drawn = [tr.y[0] for tr in fig.data]
     assert len(set(drawn)) == 4 and all(abs(y - 2) < 0.25 for y in drawn)
     assert [tr.customdata[0] for tr in fig.data] == [2, 2, 2, 2]
+
+
+def test_values_awaiting_review_are_outlined_ringed_hatched_and_named(store, con, monkeypatch):
+    from analytics.ledger import WORKING
+
+    monkeypatch.setenv("ESP_REVIEW", "on")
+    workflow.load(
+        store, workbook(progress=progress_rows("PER", "2024", (3, 1, 0, 1))), "f.xlsx", principal=ADMIN
+    )
+    ref = reference.build(con)
+    published = charts.stage_matrix(queries.stage_matrix(con), ref, "es")
+    assert not published.layout.shapes, "nothing awaits review in published data"
+    matrix = queries.stage_matrix(con, scope=WORKING)
+    assert matrix["awaiting"].all()
+    fig = charts.stage_matrix(matrix, ref, "en")
+    dotted = [s for s in fig.layout.shapes if s.line.dash == "dot"]
+    assert len(dotted) == 4, "one outline per awaiting cell"
+    assert "awaiting review" in [d.name for d in fig.data]
+    yearly = queries.yearly_progress(con, scope=WORKING)
+    steps = charts.stage_steps(yearly, ref, "es", "t")
+    rings = [d for d in steps.data if d.name == "en espera de revisión"]
+    assert sum(len(d.x) for d in rings) == 4 and [d.showlegend for d in rings].count(True) == 1
+    rank = queries.module_ranking(con, "HEALTH", scope=WORKING)
+    assert list(charts.ranking(rank, ref, "en", "t").data[0].marker.pattern.shape) == ["/"]
+    comp = queries.completeness(con, ref, scope=WORKING, until=2024)
+    assert comp.set_index(["year", "country"]).loc[(2024, "PER"), "awaiting"]
+    grid = charts.completeness(comp, ref, "en")
+    assert len([s for s in grid.layout.shapes if s.line.dash == "dot"]) == 1

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from analytics import ledger, review, workflow
+from analytics import ledger, pending, review, workflow
 from analytics.errors import EspError, PermissionDenied
 from analytics.ledger import PUBLISHED, WORKING, Scope
 from analytics.permissions import Principal
@@ -98,8 +98,13 @@ def test_approving_an_older_submission_after_a_newer_one_changes_nothing_visible
     assert health(con) == 4
     effect = ledger.approval_effect(con, older)
     assert not effect["publishes"].any() and set(effect["shown_now"]) == {newer}
+    change = pending.change(con, older)
+    assert not change.visible and change.count == 0, "the reviewer is told it changes nothing visible"
+    before = ledger.current(con, "progress")
     review.approve(store, [older], principal=REVIEWER)
     assert health(con) == 4, "the newer approved submission still stands"
+    after = ledger.current(con, "progress")
+    assert after.drop(columns="awaiting").equals(before.drop(columns="awaiting"))
 
 
 def test_approving_several_is_all_or_none(store, con):
@@ -143,3 +148,19 @@ def test_an_administrator_may_take_an_approval_back(store, con):
     review.reopen(store, sid, principal=ADMIN, comment="aprobado por error")
     assert state(con, sid) == "submitted" and health(con) is None
     assert list(ledger.reviews(con)["action"]) == ["approved", "reopened"]
+
+
+@pytest.mark.parametrize(
+    "who,asked,expected",
+    [
+        (REVIEWER, True, WORKING),
+        (ADMIN, True, WORKING),
+        (FP, True, Scope(pending=("PER",))),
+        (Principal("analista@example.org", "analyst"), True, PUBLISHED),
+        (Principal("gestora@example.org", "manager"), True, PUBLISHED),
+        (None, True, PUBLISHED),
+        (REVIEWER, False, PUBLISHED),
+    ],
+)
+def test_only_those_allowed_may_include_what_awaits_review(who, asked, expected):
+    assert review.scope_for(who, asked) == expected

@@ -106,3 +106,35 @@ def test_untouched_template_reuploaded_changes_nothing(store, con):
     result = workflow.check(con, data, "template.xlsx", principal=ADMIN)
     assert result.validation.ok
     assert workflow.preview(con, result, principal=ADMIN).empty
+
+
+def test_template_from_a_returned_file_holds_its_rows_and_says_which_it_is(store, con, monkeypatch):
+    from analytics import review
+    from analytics.errors import NotFound
+    from analytics.permissions import Principal
+    from tests.helpers import PER_FOCAL
+
+    monkeypatch.setenv("ESP_REVIEW", "on")
+    reviewer = Principal("revisora@example.org", "reviewer")
+    _, first = workflow.load(
+        store, workbook(progress=progress_rows("PER", "2024", (1, 1, 1, 1))), "a.xlsx", principal=PER_FOCAL
+    )
+    review.approve(store, [first.submission_id], principal=reviewer)
+    _, sent = workflow.load(
+        store, workbook(progress=progress_rows("PER", "2024", (4, 1, 1, 1))), "b.xlsx", principal=PER_FOCAL
+    )
+    review.return_(store, sent.submission_id, principal=reviewer, comment="revise salud")
+
+    def health(data: bytes) -> tuple[str, str]:
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        [row] = [r for r in wb["avance"].iter_rows(min_row=2, values_only=True) if r[2] == "Salud"]
+        return str(row[3]).split()[0], wb["instrucciones"]["A2"].value
+
+    stage, says = health(
+        template.template(con, country="PER", period="2024", from_submission=sent.submission_id)
+    )
+    assert stage == "4" and f"#{sent.submission_id}" in says and "devuelto" in says
+    stage, says = health(template.template(con, country="PER", period="2024"))
+    assert stage == "1" and f"#{first.submission_id}" in says, "the published report"
+    with pytest.raises(NotFound):
+        template.template(con, country="PER", period="2023", from_submission=sent.submission_id)

@@ -71,7 +71,7 @@ IDLE_JS = """() => {
 }"""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -101,11 +101,16 @@ def run_cli(db_path: Path, *args: str, timeout: float = 300) -> subprocess.Compl
 
 @contextmanager
 def streamlit_server(
-    script: Path | str, *, env: dict[str, str] | None = None, log_dir: Path, extra_args: tuple[str, ...] = ()
+    script: Path | str,
+    *,
+    env: dict[str, str] | None = None,
+    log_dir: Path,
+    extra_args: tuple[str, ...] = (),
+    port: int | None = None,
 ) -> Iterator[str]:
-    """``streamlit run SCRIPT`` on a free loopback port; yields its base URL and stops it
-    (its whole process group) afterwards."""
-    port = _free_port()
+    """``streamlit run SCRIPT`` on ``port`` (default: a free loopback port); yields its base
+    URL and stops it (its whole process group) afterwards."""
+    port = port or free_port()
     log_path = log_dir / f"streamlit-{port}.log"
     log = log_path.open("w")
     proc = subprocess.Popen(

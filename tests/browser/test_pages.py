@@ -33,6 +33,8 @@ PAGES = [
     "correct",
     "downloads",
     "submissions",
+    "review",
+    "my_reports",
 ]
 WITH_CHARTS = {"overview", "country", "modules", "challenges", "completeness"}
 LANGS = ["es", "en"]

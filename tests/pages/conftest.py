@@ -15,6 +15,8 @@ PAGES = [
     "correct",
     "downloads",
     "submissions",
+    "review",
+    "my_reports",
 ]
 
 
