@@ -93,7 +93,7 @@ def test_a_bad_stage_is_named_by_row_and_column_and_nothing_is_saved(
     bad = _edit_progress(template, tmp_path / "bad.xlsx", bad_stage)
     _upload(tab, bad, tr)
 
-    tab.main.get_by_text(re.compile(r"^El archivo tiene \d+ errores?\b")).wait_for()
+    tab.main.get_by_text(re.compile(r"^El archivo tiene \d+ error")).wait_for()
     nothing = tab.main.locator("[data-testid=stAlert]").filter(has_text=tr("report.nothing_saved", LANG))
     assert nothing.is_visible()
     tab.wait_cell("avanzado")
