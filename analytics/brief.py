@@ -19,8 +19,10 @@ from . import charts, queries, summaries
 from .geo import STATIC_TOPOJSON_PATH
 from .i18n import t
 from .maps import map_figure
+from .readable import readable
 from .reference import MODULES, Reference
 from .reference import citations as reference_citations
+from .refperiod import reference_year
 from .snapshot import Snapshot
 
 CSS = """
@@ -77,8 +79,7 @@ class _Doc:
         cols = columns or {c: c for c in df.columns}
         head = "".join(f"<th>{escape(h)}</th>" for h in cols.values())
         body = []
-        for r in df.head(limit).itertuples(index=False):
-            d = r._asdict()
+        for d in df.head(limit).to_dict("records"):
             cells = "".join(f"<td>{escape(_fmt(d[c]))}</td>" for c in cols)
             body.append(f"<tr>{cells}</tr>")
         self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
@@ -126,8 +127,10 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
         "meta",
     )
     _notices(doc, snap)
-    kpis = queries.kpis(con, ref, as_of=as_of, scope=scope, countries=countries, year=snap.filters.period_to)
+    ry = reference_year(as_of, snap.filters.period_to)
+    kpis = queries.kpis(con, ref, as_of=as_of, scope=scope, countries=countries, year=ry.year)
     doc.text("h2", doc.t("brief.kpis"))
+    doc.text("p", doc.t("overview.kpi_year", when=ry.at_end(lang), previous=ry.year - 1), "meta")
     doc.add('<div class="kpis">')
     for r in kpis.itertuples():
         delta = "" if r.value is None or r.previous is None else f"{r.value - r.previous:+g}"
@@ -140,50 +143,34 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
     doc.text("p", summaries.kpi_sentence(kpis, lang))
 
     values = queries.map_values(
-        con, ref, lang=lang, as_of=as_of, scope=scope, countries=countries, year=snap.filters.period_to
+        con, ref, lang=lang, as_of=as_of, scope=scope, countries=countries, year=ry.year
     )
     values["text"] = [f"{n}: {_fmt(v)}" for n, v in zip(values["name"], values["value"])]
     doc.text("h2", doc.t("brief.map"))
     doc.figure(
         map_figure(
             values,
-            title=doc.t("chart.map_title", measure=doc.t("overview.average_stage")),
+            title=doc.t("chart.map_title", measure=doc.t("overview.average_stage"), when=ry.at_end(lang)),
             colorbar_title=doc.t("chart.stage"),
             no_data_label=doc.t("chart.no_data"),
         ),
-        summaries.map_sentence(values, lang),
+        summaries.map_sentence(values, ry.year, lang),
     )
     doc.add("</section>")
 
     doc.add("<section>")
     doc.text("h2", doc.t("overview.matrix"))
-    matrix = queries.stage_matrix(
-        con, as_of=as_of, scope=scope, countries=countries, year=snap.filters.period_to
-    )
+    matrix = queries.stage_status(con, as_of=as_of, scope=scope, countries=countries, year=ry.year)
     if matrix.empty:
         doc.text("p", doc.t("ui.no_data"))
     else:
-        doc.figure(charts.stage_matrix(matrix, ref, lang), summaries.matrix_sentence(matrix, lang))
-        view = matrix.assign(
-            country=matrix["country"].map(names),
-            module=matrix["module"].map(mods),
-            change=matrix["change"].map(lambda x: "" if pd.isna(x) else charts.ARROWS[int(x)]),
+        title = doc.t("chart.matrix_title", when=ry.at_end(lang), previous=ry.year - 1)
+        doc.figure(
+            charts.stage_matrix(matrix, ref, lang, ry.year, title),
+            summaries.matrix_sentence(matrix, ry.year, lang),
         )
-        doc.table(
-            view,
-            {
-                k: t(f"col.{k}", lang)
-                for k in [
-                    "country",
-                    "module",
-                    "stage",
-                    "period",
-                    "previous_stage",
-                    "previous_period",
-                    "change",
-                ]
-            },
-        )
+        view = readable(matrix.drop(columns=["awaiting"]), ref, lang)
+        doc.table(view, {k: k for k in view.columns})
     doc.add("</section>")
 
     doc.add("<section>")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .i18n import t
+from .i18n import number, sort_key, t
 from .reference import MODULES, Reference
 from .style import CATEGORICAL, FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
 
@@ -42,6 +42,20 @@ def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
+
+
+def _year_axis(fig: go.Figure, years: list[int], open_year: int | None, lang: str) -> None:
+    """A year on every tick; the year under way says so ("2026 (en curso)")."""
+    years = sorted({int(y) for y in years})
+    if not years:
+        return
+    text = [
+        f"{y}<br>({t('refperiod.under_way_short', lang)})"
+        if open_year is not None and y >= open_year
+        else str(y)
+        for y in years
+    ]
+    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=text)
 
 
 def short_modules(lang: str) -> dict[str, str]:
@@ -87,7 +101,8 @@ def _outline_cells(fig: go.Figure, cells: list[tuple[int, int]], lang: str) -> N
         return
     # A white line under the dotted one keeps the outline visible on the darkest fills.
     fig.update_layout(
-        shapes=[
+        shapes=[*fig.layout.shapes]
+        + [
             {
                 "type": "rect",
                 "xref": "x",
@@ -121,13 +136,18 @@ def _ring_points(fig: go.Figure, x: pd.Series, y: pd.Series, lang: str, *, legen
     )
 
 
-def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
-    """Country × module heatmap: stage colour, the number printed, arrow for the change."""
+def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str, year: int, title: str) -> go.Figure:
+    """Country × module heatmap of the stage at the end of ``year`` (``queries.stage_status``):
+    stage colour, the number printed, an arrow for the change since the year before; a value
+    carried forward from an earlier year is drawn paler and names its year."""
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     mods = short_modules(lang)
-    countries = sorted(matrix["country"].unique(), key=lambda c: names.get(c, c), reverse=True)
+    stage_labels = ref.labels("stage", lang)
+    countries = sorted(
+        matrix["country"].unique(), key=lambda c: sort_key(names.get(c, c), lang), reverse=True
+    )
     cells = {(r["country"], r["module"]): r for r in matrix.to_dict("records")}
-    z, text, hover, marked = [], [], [], []
+    z, text, hover, marked, carried = [], [], [], [], []
     for yi, c in enumerate(countries):
         zr, tr, hr = [], [], []
         for xi, m in enumerate(MODULES):
@@ -137,25 +157,31 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
                 tr.append("–")
                 hr.append(t("chart.matrix_hover_none", lang, country=names.get(c, c), module=mods[m]))
                 continue
+            stage = int(r["stage"])
             arrow = "" if pd.isna(r["change"]) else " " + ARROWS[int(r["change"])]
-            zr.append(int(r["stage"]))
-            tr.append(f"{int(r['stage'])}{arrow}")
-            prev = (
-                "—"
-                if pd.isna(r["previous_stage"])
-                else f"{int(r['previous_stage'])} ({r['previous_period']})"
-            )
+            zr.append(stage)
+            label = f"{stage}{arrow}"
+            note = ""
+            if pd.notna(r.get("carried_from")):
+                carried.append((xi, yi))
+                label += f"<br><span style='font-size:10px'>{int(r['carried_from'])}</span>"
+                note = "<br>" + t("refperiod.carried", lang, year=int(r["carried_from"]))
+            tr.append(label)
+            before = "—" if pd.isna(r["previous_stage"]) else str(int(r["previous_stage"]))
             hr.append(
                 t(
                     "chart.matrix_hover",
                     lang,
                     country=names.get(c, c),
                     module=mods[m],
-                    stage=int(r["stage"]),
-                    label=ref.labels("stage", lang)[str(int(r["stage"]))],
+                    stage=stage,
+                    label=stage_labels[str(stage)],
                     period=r["period"],
-                    previous=prev,
+                    year=year,
+                    previous_year=year - 1,
+                    previous=before,
                 )
+                + note
             )
             if _flag(r.get("awaiting")):
                 marked.append((xi, yi))
@@ -165,16 +191,12 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
         hover.append(hr)
     n = len(STAGE_COLORS)
     scale = [[edge / n, col] for i, col in enumerate(STAGE_COLORS) for edge in (i, i + 1)]
-    stage_labels = ref.labels("stage", lang)
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=[mods[m] for m in MODULES],
             y=[names.get(c, c) for c in countries],
             customdata=[[c] * len(MODULES) for c in countries],
-            text=text,
-            texttemplate="%{text}",
-            textfont={"size": 14},
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
             colorscale=scale,
@@ -204,8 +226,9 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
     )
     fig.data[0].hoverinfo = "skip"
     # Dark stages need light numbers: the numbers are annotations with per-cell colours,
-    # set in one go (adding them one by one re-validates the whole list each time).
-    fig.data[0].texttemplate = None
+    # set in one go (adding them one by one re-validates the whole list each time). A
+    # carried-forward cell is veiled (paler) and its number dark.
+    veiled = set(carried)
     fig.update_layout(
         annotations=[
             {
@@ -215,19 +238,51 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
                 "showarrow": False,
                 "font": {
                     "size": 14,
-                    "color": STAGE_TEXT_COLORS[z[yi][xi]] if z[yi][xi] is not None else "#222",
+                    "color": (
+                        "#222" if z[yi][xi] is None or (xi, yi) in veiled else STAGE_TEXT_COLORS[z[yi][xi]]
+                    ),
                 },
             }
             for yi, c in enumerate(countries)
             for xi, m in enumerate(MODULES)
-        ]
+        ],
+        shapes=[
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "y",
+                "x0": x - 0.5,
+                "x1": x + 0.5,
+                "y0": y - 0.5,
+                "y1": y + 0.5,
+                "line": {"width": 0},
+                "fillcolor": "rgba(255,255,255,0.55)",
+                "layer": "above",
+            }
+            for x, y in carried
+        ],
     )
+    if carried:  # name the veil in the legend: never a difference in colour alone
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={
+                "symbol": "square",
+                "size": 14,
+                "color": "#d9d9d9",
+                "line": {"width": 1, "color": "#999"},
+            },
+            name=t("chart.carried_legend", lang),
+            hoverinfo="skip",
+            showlegend=True,
+        )
     fig.update_xaxes(side="top", tickangle=0)
     _outline_cells(fig, marked, lang)
     return _layout(
         fig,
-        t("chart.matrix_title", lang),
-        height=max(300, 40 * len(countries) + 140),
+        title,
+        height=max(300, 40 * len(countries) + 160),
         clickmode="event+select",
     )
 
@@ -334,9 +389,11 @@ def lines(
     y_title: str,
     y_range: tuple[float, float] | None = None,
     lang: str = "es",
+    open_year: int | None = None,
 ) -> go.Figure:
     """One line per series; points from submissions awaiting review (an ``awaiting``
-    column) are ringed and named in the legend (in ``lang``)."""
+    column) are ringed and named in the legend (in ``lang``); with a year axis, the year
+    under way (``open_year``) is named so on its tick and drawn with an open marker."""
     fig = go.Figure()
     ringed = False
     for i, (key, label) in enumerate(labels.items()):
@@ -356,29 +413,67 @@ def lines(
             _ring_points(fig, waiting[x], waiting[y], lang, legend=not ringed)
             ringed = True
     fig.update_xaxes(title=x_title, dtick=1)
+    if x == "year":
+        _year_axis(fig, df[x].tolist(), open_year, lang)
     fig.update_yaxes(title=y_title, rangemode="tozero")
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
     return _layout(fig, title)
 
 
-def stage_distribution(dist: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Figure:
+def stage_distribution(
+    dist: pd.DataFrame, ref: Reference, lang: str, title: str, open_year: int | None = None
+) -> go.Figure:
+    """Countries per stage at the end of each year, stacked; the part of each stage whose
+    value is carried forward from an earlier year is hatched (``carried``)."""
     labels = ref.labels("stage", lang)
     fig = go.Figure()
+    carried = dist["carried"] if "carried" in dist else pd.Series(0, index=dist.index)
     for s in range(6):
         g = dist[dist["stage"] == s]
+        c = carried[g.index]
         fig.add_bar(
             x=g["year"],
-            y=g["countries"],
+            y=g["countries"] - c,
             name=f"{s} {labels[str(s)]}",
+            legendgroup=str(s),
             marker_color=STAGE_COLORS[s],
             marker_line={"color": "#666", "width": 0.5},
             text=g["countries"],
             textposition="inside",
             textfont={"color": STAGE_TEXT_COLORS[s]},
+            hovertemplate="%{x}: %{text}<extra>" + f"{s} {labels[str(s)]}" + "</extra>",
+        )
+        if c.sum():
+            fig.add_bar(
+                x=g["year"],
+                y=c,
+                name=f"{s} {labels[str(s)]}",
+                legendgroup=str(s),
+                showlegend=False,
+                marker={
+                    "color": STAGE_COLORS[s],
+                    "opacity": 0.55,
+                    "pattern": {"shape": "/", "fgcolor": "#555", "solidity": 0.2},
+                    "line": {"color": "#666", "width": 0.5},
+                },
+                hovertemplate="%{x}: %{y} "
+                + t("chart.carried_short", lang)
+                + "<extra>"
+                + f"{s} {labels[str(s)]}"
+                + "</extra>",
+            )
+    if carried.sum():
+        fig.add_bar(
+            x=[None],
+            y=[None],
+            name=t("chart.carried_hatched", lang),
+            marker={"color": "#ffffff", "pattern": {"shape": "/", "fgcolor": "#555"}},
+            marker_line={"color": "#666", "width": 0.5},
         )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title=t("chart.year", lang), dtick=1)
+    _year_axis(fig, dist["year"].tolist(), open_year, lang)
     fig.update_yaxes(title=t("chart.countries", lang))
     return _layout(fig, title)
 
@@ -388,6 +483,9 @@ def ranking(rank: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Fig
     df = rank.iloc[::-1]
     stages = df["stage"].astype(int)
     waiting = _awaiting(df)
+    carried_from = (
+        df["carried_from"].tolist() if "carried_from" in df else [pd.NA] * len(df)
+    )  # a value carried forward from an earlier year: paler, with its year
     fig = go.Figure(
         go.Bar(
             x=stages,
@@ -404,14 +502,23 @@ def ranking(rank: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Fig
                 "solidity": 0.25,
             },
             text=[
-                f"{s} · {'' if pd.isna(cv) else f'{cv:.0f}%'}" for s, cv in zip(stages, df["coverage_pct"])
+                f"{s}"
+                + ("" if pd.isna(cv) else f" · {number(cv, lang)} %")
+                + ("" if pd.isna(cf) else f" ({cf})")
+                for s, cv, cf in zip(stages, df["coverage_pct"], carried_from)
             ],
             textposition="outside",
+            cliponaxis=False,
+            marker_opacity=[0.5 if pd.notna(cf) else 1 for cf in carried_from],
             customdata=df["country"],
-            hovertemplate="%{y}: %{x}<extra></extra>",
+            hovertext=[
+                "" if pd.isna(cf) else " · " + t("refperiod.carried", lang, year=int(cf))
+                for cf in carried_from
+            ],
+            hovertemplate="%{y}: %{x}%{hovertext}<extra></extra>",
         )
     )
-    fig.update_xaxes(range=[0, 5.9], title=t("chart.stage_coverage", lang), dtick=1)
+    fig.update_xaxes(range=[0, 7.4], title=t("chart.stage_coverage", lang), tickvals=list(range(6)))
     if waiting.any():
         fig.data[0].showlegend = False
         fig.add_bar(

@@ -15,6 +15,7 @@ from . import clock, ledger
 from .ledger import PUBLISHED, Scope
 from .periods import sort_key
 from .reference import Reference
+from .refperiod import reference_year
 from .spelling import normalise
 
 PILOT_STAGE = 3
@@ -47,44 +48,59 @@ def yearly_progress(
     return df.groupby(["country", "module", "year"], as_index=False).tail(1).reset_index(drop=True)
 
 
-def stage_matrix(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    as_of: datetime | None = None,
-    scope: Scope = PUBLISHED,
-    countries: list[str] | None = None,
-    year: int | None = None,
-) -> pd.DataFrame:
-    """Latest stage per country × module (up to ``year``) and the change since the report before.
-
-    Columns: country, module, stage, period, previous_stage, previous_period, change
-    (+1 up, 0 same, -1 down, NA when there is no earlier report), awaiting (the stage
-    comes from a submission awaiting review; only in a scope that includes them).
-    """
-    df = _progress(con, as_of, countries, scope)
-    cols = ["country", "module", "stage", "period", "previous_stage", "previous_period", "change", "awaiting"]
-    if year is not None:
-        df = df[df["year"] <= year]
-    if df.empty:
-        return pd.DataFrame(columns=cols)
-    df = df.sort_values(["country", "module", "period_end", "period"])
-    df["previous_stage"] = df.groupby(["country", "module"])["stage"].shift(1)
-    df["previous_period"] = df.groupby(["country", "module"])["period"].shift(1)
-    latest = df.groupby(["country", "module"], as_index=False).tail(1).copy()
-    diff = latest["stage"] - latest["previous_stage"]
-    latest["change"] = diff.apply(lambda d: pd.NA if pd.isna(d) else int((d > 0) - (d < 0))).astype("Int64")
-    latest["previous_stage"] = latest["previous_stage"].astype("Int64")
-    return latest[cols].reset_index(drop=True)
-
-
 def stage_at(yearly: pd.DataFrame, year: int) -> pd.DataFrame:
     """Each country-module's stage as it stood at the end of ``year`` (carried forward)."""
     upto = yearly[yearly["year"] <= year]
     return upto.sort_values("year").groupby(["country", "module"], as_index=False).tail(1)
 
 
-def latest_year(yearly: pd.DataFrame, default: int) -> int:
-    return int(yearly["year"].max()) if len(yearly) else default
+def status_at(yearly: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``stage_at`` with ``carried_from``: the year of the report a value comes from when
+    that is before ``year`` (the value is carried forward), else missing."""
+    at = stage_at(yearly, year)
+    carried = at["year"].where(at["year"] < year).astype("Int64")
+    return at.assign(carried_from=carried)
+
+
+STATUS_COLUMNS = [
+    "country",
+    "module",
+    "stage",
+    "period",
+    "carried_from",
+    "previous_stage",
+    "change",
+    "awaiting",
+]
+
+
+def stage_status(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    year: int,
+    as_of: datetime | None = None,
+    scope: Scope = PUBLISHED,
+    countries: list[str] | None = None,
+) -> pd.DataFrame:
+    """Each country-module's stage at the end of ``year`` and a year before, one basis
+    for every status number of a view (KPIs, map, matrix, ranking).
+
+    Columns: country, module, stage, period (of the report it comes from), carried_from
+    (that report's year when before ``year``), previous_stage (at the end of the year
+    before), change (+1, 0, -1; missing when there was none), awaiting.
+    """
+    yearly = yearly_progress(con, as_of=as_of, scope=scope, countries=countries)
+    if yearly.empty:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    now = status_at(yearly, year)
+    before = stage_at(yearly, year - 1)[["country", "module", "stage"]]
+    out = now.merge(before.rename(columns={"stage": "previous_stage"}), on=["country", "module"], how="left")
+    diff = out["stage"] - out["previous_stage"]
+    out["change"] = diff.map(lambda d: pd.NA if pd.isna(d) else int((d > 0) - (d < 0))).astype("Int64")
+    out["previous_stage"] = out["previous_stage"].astype("Int64")
+    if "awaiting" not in out:
+        out["awaiting"] = False
+    return out[STATUS_COLUMNS].reset_index(drop=True)
 
 
 def kpis(
@@ -101,8 +117,7 @@ def kpis(
     Columns: kpi, value, previous, year.
     """
     yearly = yearly_progress(con, as_of=as_of, scope=scope, countries=countries)
-    last_full = (as_of or clock.now()).year - 1
-    y = year or min(latest_year(yearly, last_full), last_full)
+    y = year or reference_year(as_of, None).year
     members = ref.countries[ref.countries["member"]]
     if countries is not None:
         members = members[members["iso3"].isin(countries)]
@@ -135,19 +150,25 @@ def map_values(
     countries: list[str] | None = None,
     year: int | None = None,
 ) -> pd.DataFrame:
-    """One value per member country: average stage, or one module's stage."""
-    m = stage_matrix(con, as_of=as_of, scope=scope, countries=countries, year=year)
+    """One value per member country at the end of ``year`` (default: the latest full
+    year): its average stage, or one module's stage; ``carried`` counts the values
+    carried forward from an earlier year, ``carried_from`` the earliest of them."""
+    y = year or reference_year(as_of, None).year
+    m = stage_status(con, as_of=as_of, scope=scope, countries=countries, year=y)
     members = ref.countries[ref.countries["member"]]
     if countries is not None:
         members = members[members["iso3"].isin(countries)]
-    if measure == "average":
-        vals = m.groupby("country")["stage"].mean().round(1)
-        waiting = m.groupby("country")["awaiting"].any()
-    else:
-        picked = m[m["module"] == measure].set_index("country")
-        vals, waiting = picked["stage"].astype(float), picked["awaiting"]
+    if measure != "average":
+        m = m[m["module"] == measure]
+    g = m.groupby("country")
+    vals = g["stage"].mean().round(1)
+    waiting = g["awaiting"].any()
+    carried = g["carried_from"].count()
+    earliest = g["carried_from"].min()
     out = pd.DataFrame({"country": members["iso3"].to_numpy(), "name": members[f"name_{lang}"].to_numpy()})
     out["value"] = out["country"].map(vals).astype(float)
+    out["carried"] = out["country"].map(carried).fillna(0).astype(int)
+    out["carried_from"] = out["country"].map(earliest).astype("Int64")
     out["awaiting"] = out["country"].map(lambda c: bool(waiting.get(c, False)))
     return out
 
@@ -194,18 +215,20 @@ def module_distribution(
     countries: list[str] | None = None,
     years: range | None = None,
 ) -> pd.DataFrame:
-    """year, stage, countries: how many countries stood at each stage each year."""
+    """year, stage, countries, carried: how many countries stood at each stage at the end
+    of each year, and how many of those values were carried forward from an earlier year."""
     yearly = yearly_progress(con, as_of=as_of, scope=scope, countries=countries)
     yearly = yearly[yearly["module"] == module]
     if yearly.empty:
-        return pd.DataFrame(columns=["year", "stage", "countries"])
+        return pd.DataFrame(columns=["year", "stage", "countries", "carried"])
     years = years or range(int(yearly["year"].min()), int(yearly["year"].max()) + 1)
     rows = []
     for y in years:
-        at = stage_at(yearly, y)
-        for stage, n in at["stage"].value_counts().items():
-            rows.append({"year": y, "stage": int(stage), "countries": int(n)})
-    return pd.DataFrame(rows, columns=["year", "stage", "countries"])
+        at = status_at(yearly, y)
+        for stage, grp in at.groupby("stage"):
+            carried = int(grp["carried_from"].notna().sum())
+            rows.append({"year": y, "stage": int(stage), "countries": len(grp), "carried": carried})
+    return pd.DataFrame(rows, columns=["year", "stage", "countries", "carried"])
 
 
 def module_ranking(
@@ -217,7 +240,10 @@ def module_ranking(
     countries: list[str] | None = None,
     year: int | None = None,
 ) -> pd.DataFrame:
-    m = stage_matrix(con, as_of=as_of, scope=scope, countries=countries, year=year)
+    """Countries by their stage in ``module`` at the end of ``year`` (default: the latest
+    full year), with the coverage and trained staff of the report it comes from."""
+    y = year or reference_year(as_of, None).year
+    m = stage_status(con, as_of=as_of, scope=scope, countries=countries, year=y)
     m = m[m["module"] == module]
     cur = _progress(con, as_of, countries, scope)
     cur = cur[cur["module"] == module][["country", "period", "coverage_pct", "trained_staff"]]

@@ -4,46 +4,59 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .i18n import t
+from .i18n import number, t
 from .queries import PILOT_STAGE, stage_at
 from .reference import Reference
 
 
+def _carried_note(n: int, lang: str) -> str:
+    return " " + t("summary.carried_note", lang, n=n) if n else ""
+
+
 def kpi_sentence(k: pd.DataFrame, lang: str) -> str:
     row = k.set_index("kpi")
+    avg = row.loc["average_stage", "value"]
     return t(
         "summary.kpis",
         lang,
         year=int(row.loc["members", "year"]),
         members=row.loc["members", "value"],
         pilot=row.loc["pilot_or_beyond", "value"],
-        avg=row.loc["average_stage", "value"] if row.loc["average_stage", "value"] is not None else "—",
+        avg="—" if avg is None else number(avg, lang, 2),
         reported=row.loc["reported", "value"],
     )
 
 
-def matrix_sentence(matrix: pd.DataFrame, lang: str) -> str:
+def matrix_sentence(matrix: pd.DataFrame, year: int, lang: str) -> str:
+    """How many country-modules stood at pilot or beyond at the end of ``year``, how many
+    rose or fell since the year before, and how many values are carried forward."""
     if matrix.empty:
         return t("ui.no_data", lang)
     up = int((matrix["change"] == 1).sum())
     down = int((matrix["change"] == -1).sum())
     pilot = int((matrix["stage"] >= PILOT_STAGE).sum())
-    return t("summary.matrix", lang, cells=len(matrix), pilot=pilot, up=up, down=down)
+    carried = int(matrix["carried_from"].notna().sum()) if "carried_from" in matrix else 0
+    return t(
+        "summary.matrix", lang, year=year, previous=year - 1, cells=len(matrix), pilot=pilot, up=up, down=down
+    ) + _carried_note(carried, lang)
 
 
-def map_sentence(values: pd.DataFrame, lang: str) -> str:
+def map_sentence(values: pd.DataFrame, year: int, lang: str) -> str:
     known = values.dropna(subset=["value"])
     if known.empty:
         return t("ui.no_data", lang)
     top = known.sort_values("value", ascending=False).iloc[0]
-    return t(
+    carried = int((known["carried"] > 0).sum()) if "carried" in known else 0
+    text = t(
         "summary.map",
         lang,
+        year=year,
         n=len(known),
         total=len(values),
         top=top["name"],
-        value=f"{top['value']:.1f}".rstrip("0").rstrip("."),
+        value=number(top["value"], lang),
     )
+    return text + (" " + t("summary.map_carried", lang, n=carried) if carried else "")
 
 
 def country_sentence(yearly: pd.DataFrame, name: str, lang: str) -> str:
@@ -63,15 +76,22 @@ def country_sentence(yearly: pd.DataFrame, name: str, lang: str) -> str:
     )
 
 
-def distribution_sentence(dist: pd.DataFrame, module_label: str, lang: str) -> str:
-    if dist.empty:
+def distribution_sentence(dist: pd.DataFrame, module_label: str, year: int, lang: str) -> str:
+    """Countries at pilot or beyond in a module at the end of ``year`` (the view's
+    reference year), and how many of those values are carried forward."""
+    last = dist[dist["year"] == year]
+    if last.empty:
         return t("ui.no_data", lang)
-    y = int(dist["year"].max())
-    last = dist[dist["year"] == y]
-    pilot = int(last[last["stage"] >= PILOT_STAGE]["countries"].sum())
+    pilot = last[last["stage"] >= PILOT_STAGE]
+    carried = int(last["carried"].sum()) if "carried" in last else 0
     return t(
-        "summary.distribution", lang, module=module_label, year=y, n=pilot, total=int(last["countries"].sum())
-    )
+        "summary.distribution",
+        lang,
+        module=module_label,
+        year=year,
+        n=int(pilot["countries"].sum()),
+        total=int(last["countries"].sum()),
+    ) + _carried_note(carried, lang)
 
 
 def challenges_sentence(ch: pd.DataFrame, ref: Reference, lang: str) -> str:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics import charts, queries, summaries, tables
+from analytics.i18n import number
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
 from webui.context import ctx
@@ -35,7 +36,7 @@ def render() -> None:
         as_of=c.as_of,
         scope=c.scope,
         countries=c.countries,
-        year=c.state.year_to,
+        year=c.year.year,
     )
     waiting = tables.awaiting_count(rank)  # latest stages awaiting review (the notes below)
 
@@ -52,13 +53,18 @@ def render() -> None:
         widgets.no_data(c)
     else:
         fig = cache.figure(
-            charts.stage_distribution, dist, ref, lang, c.t("modules.distribution_title", module=label)
+            charts.stage_distribution,
+            dist,
+            ref,
+            lang,
+            c.t("modules.distribution_title", module=label),
+            open_year=c.year.year + 1,
         )
         widgets.chart_block(
             c,
             fig,
             dist,
-            summaries.distribution_sentence(dist, label, lang),
+            summaries.distribution_sentence(dist, label, c.year.year, lang),
             key="module_distribution",
             awaiting=waiting,
         )
@@ -70,16 +76,33 @@ def render() -> None:
             widgets.no_data(c)
         else:
             top = rank.iloc[0]
-            fig = cache.figure(charts.ranking, rank, ref, lang, c.t("modules.ranking_title", module=label))
+            fig = cache.figure(
+                charts.ranking,
+                rank,
+                ref,
+                lang,
+                c.t("modules.ranking_title", module=label, when=c.year.at_end(lang)),
+            )
             widgets.chart_block(
                 c,
                 fig,
-                rank[["country", "stage", "period", "coverage_pct", "trained_staff", "awaiting"]],
+                rank[
+                    [
+                        "country",
+                        "stage",
+                        "period",
+                        "carried_from",
+                        "coverage_pct",
+                        "trained_staff",
+                        "awaiting",
+                    ]
+                ],
                 c.t(
                     "modules.ranking_summary",
                     country=ref.country_name(top["country"], lang),
                     stage=int(top["stage"]),
                     n=len(rank),
+                    year=c.year.year,
                 ),
                 key="module_ranking",
                 awaiting=waiting,
@@ -103,8 +126,11 @@ def render() -> None:
                 x_title=c.t("chart.year"),
                 y_title=c.t("col.average_stage"),
                 y_range=(0, 5.2),
+                lang=lang,
+                open_year=c.year.year + 1,
             )
-            last = coh[coh["year"] == coh["year"].max()].sort_values("average_stage", ascending=False).iloc[0]
+            at = coh[coh["year"] == min(c.year.year, int(coh["year"].max()))]
+            last = at.sort_values("average_stage", ascending=False).iloc[0]
             widgets.chart_block(
                 c,
                 fig,
@@ -112,7 +138,7 @@ def render() -> None:
                 c.t(
                     "modules.cohort_summary",
                     cohort=routes[last["entry_route"]],
-                    value=last["average_stage"],
+                    value=number(last["average_stage"], lang, 2),
                     year=int(last["year"]),
                 ),
                 key="module_cohorts",

@@ -1,8 +1,10 @@
 """Regional overview: KPIs, the map, the stage matrix, membership and milestones."""
 
+import pandas as pd
 import streamlit as st
 
 from analytics import charts, clock, queries, summaries, tables
+from analytics.i18n import number
 from analytics.maps import PLOTLY_CONFIG, map_figure
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
@@ -13,7 +15,7 @@ from webui.context import ctx
 def map_section() -> None:
     """The map: a fragment, so changing its measure or view reruns only the map."""
     c = ctx()
-    ref, lang, year = c.ref, c.lang, c.state.year_to
+    ref, lang, year = c.ref, c.lang, c.year.year
     mods = charts.short_modules(lang)
     measures = ["average", *MODULES]
     wanted = urlstate.page_param("measure", "average")
@@ -55,17 +57,20 @@ def map_section() -> None:
     last_by = dict(zip(last["country"], last["last_period"]))
     values = values.assign(
         text=[
-            f"{n}: {'—' if v != v else v}"
+            f"{n}: {'—' if v != v else number(v, lang)}"
+            + (f" · {c.t('refperiod.carried', year=int(cf))}" if pd.notna(cf) else "")
             + (f" · {c.t('overview.last_reported')} {last_by[i]}" if i in last_by else "")
             + (f" · {c.t('chart.awaiting')}" if w else "")
-            for i, n, v, w in zip(values["country"], values["name"], values["value"], values["awaiting"])
+            for i, n, v, cf, w in zip(
+                values["country"], values["name"], values["value"], values["carried_from"], values["awaiting"]
+            )
         ]
     )
     label = c.t("overview.average_stage") if measure == "average" else mods[measure]
     fig = cache.figure(
         map_figure,
         values,
-        title=c.t("chart.map_title", measure=label),
+        title=c.t("chart.map_title", measure=label, when=c.year.at_end(lang)),
         colorbar_title=c.t("chart.stage"),
         no_data_label=c.t("chart.no_data"),
         mode=mode,
@@ -74,8 +79,8 @@ def map_section() -> None:
     event = widgets.chart_block(
         c,
         fig,
-        values[["country", "name", "value", "awaiting"]],
-        summaries.map_sentence(values, lang),
+        values[["country", "value", "carried_from", "awaiting"]],
+        summaries.map_sentence(values, year, lang),
         key="overview_map",
         on_select="rerun",
         config=PLOTLY_CONFIG,
@@ -95,20 +100,19 @@ def render() -> None:
     st.title(c.t("nav.overview"))
     st.caption(c.t("overview.intro"))
 
-    year = c.state.year_to
-    # 1. KPI cards
+    year = c.year.year
+    # 1. KPI cards: the end of the reference year, against the end of the year before
     kpis = cache.cached(queries.kpis, ref, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year)
     k = kpis.set_index("kpi")
-    kpi_year = int(k.loc["members", "year"])
-    st.caption(c.t("overview.kpi_year", year=kpi_year, previous=kpi_year - 1))
+    st.caption(c.t("overview.kpi_year", when=c.year.at_end(lang), previous=year - 1))
     cols = st.columns(4)
     for col, key in zip(cols, ["members", "pilot_or_beyond", "average_stage", "reported"]):
         v, p = k.loc[key, "value"], k.loc[key, "previous"]
         delta = None if v is None or p is None else round(v - p, 2)
         col.metric(
             c.t(f"overview.kpi_{key}"),
-            "—" if v is None else v,
-            delta=delta,
+            "—" if v is None else number(v, lang, 2 if key == "average_stage" else 0),
+            delta=None if delta is None else number(delta, lang, 2 if key == "average_stage" else 0),
             help=c.t(f"overview.kpi_{key}_help"),
             border=True,
         )
@@ -122,17 +126,18 @@ def render() -> None:
     # 3. Stage matrix
     st.subheader(c.t("overview.matrix"))
     matrix = cache.cached(
-        queries.stage_matrix, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year
+        queries.stage_status, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year
     )
     if matrix.empty:
         widgets.no_data(c)
     else:
-        fig = cache.figure(charts.stage_matrix, matrix, ref, lang)
+        title = c.t("chart.matrix_title", when=c.year.at_end(lang), previous=year - 1)
+        fig = cache.figure(charts.stage_matrix, matrix, ref, lang, year, title)
         event = widgets.chart_block(
             c,
             fig,
             matrix,
-            summaries.matrix_sentence(matrix, lang),
+            summaries.matrix_sentence(matrix, year, lang),
             key="overview_matrix",
             on_select="rerun",
             awaiting=tables.awaiting_count(matrix),

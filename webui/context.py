@@ -21,6 +21,7 @@ from analytics.i18n import DEFAULT_LANGUAGE, error_message, t
 from analytics.ledger import PUBLISHED, Scope
 from analytics.permissions import Principal
 from analytics.reference import Reference
+from analytics.refperiod import ReferenceYear, reference_year
 from analytics.store import Store
 from analytics.views import Filters, ViewState, from_query_params, resolve_countries, to_filters
 
@@ -60,6 +61,8 @@ class Context:
     # Published data, or also what awaits review (pass it to every cached query: it is
     # part of the cache key, and the caches are shared by every session).
     scope: Scope = PUBLISHED
+    # The one year the view's status numbers describe (KPIs, map, matrix, "in YEAR").
+    year: ReferenceYear | None = None
 
     @property
     def pending(self) -> bool:
@@ -188,6 +191,7 @@ def start(principal: Principal | None) -> Context:
         source=source,
         now_version=now_version,
         scope=review.scope_for(principal, state.pending),
+        year=reference_year(as_of, state.year_to),
     )
     c.countries = resolve_countries(ref.countries, state)
     _run.ctx = c

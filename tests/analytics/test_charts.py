@@ -12,7 +12,7 @@ def test_stage_matrix_prints_stage_and_arrow_and_marks_each_cell_clickable(store
             store, workbook(progress=progress_rows("PER", period, stages)), "f.xlsx", principal=ADMIN
         )
     ref = reference.build(con)
-    fig = charts.stage_matrix(queries.stage_matrix(con), ref, "es")
+    fig = charts.stage_matrix(queries.stage_status(con, year=2024), ref, "es", 2024, "Etapa por país")
     texts = {a.text for a in fig.layout.annotations}
     assert {"3 ▲", "1 =", "0 ▼"} <= texts
     assert fig.data[0].type == "heatmap" and fig.data[1].type == "scatter"
@@ -85,11 +85,11 @@ def test_values_awaiting_review_are_outlined_ringed_hatched_and_named(store, con
         store, workbook(progress=progress_rows("PER", "2024", (3, 1, 0, 1))), "f.xlsx", principal=ADMIN
     )
     ref = reference.build(con)
-    published = charts.stage_matrix(queries.stage_matrix(con), ref, "es")
+    published = charts.stage_matrix(queries.stage_status(con, year=2024), ref, "es", 2024, "t")
     assert not published.layout.shapes, "nothing awaits review in published data"
-    matrix = queries.stage_matrix(con, scope=WORKING)
+    matrix = queries.stage_status(con, scope=WORKING, year=2024)
     assert matrix["awaiting"].all()
-    fig = charts.stage_matrix(matrix, ref, "en")
+    fig = charts.stage_matrix(matrix, ref, "en", 2024, "t")
     dotted = [s for s in fig.layout.shapes if s.line.dash == "dot"]
     assert len(dotted) == 4, "one outline per awaiting cell"
     assert "awaiting review" in [d.name for d in fig.data]
@@ -97,9 +97,23 @@ def test_values_awaiting_review_are_outlined_ringed_hatched_and_named(store, con
     steps = charts.stage_steps(yearly, ref, "es", "t")
     rings = [d for d in steps.data if d.name == "en espera de revisión"]
     assert sum(len(d.x) for d in rings) == 4 and [d.showlegend for d in rings].count(True) == 1
-    rank = queries.module_ranking(con, "HEALTH", scope=WORKING)
+    rank = queries.module_ranking(con, "HEALTH", scope=WORKING, year=2024)
     assert list(charts.ranking(rank, ref, "en", "t").data[0].marker.pattern.shape) == ["/"]
     comp = queries.completeness(con, ref, scope=WORKING, until=2024)
     assert comp.set_index(["year", "country"]).loc[(2024, "PER"), "awaiting"]
     grid = charts.completeness(comp, ref, "en")
     assert len([s for s in grid.layout.shapes if s.line.dash == "dot"]) == 1
+
+
+def test_a_value_carried_forward_is_veiled_names_its_year_and_the_legend_says_so(store, con):
+    workflow.load(
+        store, workbook(progress=progress_rows("PER", "2023", (1, 2, 3, 4))), "f.xlsx", principal=ADMIN
+    )
+    ref = reference.build(con)
+    fig = charts.stage_matrix(queries.stage_status(con, year=2025), ref, "en", 2025, "t")
+    veils = [s for s in fig.layout.shapes if s.fillcolor == "rgba(255,255,255,0.55)"]
+    assert len(veils) == 4
+    assert all("2023" in a.text for a in fig.layout.annotations)
+    assert any(d.name and d.name.startswith("Pale: value carried forward") for d in fig.data)
+    hover = fig.data[1].hovertext[0]
+    assert "carried forward from 2023" in hover and "at the end of 2025" in hover

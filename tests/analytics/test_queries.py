@@ -29,18 +29,37 @@ def tiny(store, con):
     return con
 
 
-def test_stage_matrix_holds_the_latest_stage_and_the_change(tiny):
-    m = queries.stage_matrix(tiny).set_index(["country", "module"])
+def test_stage_status_holds_the_stage_at_the_end_of_the_year_and_the_change_since_the_year_before(tiny):
+    m = queries.stage_status(tiny, year=2024).set_index(["country", "module"])
     assert m.loc[("PER", "HEALTH"), "stage"] == 3 and m.loc[("PER", "HEALTH"), "change"] == 1
     assert m.loc[("PER", "SOCIAL"), "change"] == -1
     assert m.loc[("PER", "JUSTICE"), "change"] == 0
-    assert m.loc[("GTM", "HEALTH"), "previous_period"] == "2023"
-    assert len(m) == 8
+    assert m.loc[("GTM", "HEALTH"), "previous_stage"] == 2
+    assert m["carried_from"].isna().all() and len(m) == 8
 
 
-def test_stage_matrix_up_to_a_year(tiny):
-    m = queries.stage_matrix(tiny, year=2023)
+def test_stage_status_of_an_earlier_year_has_no_change_before_the_first_report(tiny):
+    m = queries.stage_status(tiny, year=2023)
     assert set(m["period"]) == {"2023"} and m["change"].isna().all()
+
+
+def test_a_later_year_carries_each_value_forward_and_says_from_when(tiny):
+    m = queries.stage_status(tiny, year=2025).set_index(["country", "module"])
+    assert m.loc[("PER", "HEALTH"), "stage"] == 3
+    assert set(m["carried_from"]) == {2024}
+    assert (m["change"] == 0).all()  # nothing reported in 2025: the same as at the end of 2024
+
+
+def test_kpis_matrix_and_map_agree_on_the_same_year(tiny):
+    ref = reference.build(tiny)
+    k = queries.kpis(tiny, ref, year=2024).set_index("kpi")
+    m = queries.stage_status(tiny, year=2024)
+    assert k.loc["pilot_or_beyond", "value"] == int((m["stage"] >= queries.PILOT_STAGE).sum())
+    v = queries.map_values(tiny, ref, lang="en", year=2024).set_index("country")
+    assert v.loc["PER", "value"] == round(m[m["country"] == "PER"]["stage"].mean(), 1)
+    assert v.loc["PER", "carried"] == 0
+    later = queries.map_values(tiny, ref, lang="en", year=2025).set_index("country")
+    assert later.loc["PER", "carried"] == 4 and later.loc["PER", "carried_from"] == 2024
 
 
 def test_kpis_compare_the_year_with_the_one_before(tiny):
@@ -69,9 +88,11 @@ def test_completeness_expects_only_countries_that_had_joined(tiny):
     assert bool(comp.loc[(2024, "PER"), "progress"]) and not comp.loc[(2024, "URY"), "progress"]
 
 
-def test_module_distribution_carries_stages_forward(tiny):
-    d = queries.module_distribution(tiny, "HEALTH")
+def test_module_distribution_carries_stages_forward_and_counts_what_it_carried(tiny):
+    d = queries.module_distribution(tiny, "HEALTH", years=range(2023, 2026))
     assert d[d["year"] == 2024].set_index("stage")["countries"].to_dict() == {3: 1, 2: 1}
+    assert d[d["year"] == 2024]["carried"].sum() == 0
+    assert d[d["year"] == 2025].set_index("stage")["carried"].to_dict() == {3: 1, 2: 1}
 
 
 def test_membership_growth_counts_members_by_route(con):
