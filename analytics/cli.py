@@ -16,6 +16,8 @@ from .i18n import LANGUAGES, error_message, finding_message, t
 from .snapshot import SUBMISSION_COLUMNS
 from .template import template
 
+CREATING = ("init",)  # the only command that may create a store (SPEC "Stores")
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (SPEC)
@@ -145,17 +147,34 @@ def run(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args, lang)
     except EspError as e:
-        msg = error_message(e, lang)
-        if getattr(args, "json", False):
-            print(json.dumps({"status": "error", "code": e.code, "message": msg}, ensure_ascii=False))
-        else:
-            sys.stderr.write(msg + "\n")
-        return 1
+        return _report(e, args, lang)
+    except KeyboardInterrupt:
+        sys.stderr.write(t("cli.interrupted", lang) + "\n")
+        return 130
+    except Exception as e:  # never a traceback for a person; ESP_DEBUG=1 shows it
+        if os.environ.get("ESP_DEBUG"):
+            raise
+        return _report(
+            EspError(
+                "unexpected", kind=type(e).__name__, detail=str(e).splitlines()[0][:200] if str(e) else ""
+            ),
+            args,
+            lang,
+        )
+
+
+def _report(e: EspError, args: argparse.Namespace, lang: str) -> int:
+    msg = error_message(e, lang)
+    if getattr(args, "json", False):
+        print(json.dumps({"status": "error", "code": e.code, "message": msg}, ensure_ascii=False))
+    else:
+        sys.stderr.write(msg + "\n")
+    return 1
 
 
 def _dispatch(args: argparse.Namespace, lang: str) -> int:
     _check_arguments(args)
-    st = store.open_store()
+    st = store.open_store(create=args.command in CREATING)
     try:
         reference.ensure_loaded(st)
         return _COMMANDS[args.command](st, args, lang)
@@ -234,7 +253,7 @@ def _init(st: store.Store, with_demo: bool, lang: str) -> int:
     n = 0
     if with_demo and st.version() == 0:
         n = demo.load_demo(st)
-    print(t("cli.init_done", lang, path=store.target(), version=st.version(), demo=n))
+    print(t("cli.init_done", lang, path=store.describe(), version=st.version(), demo=n))
     return 0
 
 

@@ -18,7 +18,6 @@ _percent  # unused function (analytics/kinds.py:124)
 _count  # unused function (analytics/kinds.py:137)
 _text  # unused function (analytics/kinds.py:149)
 _url  # unused function (analytics/kinds.py:157)
-dialect  # unused function (analytics/migrations.py:70)
 pytestmark  # unused variable (tests/benchmarks/test_bench_smoke.py:13)
 pytestmark  # unused variable (tests/browser/test_downloads.py:16)
 pytestmark  # unused variable (tests/browser/test_focal_point.py:19)
@@ -28,6 +27,7 @@ pytestmark  # unused variable (tests/browser/test_security.py:19)
 pytestmark  # unused variable (tests/browser/test_selection.py:16)
 review_on  # autouse fixture (tests/analytics/test_review.py)
 _.number_format  # openpyxl cell attribute set in tests/data/make_realworld_fixtures.py
-LEDGER_TABLES  # read by the backup (issue 13), next
-REFERENCE_TABLES  # read by the backup (issue 13), next
+pytest_generate_tests  # pytest hook (tests/conftest.py)
+pg_template  # fixture (tests/conftest.py)
+pg_url  # fixture (tests/conftest.py)
 change  # analytics/pending.py: the review page's diff (issue 14), next
