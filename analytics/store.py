@@ -70,6 +70,11 @@ class Store(Protocol):
         """(file name, the bytes received) of a submission."""
         ...
 
+    def check_in_place(self) -> None:
+        """Raise ``errors.DatabaseVanished`` if the store this process opened is no longer
+        where ``ESP_DB`` points (a file removed or replaced under a running app)."""
+        ...
+
     def snapshot(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """A DuckDB connection reading every table, raw files included, as of one moment
         (backups)."""

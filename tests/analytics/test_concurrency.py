@@ -22,7 +22,7 @@ import pytest
 from analytics import ledger, reference, workflow
 from analytics.errors import WriteConflict
 from tests.conftest import BOTH_KINDS
-from tests.helpers import ADMIN, progress_rows, workbook
+from tests.helpers import ADMIN, progress_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 STORE_KINDS = BOTH_KINDS
