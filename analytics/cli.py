@@ -9,7 +9,20 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import clock, demo, exports, ledger, pending, periods, permissions, reference, review, store, workflow
+from . import (
+    backup,
+    clock,
+    demo,
+    exports,
+    ledger,
+    pending,
+    periods,
+    permissions,
+    reference,
+    review,
+    store,
+    workflow,
+)
 from .errors import EspError
 from .findings import Finding, sort_key
 from .i18n import LANGUAGES, error_message, finding_message, t
@@ -64,6 +77,10 @@ def _parser() -> _Parser:
     s.add_argument("id", type=int)
     s.add_argument("--user")
     s.add_argument("--reason", default="command line")
+    s = sub.add_parser("backup", help="write a consistent, restorable copy of the whole store")
+    s.add_argument("output", metavar="OUT")
+    s = sub.add_parser("restore", help="load a backup into a new, empty store (either kind)")
+    s.add_argument("input", metavar="IN")
     _review_parser(sub)
     return p
 
@@ -188,6 +205,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
         _bad(f"--period: not a period (YYYY, YYYY-S1, YYYY-Q1): {args.period!r}")
     if args.command in ("check", "load"):
         args.data = _read(args.file)
+    if args.command == "restore" and not Path(args.input).is_file():
+        _bad(f"no such file: {args.input}")
     if args.command == "snapshot":
         args.as_of = _parse_as_of(args.as_of)
     if args.command == "review" and args.review_command == "return" and not args.comment.strip():
@@ -245,6 +264,38 @@ def _cmd_rollback(st: store.Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang)
     version = workflow.rollback(st, args.id, principal=principal, reason=args.reason)
     print(t("cli.rolled_back", lang, id=args.id, version=version))
+    return 0
+
+
+def _cmd_backup(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    done = backup.write(st, Path(args.output))
+    print(
+        t(
+            "cli.backup_done",
+            lang,
+            path=done.path,
+            tables=done.tables,
+            rows=done.rows,
+            version=done.data_version,
+        )
+    )
+    return 0
+
+
+def _cmd_restore(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    done = backup.restore(st, Path(args.input))
+    print(
+        t(
+            "cli.restore_done",
+            lang,
+            path=done.path,
+            store=store.describe(),
+            tables=done.tables,
+            rows=done.rows,
+            version=done.data_version,
+            at=done.created_at,
+        )
+    )
     return 0
 
 
@@ -343,6 +394,8 @@ _COMMANDS = {
     "history": _cmd_history,
     "review": _review,
     "rollback": _cmd_rollback,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
 }
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from . import clock, migrations
 from .errors import (
@@ -195,15 +196,16 @@ class _Transaction:
     def next_submission_id(self) -> int:
         return self._take("submission_id")
 
-    def insert(self, table: str, rows: pd.DataFrame) -> None:
+    def insert(self, table: str, rows: pd.DataFrame | pa.Table) -> None:
         self.con.register("_esp_rows", rows)
         try:
-            cols = ", ".join(f'"{c}"' for c in rows.columns)
+            names = rows.column_names if isinstance(rows, pa.Table) else rows.columns
+            cols = ", ".join(f'"{c}"' for c in names)
             self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _esp_rows')
         finally:
             self.con.unregister("_esp_rows")
 
-    def replace(self, table: str, rows: pd.DataFrame) -> None:
+    def replace(self, table: str, rows: pd.DataFrame | pa.Table) -> None:
         self.con.execute(f'DELETE FROM "{table}"')
         self.insert(table, rows)
 

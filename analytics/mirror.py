@@ -86,7 +86,7 @@ class Mirror:
         self.con = empty_copy()
         self.raw = raw
         self.stamp: tuple | None = None
-        self.high = {table: 0 for table in migrations.LEDGER_TABLES}
+        self.high = {table: -1 for table in migrations.LEDGER_TABLES}
         self.lock = threading.Lock()
         self._schemas = {t: arrow_schema(self.con, t) for t in copied_tables()}
 

@@ -21,6 +21,7 @@ from typing import Protocol
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .paths import DEFAULT_DB
 
@@ -40,11 +41,11 @@ class Transaction(Protocol):
 
     def next_submission_id(self) -> int: ...
 
-    def insert(self, table: str, rows: pd.DataFrame) -> None:
+    def insert(self, table: str, rows: pd.DataFrame | pa.Table) -> None:
         """Append ``rows`` (columns named as the table's) to ``table``."""
         ...
 
-    def replace(self, table: str, rows: pd.DataFrame) -> None:
+    def replace(self, table: str, rows: pd.DataFrame | pa.Table) -> None:
         """Make ``rows`` the whole content of a reference table (never a ledger table)."""
         ...
 
