@@ -86,7 +86,8 @@ def test_the_dataframe_toolbar_download_is_off_in_the_app_config():
     assert config["client"]["disableDataExport"] is True
 
 
-def test_table_csvs_hold_the_text_neutralised(evil_db, open_app, media):
+@pytest.mark.usefixtures("evil_db")
+def test_table_csvs_hold_the_text_neutralised(open_app, media):
     app = open_app("challenges", "en")
     assert not app.exception
     data = produce(media, buttons(app)["dl_challenges_table"])
@@ -95,7 +96,8 @@ def test_table_csvs_hold_the_text_neutralised(evil_db, open_app, media):
     assert {"'" + d for d in EVIL[:5]} <= cells  # a CR in an upload is stored as a line break
 
 
-def test_chart_table_csvs_are_neutralised(evil_db, open_app, media):
+@pytest.mark.usefixtures("evil_db")
+def test_chart_table_csvs_are_neutralised(open_app, media):
     app = open_app("challenges", "en")
     for key in ("challenges_heatmap", "challenges_trend", "challenges_severity"):
         app.session_state[f"tv_{key}"] = True  # open each chart's table view
@@ -119,7 +121,8 @@ def test_the_findings_csv_is_neutralised(open_app, media):
     assert formula_cells(data) == []
 
 
-def test_the_snapshot_csv_zip_is_neutralised(evil_db, open_app, media):
+@pytest.mark.usefixtures("evil_db")
+def test_the_snapshot_csv_zip_is_neutralised(open_app, media):
     app = open_app("downloads", "en")
     data = produce(media, buttons(app)["dl_csv"])
     with zipfile.ZipFile(io.BytesIO(data)) as z:
