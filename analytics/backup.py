@@ -101,6 +101,7 @@ def write(store: Store, out: Path) -> Summary:
             "data_version": _data_version(con),
             "created_at": created,
             "store_kind": store.kind,
+            "store": store.label,
             "app_version": __version__,
             "tables": tables,
         }

@@ -68,28 +68,39 @@ class Latest:
     data_version: int
 
 
-def latest(directory: Path) -> Latest | None:
-    """The newest readable backup in ``directory``."""
-    for path in reversed(backups(directory)):
+def _of_store(directory: Path, label: str | None) -> list[tuple[Path, dict]]:
+    """Readable backups in ``directory`` (of the store ``label`` when given), oldest first."""
+    out = []
+    for path in backups(directory):
         try:
             manifest = backup.read_manifest(path)
         except (EspError, OSError, zipfile.BadZipFile):
             continue
-        return Latest(path, datetime.fromisoformat(manifest["created_at"]), int(manifest["data_version"]))
-    return None
+        if label is None or manifest.get("store") == label:
+            out.append((path, manifest))
+    return out
+
+
+def latest(directory: Path, label: str | None = None) -> Latest | None:
+    """The newest readable backup in ``directory`` (of the store ``label`` when given)."""
+    found = _of_store(directory, label)
+    if not found:
+        return None
+    path, manifest = found[-1]
+    return Latest(path, datetime.fromisoformat(manifest["created_at"]), int(manifest["data_version"]))
 
 
 def run_once(store: Store, plan: Settings) -> Path | None:
     """Write a backup if the data changed since the newest one; prune to ``plan.keep``."""
     if plan.directory is None:
         return None
-    newest = latest(plan.directory)
+    newest = latest(plan.directory, store.label)
     if newest is not None and newest.data_version == store.version():
         return None
     now = clock.now()
     name = f"{backup.NAME_PREFIX}{now:%Y%m%dT%H%M%S%fZ}-v{store.version()}.zip"
     written = backup.write(store, plan.directory / name).path
-    for old in backups(plan.directory)[: -plan.keep]:
+    for old, _ in _of_store(plan.directory, store.label)[: -plan.keep]:
         old.unlink(missing_ok=True)
     return written
 

@@ -51,4 +51,4 @@ def last_backup() -> tuple[Scheduler | None, Latest | None]:
     scheduler = scheduled_backups()
     if scheduler is None or scheduler.plan.directory is None:
         return scheduler, None
-    return scheduler, backup_schedule.latest(scheduler.plan.directory)
+    return scheduler, backup_schedule.latest(scheduler.plan.directory, scheduler.store.label)
