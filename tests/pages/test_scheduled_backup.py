@@ -114,3 +114,23 @@ def test_settings_come_from_the_environment_with_the_spec_defaults(monkeypatch, 
     monkeypatch.setenv("ESP_BACKUP_EVERY", "600")
     monkeypatch.setenv("ESP_BACKUP_KEEP", "3")
     assert backup_schedule.settings() == backup_schedule.Settings(tmp_path, 600.0, 3)
+
+
+def test_two_stores_sharing_a_folder_each_count_and_keep_their_own(tmp_path):
+    plan = backup_schedule.Settings(tmp_path, every=1, keep=1)
+    stores = []
+    for name in ("a", "b"):
+        s = DuckDBStore.open(tmp_path / f"{name}.duckdb", create=True)
+        reference.load(s)
+        stores.append(s)
+    try:
+        workflow.load(stores[0], workbook(progress=progress_rows()), "a.xlsx", principal=ADMIN)
+        first_a = backup_schedule.run_once(stores[0], plan)
+        first_b = backup_schedule.run_once(stores[1], plan)
+        assert first_a and first_b, "b's data version 0 is not a's backup of version 1"
+        assert backup_schedule.latest(tmp_path, stores[1].label).path == first_b
+        assert backup_schedule.latest(tmp_path, stores[0].label).path == first_a
+        assert set(backup_schedule.backups(tmp_path)) == {first_a, first_b}, "keep=1 each, not 1 in all"
+    finally:
+        for s in stores:
+            s.close()
