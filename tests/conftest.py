@@ -140,6 +140,18 @@ def db_file(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def ready_db(db_file):
+    """``db_file`` made by init (the schema and the reference facts, no submissions)."""
+    from analytics import reference
+    from analytics.duckstore import DuckDBStore
+
+    s = DuckDBStore.open(db_file, create=True)
+    reference.load(s)
+    s.close()
+    return db_file
+
+
+@pytest.fixture
 def esp_db(store_kind, tmp_path, monkeypatch, request) -> str:
     """An uninitialised store of ``store_kind`` (a file path or an empty database), set as ESP_DB."""
     if store_kind == "postgresql":
