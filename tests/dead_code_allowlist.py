@@ -30,6 +30,7 @@ _.number_format  # openpyxl cell attribute set in tests/data/make_realworld_fixt
 pytest_generate_tests  # pytest hook (tests/conftest.py)
 pg_template  # fixture (tests/conftest.py)
 pg_url  # fixture (tests/conftest.py)
+ready_db  # fixture (tests/conftest.py), requested by name
 evil_db  # fixture (tests/pages/test_csv_downloads.py)
 stop_schedules  # fixture (tests/pages/test_scheduled_backup.py)
 change  # analytics/pending.py: the review page's diff (issue 14), next
