@@ -13,6 +13,8 @@ import logging
 import os
 import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -90,17 +92,40 @@ def latest(directory: Path, label: str | None = None) -> Latest | None:
     return Latest(path, datetime.fromisoformat(manifest["created_at"]), int(manifest["data_version"]))
 
 
+@contextmanager
+def _one_writer(directory: Path) -> Iterator[None]:
+    """One process at a time per folder: app processes sharing a store take turns, and the
+    second finds the backup the first just wrote (no lock where fcntl is missing: Windows)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with (directory / ".esp-backup.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def run_once(store: Store, plan: Settings) -> Path | None:
     """Write a backup if the data changed since the newest one; prune to ``plan.keep``."""
     if plan.directory is None:
         return None
-    newest = latest(plan.directory, store.label)
+    with _one_writer(plan.directory):
+        return _write_if_changed(store, plan, plan.directory)
+
+
+def _write_if_changed(store: Store, plan: Settings, directory: Path) -> Path | None:
+    newest = latest(directory, store.label)
     if newest is not None and newest.data_version == store.version():
         return None
     now = clock.now()
     name = f"{backup.NAME_PREFIX}{now:%Y%m%dT%H%M%S%fZ}-v{store.version()}.zip"
-    written = backup.write(store, plan.directory / name).path
-    for old, _ in _of_store(plan.directory, store.label)[: -plan.keep]:
+    written = backup.write(store, directory / name).path
+    for old, _ in _of_store(directory, store.label)[: -plan.keep]:
         old.unlink(missing_ok=True)
     return written
 

@@ -134,3 +134,23 @@ def test_two_stores_sharing_a_folder_each_count_and_keep_their_own(tmp_path):
     finally:
         for s in stores:
             s.close()
+
+
+def test_processes_sharing_a_store_and_a_folder_write_one_backup_per_change(small_store, tmp_path):
+    """Several app processes on one PostgreSQL store take turns: the second finds the first's backup."""
+    import threading
+
+    plan = backup_schedule.Settings(tmp_path, every=1, keep=14)
+    start = threading.Barrier(4)
+    written = []
+
+    def run() -> None:
+        start.wait()
+        written.append(backup_schedule.run_once(small_store, plan))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len([w for w in written if w]) == 1 and len(backup_schedule.backups(tmp_path)) == 1
