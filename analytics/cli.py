@@ -9,12 +9,27 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import clock, demo, exports, ledger, pending, periods, permissions, reference, review, store, workflow
+from . import (
+    backup,
+    clock,
+    demo,
+    exports,
+    ledger,
+    pending,
+    periods,
+    permissions,
+    reference,
+    review,
+    store,
+    workflow,
+)
 from .errors import EspError
 from .findings import Finding, sort_key
 from .i18n import LANGUAGES, error_message, finding_message, t
 from .snapshot import SUBMISSION_COLUMNS
 from .template import template
+
+CREATING = ("init",)  # the only command that may create a store (SPEC "Stores")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,6 +77,10 @@ def _parser() -> _Parser:
     s.add_argument("id", type=int)
     s.add_argument("--user")
     s.add_argument("--reason", default="command line")
+    s = sub.add_parser("backup", help="write a consistent, restorable copy of the whole store")
+    s.add_argument("output", metavar="OUT")
+    s = sub.add_parser("restore", help="load a backup into a new, empty store (either kind)")
+    s.add_argument("input", metavar="IN")
     _review_parser(sub)
     return p
 
@@ -145,17 +164,34 @@ def run(argv: list[str] | None = None) -> int:
     try:
         return _dispatch(args, lang)
     except EspError as e:
-        msg = error_message(e, lang)
-        if getattr(args, "json", False):
-            print(json.dumps({"status": "error", "code": e.code, "message": msg}, ensure_ascii=False))
-        else:
-            sys.stderr.write(msg + "\n")
-        return 1
+        return _report(e, args, lang)
+    except KeyboardInterrupt:
+        sys.stderr.write(t("cli.interrupted", lang) + "\n")
+        return 130
+    except Exception as e:  # never a traceback for a person; ESP_DEBUG=1 shows it
+        if os.environ.get("ESP_DEBUG"):
+            raise
+        return _report(
+            EspError(
+                "unexpected", kind=type(e).__name__, detail=str(e).splitlines()[0][:200] if str(e) else ""
+            ),
+            args,
+            lang,
+        )
+
+
+def _report(e: EspError, args: argparse.Namespace, lang: str) -> int:
+    msg = error_message(e, lang)
+    if getattr(args, "json", False):
+        print(json.dumps({"status": "error", "code": e.code, "message": msg}, ensure_ascii=False))
+    else:
+        sys.stderr.write(msg + "\n")
+    return 1
 
 
 def _dispatch(args: argparse.Namespace, lang: str) -> int:
     _check_arguments(args)
-    st = store.open_store()
+    st = store.open_store(create=args.command in CREATING)
     try:
         reference.ensure_loaded(st)
         return _COMMANDS[args.command](st, args, lang)
@@ -169,6 +205,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
         _bad(f"--period: not a period (YYYY, YYYY-S1, YYYY-Q1): {args.period!r}")
     if args.command in ("check", "load"):
         args.data = _read(args.file)
+    if args.command == "restore" and not Path(args.input).is_file():
+        _bad(f"no such file: {args.input}")
     if args.command == "snapshot":
         args.as_of = _parse_as_of(args.as_of)
     if args.command == "review" and args.review_command == "return" and not args.comment.strip():
@@ -227,12 +265,44 @@ def _cmd_rollback(st: store.Store, args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
+def _cmd_backup(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    done = backup.write(st, Path(args.output))
+    print(
+        t(
+            "cli.backup_done",
+            lang,
+            path=done.path,
+            tables=done.tables,
+            rows=done.rows,
+            version=done.data_version,
+        )
+    )
+    return 0
+
+
+def _cmd_restore(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+    done = backup.restore(st, Path(args.input))
+    print(
+        t(
+            "cli.restore_done",
+            lang,
+            path=done.path,
+            store=store.describe(),
+            tables=done.tables,
+            rows=done.rows,
+            version=done.data_version,
+            at=done.created_at,
+        )
+    )
+    return 0
+
+
 def _init(st: store.Store, with_demo: bool, lang: str) -> int:
     reference.load(st)
     n = 0
     if with_demo and st.version() == 0:
         n = demo.load_demo(st)
-    print(t("cli.init_done", lang, path=store.target(), version=st.version(), demo=n))
+    print(t("cli.init_done", lang, path=store.describe(), version=st.version(), demo=n))
     return 0
 
 
@@ -322,6 +392,8 @@ _COMMANDS = {
     "history": _cmd_history,
     "review": _review,
     "rollback": _cmd_rollback,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
 }
 
 

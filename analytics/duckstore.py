@@ -3,12 +3,20 @@
 DuckDB lets one process hold a file for writing and then refuses every other
 process outright, so opening retries for a short while and then raises
 :class:`DatabaseInUse` with a plain message. Within the process, every reader and
-every write has a cursor of its own (a DuckDB connection is not shared across threads).
+every write has a cursor of its own (a DuckDB connection is not shared across threads),
+and writes take their turn one at a time.
+
+Only ``init`` creates a file. Opening reads every table once (DuckDB checks each
+block's checksum as it reads it), so damage anywhere is reported at once, with the
+file untouched; a read-only directory or file and a write-ahead log left by another
+copy of the file each get their own message. A write checks first that the path
+still names the file this process opened.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -17,9 +25,21 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from . import clock, migrations
-from .errors import DatabaseInUse, DatabaseInvalid, DatabaseTooNew, NotFound, WriteConflict
+from .errors import (
+    DatabaseDamaged,
+    DatabaseInUse,
+    DatabaseInvalid,
+    DatabaseMissing,
+    DatabaseReadOnly,
+    DatabaseStaleLog,
+    DatabaseTooNew,
+    DatabaseVanished,
+    NotFound,
+    WriteConflict,
+)
 
 DUCKDB_CONFIG = {
     "autoinstall_known_extensions": False,
@@ -46,6 +66,22 @@ def _looks_like_duckdb(path: Path) -> bool:
     return len(head) == 12 and head[8:12] == b"DUCK"
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__
+
+
+def open_error(path: Path, error: duckdb.Error) -> Exception:
+    """What DuckDB's refusal to open or read ``path`` means, as one of our errors."""
+    text = str(error)
+    lower = text.lower()
+    if "wal" in lower and ("does not match" in lower or "replaying" in lower):
+        return DatabaseStaleLog(path=str(path), wal=f"{path}.wal")
+    if "permission denied" in lower or "read-only file system" in lower:
+        return DatabaseReadOnly(path=str(path), where=str(path.parent))
+    return DatabaseDamaged(path=str(path), detail=_first_line(error))
+
+
 def _connect_waiting(path: Path, read_only: bool, lock_wait: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + lock_wait
     delay = 0.05
@@ -53,14 +89,41 @@ def _connect_waiting(path: Path, read_only: bool, lock_wait: float) -> duckdb.Du
         try:
             return connect_raw(str(path), read_only=read_only)
         except duckdb.IOException as e:
-            if "lock" not in str(e).lower():
-                raise DatabaseInvalid(path=path.name, reason="unreadable") from e
+            if "conflicting lock" not in str(e).lower() and "could not set lock" not in str(e).lower():
+                raise open_error(path, e) from e
             if time.monotonic() >= deadline:
-                raise DatabaseInUse(path=path.name) from e
+                raise DatabaseInUse(path=str(path)) from e
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         except duckdb.Error as e:
-            raise DatabaseInvalid(path=path.name, reason="unreadable") from e
+            raise open_error(path, e) from e
+
+
+def _check_writable(path: Path) -> None:
+    """A file we could read but never write gets its own message, before DuckDB fails at a commit."""
+    for where in (path.parent, path, Path(f"{path}.wal")):
+        if where.exists() and not os.access(where, os.W_OK):
+            raise DatabaseReadOnly(path=str(path), where=str(where))
+
+
+def verify(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Read every column of every table once: DuckDB checks each block's checksum as it reads it."""
+    try:
+        for table in _tables(con):
+            columns = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+            sums = ", ".join(f'sum(hash("{c}"))' for c in columns) or "count(*)"
+            con.execute(f'SELECT count(*), {sums} FROM "{table}"').fetchall()
+    except duckdb.Error as e:
+        raise open_error(path, e) from e
+
+
+def identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file a path names now, None when there is none."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -133,15 +196,16 @@ class _Transaction:
     def next_submission_id(self) -> int:
         return self._take("submission_id")
 
-    def insert(self, table: str, rows: pd.DataFrame) -> None:
+    def insert(self, table: str, rows: pd.DataFrame | pa.Table) -> None:
         self.con.register("_esp_rows", rows)
         try:
-            cols = ", ".join(f'"{c}"' for c in rows.columns)
+            names = rows.column_names if isinstance(rows, pa.Table) else rows.columns
+            cols = ", ".join(f'"{c}"' for c in names)
             self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _esp_rows')
         finally:
             self.con.unregister("_esp_rows")
 
-    def replace(self, table: str, rows: pd.DataFrame) -> None:
+    def replace(self, table: str, rows: pd.DataFrame | pa.Table) -> None:
         self.con.execute(f'DELETE FROM "{table}"')
         self.insert(table, rows)
 
@@ -172,39 +236,49 @@ class DuckDBStore:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
         self._con = con
         self.path = path
-        self.label = path.name if path else ":memory:"
+        self.label = str(path) if path else ":memory:"
+        self._identity = identity(path) if path else None
+        self._write_turn = threading.Lock()
 
     @classmethod
     def open(
         cls,
         path: Path,
         *,
+        create: bool = False,
         read_only: bool = False,
         lock_wait: float | None = None,
         migrate_schema: bool = True,
     ) -> DuckDBStore:
-        """Open (creating if absent) and migrate the file.
+        """Open and migrate the file; only ``create`` (init) makes a new one.
 
-        A file that is not DuckDB, is someone else's DuckDB, or has a newer schema is
-        refused before anything is written to it.
+        A missing file, a file that is not DuckDB, someone else's DuckDB, a newer schema,
+        damage anywhere in it, a read-only place and a stale write-ahead log are each
+        refused with their own error, before anything is written to the file.
         """
         if lock_wait is None:
             lock_wait = float(os.environ.get("ESP_LOCK_WAIT", "5"))
         if path.exists():
             if not path.is_file() or not _looks_like_duckdb(path):
-                raise DatabaseInvalid(path=path.name, reason="not_duckdb")
-        elif read_only:
-            raise DatabaseInvalid(path=path.name, reason="missing")
+                raise DatabaseInvalid(path=str(path), reason="not_duckdb")
+            if not read_only:
+                _check_writable(path)
+        elif not create or read_only:
+            raise DatabaseMissing(path=str(path))
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _check_writable(path)
         con = _connect_waiting(path, read_only, lock_wait)
         try:
             try:
                 found = schema_version(con)
             except DatabaseInvalid as e:
-                raise DatabaseInvalid(path=path.name, reason=e.params.get("reason", "foreign")) from e
+                raise DatabaseInvalid(path=str(path), reason=e.params.get("reason", "foreign")) from e
+            except duckdb.Error as e:
+                raise open_error(path, e) from e
             if found > migrations.SCHEMA_VERSION:
-                raise DatabaseTooNew(path=path.name, found=found, known=migrations.SCHEMA_VERSION)
+                raise DatabaseTooNew(path=str(path), found=found, known=migrations.SCHEMA_VERSION)
+            verify(con, path)
             if migrate_schema and found < migrations.SCHEMA_VERSION and not read_only:
                 migrate(con, found)
         except BaseException:
@@ -230,20 +304,41 @@ class DuckDBStore:
         )
         return int(rows[0][0])
 
+    def check_in_place(self) -> None:
+        """Raise ``DatabaseVanished`` if the path no longer names the file this process opened."""
+        if self.path is not None and identity(self.path) != self._identity:
+            raise DatabaseVanished(path=str(self.path))
+
     @contextmanager
     def transaction(self) -> Iterator[_Transaction]:
-        con = self._con.cursor()
-        try:
-            con.execute("BEGIN TRANSACTION")
+        with self._write_turn:
+            self.check_in_place()
+            con = self._con.cursor()
             try:
-                yield _Transaction(con)
-            except BaseException:
-                _rollback_quietly(con)
-                raise
-            con.execute("COMMIT")
-        except _CONFLICTS as e:
-            raise WriteConflict() from e
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield _Transaction(con)
+                    self.check_in_place()
+                except BaseException:
+                    _rollback_quietly(con)
+                    raise
+                con.execute("COMMIT")
+            except _CONFLICTS as e:
+                if "permission denied" in str(e).lower() and self.path is not None:
+                    raise DatabaseReadOnly(path=str(self.path), where=str(self.path.parent)) from e
+                raise WriteConflict() from e
+            finally:
+                con.close()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Every table, raw files included, as of one moment (one read transaction)."""
+        con = self._con.cursor()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
         finally:
+            _rollback_quietly(con)
             con.close()
 
     def raw_file(self, submission_id: int) -> tuple[str, bytes]:

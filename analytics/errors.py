@@ -43,3 +43,33 @@ class PermissionDenied(EspError):
 
 class NotFound(EspError):
     code = "not_found"
+
+
+class DatabaseMissing(DatabaseError):
+    """No store where ``ESP_DB`` points: only ``init`` creates one."""
+
+    code = "db_missing"
+
+
+class DatabaseVanished(DatabaseError):
+    """The file a running process opened was removed or replaced: nothing may be written."""
+
+    code = "db_vanished"
+
+
+class DatabaseDamaged(DatabaseError):
+    code = "db_damaged"
+
+
+class DatabaseReadOnly(DatabaseError):
+    code = "db_read_only"
+
+
+class DatabaseStaleLog(DatabaseError):
+    """A write-ahead log beside the file belongs to another copy of it."""
+
+    code = "db_stale_wal"
+
+
+class DatabaseUnreachable(DatabaseError):
+    code = "db_unreachable"

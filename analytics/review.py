@@ -8,6 +8,8 @@ data version, never deleted. Nobody reviews a file they uploaded.
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -90,7 +92,7 @@ def _act(
     if not ids:
         raise EspError("nothing_to_review")
     last: Exception | None = None
-    for _ in range(_RETRIES):
+    for attempt in range(_RETRIES):
         try:
             with store.transaction() as tx:
                 when = clock.utc(at) if at else clock.now()
@@ -105,6 +107,7 @@ def _act(
                 return version
         except WriteConflict as e:
             last = e
+            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
     raise WriteConflict() from last
 
 

@@ -6,7 +6,10 @@ analytic engine whatever the store, so every read (``ledger``, ``queries``,
 snapshots) is the same DuckDB SQL. Writes go through ``transaction()``, one
 transaction each, with the data version and submission ids taken in turn.
 
-``ESP_DB`` names the store: a file path (the embedded default, a DuckDB file).
+``ESP_DB`` names the store: a file path (the embedded default, a DuckDB file,
+``duckstore``) or a ``postgresql://`` URL (the shared store, ``pgstore``). Only
+``init`` creates a store (``open_store(create=True)``); everything else refuses a
+missing one with a message that names it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Protocol
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .paths import DEFAULT_DB
 
@@ -37,11 +41,11 @@ class Transaction(Protocol):
 
     def next_submission_id(self) -> int: ...
 
-    def insert(self, table: str, rows: pd.DataFrame) -> None:
+    def insert(self, table: str, rows: pd.DataFrame | pa.Table) -> None:
         """Append ``rows`` (columns named as the table's) to ``table``."""
         ...
 
-    def replace(self, table: str, rows: pd.DataFrame) -> None:
+    def replace(self, table: str, rows: pd.DataFrame | pa.Table) -> None:
         """Make ``rows`` the whole content of a reference table (never a ledger table)."""
         ...
 
@@ -67,6 +71,16 @@ class Store(Protocol):
         """(file name, the bytes received) of a submission."""
         ...
 
+    def check_in_place(self) -> None:
+        """Raise ``errors.DatabaseVanished`` if the store this process opened is no longer
+        where ``ESP_DB`` points (a file removed or replaced under a running app)."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection reading every table, raw files included, as of one moment
+        (backups)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -75,8 +89,27 @@ def target(value: str | os.PathLike | None = None) -> str:
     return str(value or os.environ.get("ESP_DB") or DEFAULT_DB)
 
 
-def open_store(value: str | os.PathLike | None = None, **options: object) -> Store:
-    """Open the store ``target(value)`` names."""
+def is_postgresql(value: str) -> bool:
+    return value.startswith(("postgresql://", "postgres://"))
+
+
+def describe(value: str | os.PathLike | None = None) -> str:
+    """The store as messages name it (a URL without its user or password)."""
+    name = target(value)
+    if is_postgresql(name):
+        from .pgstore import label
+
+        return label(name)
+    return name
+
+
+def open_store(value: str | os.PathLike | None = None, *, create: bool = False, **options: object) -> Store:
+    """Open the store ``target(value)`` names; only ``create`` (``init``) makes a new one."""
+    name = target(value)
+    if is_postgresql(name):
+        from .pgstore import PgStore
+
+        return PgStore.open(name, create=create, **options)
     from .duckstore import DuckDBStore
 
-    return DuckDBStore.open(Path(target(value)), **options)
+    return DuckDBStore.open(Path(name), create=create, **options)

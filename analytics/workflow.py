@@ -9,6 +9,8 @@ through ``Store.transaction``, one transaction each.
 from __future__ import annotations
 
 import hashlib
+import random
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -245,7 +247,7 @@ def commit(
     if chk.changes_nothing and chk.duplicate_of is None:
         return Outcome(None, None, store.version())
     last: Exception | None = None
-    for _ in range(_COMMIT_RETRIES):
+    for attempt in range(_COMMIT_RETRIES):
         try:
             with store.transaction() as tx:
                 at = clock.utc(committed_at) if committed_at else clock.now()
@@ -258,7 +260,13 @@ def commit(
                 return out
         except WriteConflict as e:
             last = e
+            backoff(attempt)
     raise WriteConflict() from last
+
+
+def backoff(attempt: int) -> None:
+    """A short, random wait before trying a conflicting write again (so two retries do not meet again)."""
+    time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
 
 
 def load(

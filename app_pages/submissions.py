@@ -23,6 +23,7 @@ def render() -> None:
         st.error(c.t("error.permission_denied", action="view_submissions"))
         return
 
+    backup_status(c)
     notice = st.session_state.pop("adm_notice", None)
     if notice:
         st.success(notice, icon=":material/undo:")
@@ -151,6 +152,29 @@ def render() -> None:
     # 3. Roll back (reason and confirmation required; history is kept)
     if pd.isna(row["rolled_back_at"]) and allowed(c.principal, "rollback"):
         rollback_form(c, int(sid))
+
+
+def backup_status(c: Context) -> None:
+    """When the serving app last backed the data up (ESP_BACKUP_DIR), or that it does not."""
+    scheduler, newest = connection.last_backup()
+    if scheduler is None:
+        st.caption(c.t("admin.backup_off"))
+        return
+    if newest is None:
+        st.caption(c.t("admin.backup_none_yet", dir=scheduler.plan.directory))
+    else:
+        st.caption(
+            c.t(
+                "admin.backup_last",
+                at=f"{newest.created_at:%Y-%m-%d %H:%M:%S} UTC",
+                version=newest.data_version,
+                dir=scheduler.plan.directory,
+                every=int(scheduler.plan.every),
+                keep=scheduler.plan.keep,
+            )
+        )
+    if scheduler.last_error is not None:
+        st.warning(c.t("admin.backup_failed", reason=error_message(scheduler.last_error, c.lang)))
 
 
 def rollback_form(c: Context, sid: int) -> None:

@@ -378,7 +378,7 @@ def prepare_db(spec: str, workdir: Path) -> Path:
         from analytics import demo, reference
         from analytics.duckstore import DuckDBStore
 
-        store = DuckDBStore.open(dst)
+        store = DuckDBStore.open(dst, create=True)
         reference.load(store)
         demo.load_demo(store)
         store.close()

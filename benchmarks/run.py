@@ -3,6 +3,12 @@ profile what misses, print a table and write ``benchmarks/results.json``.
 
     python -m benchmarks.run [--quick] [--sizes S1,S2] [--reps N] [--rows 10000,50000]
                              [--no-profile] [--no-cold] [--rebuild] [--out PATH]
+                             [--stores duckdb,postgresql]
+
+With ``postgresql`` among the stores (the default where PostgreSQL is installed, or
+``ESP_BENCH_PG`` names a server), each size is also moved into PostgreSQL by backup →
+restore (timed), and the pages are measured again against it (issue 13: within 1.2× of
+DuckDB mode).
 
 Every measurement runs in a child process (``benchmarks.child``); see README
 "Performance" for what each number means.
@@ -22,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import synth, workbooks
+from . import stores, synth, workbooks
 from .child import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +36,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 PAGE_TARGET_MS = {"XS": 100.0, "S1": 100.0, "S2": 300.0}
 LOAD_TARGET_MS = {10_000: 2000.0, 50_000: 8000.0}
 SNAPSHOT_XLSX_TARGET_MS = 3000.0  # at S2
+PG_PAGE_RATIO = 1.2  # page time with PostgreSQL / with DuckDB, warm (issue 13)
 
 
 def machine() -> dict[str, Any]:
@@ -152,6 +159,7 @@ def evaluate(res: dict) -> list[dict]:
                     "pass": r["load"]["ms"] <= target,
                 }
             )
+    out += _pg_targets(res)
     if "S2" in res["snapshots"]:
         v = res["snapshots"]["S2"]["xlsx"]["ms"]
         out.append(
@@ -166,6 +174,58 @@ def evaluate(res: dict) -> list[dict]:
     return out
 
 
+def _pg_targets(res: dict) -> list[dict]:
+    """Each page with PostgreSQL against the same page with DuckDB (warm medians)."""
+    out = []
+    for size, pages in res.get("pages_pg", {}).items():
+        for page, p in pages.items():
+            duck = res["pages_paired"][size][page]["warm_ms"]
+            out.append(
+                {
+                    "what": f"page {page} @ {size} with PostgreSQL (≤ {PG_PAGE_RATIO}× DuckDB {duck} ms)",
+                    "key": ["pg_page", size, page],
+                    "value_ms": p["warm_ms"],
+                    "target_ms": round(duck * PG_PAGE_RATIO, 1),
+                    "pass": p["warm_ms"] <= duck * PG_PAGE_RATIO and not p["errors"],
+                }
+            )
+    return out
+
+
+def measure_postgresql(res: dict, a: argparse.Namespace, dbs: dict[str, Path], scratch: Path) -> None:
+    """Each size moved into PostgreSQL (backup → restore, timed), then its pages measured."""
+    why = stores.available()
+    if why:
+        res["stores_skipped"] = why
+        print(f"PostgreSQL not measured: {why}", flush=True)
+        return
+    with stores.server() as server:
+        for s in a.sizes:
+            print(f"measuring {s} with PostgreSQL: backup, restore, pages", flush=True)
+            res["stores"][s] = stores.measure(dbs[s], s, server, scratch)
+            url = res["stores"][s].pop("url")
+            res["pages_pg"][s], res["pages_paired"][s] = paired_pages(str(dbs[s]), url, a.reps)
+
+
+def paired_pages(duck: str, pg: str, reps: int, rounds: int = 2) -> tuple[dict, dict]:
+    """Warm page times with PostgreSQL and with DuckDB, measured in alternation (DuckDB,
+    PostgreSQL, DuckDB, …) so that a change in the machine's load affects both alike; each
+    page keeps the lower of its medians per mode."""
+    runs: dict[str, list[dict]] = {"duckdb": [], "postgresql": []}
+    for _ in range(rounds):
+        runs["duckdb"].append(child("pages", db=duck, reps=reps, cold=False))
+        runs["postgresql"].append(child("pages", db=pg, reps=reps, cold=False))
+
+    def best(measured: list[dict]) -> dict:
+        out = {}
+        for page in measured[0]:
+            fastest = min((m[page] for m in measured), key=lambda p: p["warm_ms"])
+            out[page] = {**fastest, "errors": sorted({e for m in measured for e in m[page]["errors"]})}
+        return out
+
+    return best(runs["postgresql"]), best(runs["duckdb"])
+
+
 def profile_misses(res: dict, dbs: dict[str, Path], bulk: dict[str, Path], cache: Path) -> dict[str, Any]:
     """pyinstrument of every miss (a warm page run, as the target is for warm runs)."""
     out: dict[str, Any] = {}
@@ -176,6 +236,8 @@ def profile_misses(res: dict, dbs: dict[str, Path], bulk: dict[str, Path], cache
         if t["pass"]:
             continue
         kind, *rest = t["key"]
+        if kind == "pg_page":
+            continue
         name = "-".join(map(str, t["key"]))
         path = pdir / f"{name}.txt"
         if kind == "page":
@@ -256,6 +318,7 @@ def table(res: dict) -> str:
                 f"{fmt} {v['ms']} ms / {v['bytes'] / 2**20:.1f} MB" for fmt, v in res["snapshots"][s].items()
             )
         )
+    lines += _pg_table(res)
     misses = [t for t in res["targets"] if not t["pass"]]
     lines += ["", f"Targets: {len(res['targets']) - len(misses)} pass, {len(misses)} miss"]
     for t in misses:
@@ -264,6 +327,28 @@ def table(res: dict) -> str:
         for fr in [f for f in top.get("own", []) if not f["frame"].startswith("<module>")][:4]:
             lines.append(f"       {fr['share'] * 100:4.0f} %  {fr['frame']}")
     return "\n".join(lines)
+
+
+def _pg_table(res: dict) -> list[str]:
+    if res.get("stores_skipped"):
+        return ["", f"PostgreSQL not measured: {res['stores_skipped']}"]
+    lines = []
+    for s, pages in res.get("pages_pg", {}).items():
+        lines += [
+            "",
+            f"PostgreSQL mode @ {s}: warm ms with PostgreSQL / with DuckDB (ratio), measured in alternation",
+        ]
+        for page, p in pages.items():
+            duck = res["pages_paired"][s][page]["warm_ms"]
+            lines.append(f"  {page:<14}{p['warm_ms']:>9} / {duck:>7}  ({p['warm_ms'] / duck:.2f}×)")
+        c = res["stores"][s]
+        lines.append(
+            f"  backup of the DuckDB file {c['backup_duckdb_ms']} ms ({c['backup_bytes'] / 2**20:.1f} MB, "
+            f"{c['rows']:,} rows) · restore into DuckDB {c['restore_duckdb_ms']} ms · into PostgreSQL "
+            f"{c['restore_pg_ms']} ms · backup of PostgreSQL {c['backup_pg_ms']} ms · an app process "
+            f"opening the PostgreSQL store {c['open_pg_ms']} ms"
+        )
+    return lines
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -279,6 +364,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--rebuild", action="store_true", help="regenerate the cached databases")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--cache", type=Path, default=synth.OUT, help="where databases and workbooks are kept")
+    ap.add_argument(
+        "--stores", default="duckdb,postgresql", help="duckdb, or duckdb,postgresql (the default)"
+    )
+    ap.add_argument("--no-ingest", action="store_true", help="skip the check/load measurements")
     a = ap.parse_args(argv)
     a.sizes = (a.sizes or ("S1" if a.quick else "S1,S2")).split(",")
     a.reps = a.reps or (1 if a.quick else 5)
@@ -301,6 +390,9 @@ def main(argv: list[str] | None = None) -> dict:
         "snapshots": {},
         "floors": {"queries": {}},
         "ingest": {"bulk": {}, "single": {}},
+        "stores": {},
+        "pages_pg": {},
+        "pages_paired": {},
     }
     dbs: dict[str, Path] = {}
     for s in a.sizes:
@@ -314,16 +406,18 @@ def main(argv: list[str] | None = None) -> dict:
         res["pages"][s] = child("pages", db=str(dbs[s]), reps=a.reps, cold=not a.no_cold)
         res["floors"]["queries"][s] = child("queries", db=str(dbs[s]), reps=a.reps)
         res["snapshots"][s] = child("snapshots", db=str(dbs[s]), reps=min(a.reps, 3))
+    if "postgresql" in a.stores.split(","):
+        measure_postgresql(res, a, dbs, scratch)
     big = a.sizes[-1]
     res["ingest"]["db_size"] = big
     units = synth.units_for(synth.SIZES[big])
     bulk: dict[str, Path] = {}
     ingest_reps = min(a.reps, 3)
-    for rows in (int(r) for r in a.rows.split(",") if r):
+    for rows in (int(r) for r in a.rows.split(",") if r and not a.no_ingest):
         print(f"measuring check/load of {rows:,} rows", flush=True)
         bulk[str(rows)] = workbooks.bulk_workbook(units, rows, a.cache)
         res["ingest"]["bulk"][str(rows)] = measure_ingest(dbs[big], bulk[str(rows)], ingest_reps, scratch)
-    for s in a.sizes:
+    for s in a.sizes if not a.no_ingest else []:
         single = workbooks.single_report(synth.SIZES[s], a.cache)
         res["ingest"]["single"][s] = measure_ingest(dbs[s], single, ingest_reps, scratch)
     res["targets"] = evaluate(res)

@@ -331,7 +331,7 @@ def build(size: Size, *, out: Path = OUT, rebuild: bool = False, verbose: bool =
         tmp.unlink()
     if verbose:
         print(f"building {size.name}: {size.reports} reports → {tmp.name} (cached afterwards)", flush=True)
-    store = DuckDBStore.open(tmp)
+    store = DuckDBStore.open(tmp, create=True)
     try:
         reference.load(store, extra_countries=extra_countries(size.units - 15))
         stats = load_files(store, generate(size), progress_every=200 if verbose else 0)

@@ -18,7 +18,6 @@ _percent  # unused function (analytics/kinds.py:124)
 _count  # unused function (analytics/kinds.py:137)
 _text  # unused function (analytics/kinds.py:149)
 _url  # unused function (analytics/kinds.py:157)
-dialect  # unused function (analytics/migrations.py:70)
 pytestmark  # unused variable (tests/benchmarks/test_bench_smoke.py:13)
 pytestmark  # unused variable (tests/browser/test_downloads.py:16)
 pytestmark  # unused variable (tests/browser/test_focal_point.py:19)
@@ -28,8 +27,12 @@ pytestmark  # unused variable (tests/browser/test_security.py:19)
 pytestmark  # unused variable (tests/browser/test_selection.py:16)
 review_on  # autouse fixture (tests/analytics/test_review.py)
 _.number_format  # openpyxl cell attribute set in tests/data/make_realworld_fixtures.py
-LEDGER_TABLES  # read by the backup (issue 13), next
-REFERENCE_TABLES  # read by the backup (issue 13), next
 _.log_message  # http.server hook (tests/browser/oidc_provider.py)
 _.do_GET  # http.server hook (tests/browser/oidc_provider.py)
 _.do_POST  # http.server hook (tests/browser/oidc_provider.py)
+pytest_generate_tests  # pytest hook (tests/conftest.py)
+pg_template  # fixture (tests/conftest.py)
+pg_url  # fixture (tests/conftest.py)
+ready_db  # fixture (tests/conftest.py), requested by name
+evil_db  # fixture (tests/pages/test_csv_downloads.py)
+stop_schedules  # fixture (tests/pages/test_scheduled_backup.py)

@@ -63,7 +63,7 @@ def local_app(page: str = "overview"):
 
 
 @pytest.mark.parametrize("address", ["0.0.0.0", "192.168.1.20", "::", None])
-def test_local_mode_refuses_a_non_loopback_address(db_file, address):
+def test_local_mode_refuses_a_non_loopback_address(ready_db, address):
     with server_address(address):
         at = local_app("submissions").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -76,7 +76,7 @@ def test_local_mode_refuses_a_non_loopback_address(db_file, address):
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "localhost", "::1"])
-def test_local_mode_runs_as_the_local_administrator_on_loopback(db_file, address):
+def test_local_mode_runs_as_the_local_administrator_on_loopback(ready_db, address):
     with server_address(address):
         at = local_app("submissions").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -85,7 +85,7 @@ def test_local_mode_runs_as_the_local_administrator_on_loopback(db_file, address
     assert not any(b.label == t("auth.sign_out", "es") for b in at.sidebar.button)
 
 
-def test_with_sign_in_configured_any_address_is_allowed(db_file, tmp_path, monkeypatch):
+def test_with_sign_in_configured_any_address_is_allowed(ready_db, tmp_path, monkeypatch):
     """Production listens on every interface behind a proxy; sign-in protects it."""
     users = tmp_path / "users.toml"
     users.write_text('[[users]]\nemail = "analista@example.org"\nrole = "analyst"\n')
@@ -107,7 +107,7 @@ def test_with_sign_in_configured_any_address_is_allowed(db_file, tmp_path, monke
     assert t("auth.local_mode", "es") not in [c.value for c in at.sidebar.caption]
 
 
-def test_without_auth_there_is_no_sign_in_even_with_a_roles_file(db_file, tmp_path, monkeypatch):
+def test_without_auth_there_is_no_sign_in_even_with_a_roles_file(ready_db, tmp_path, monkeypatch):
     """Local mode ignores the roles file: the one person is the administrator."""
     users = tmp_path / "users.toml"
     users.write_text('[[users]]\nemail = "analista@example.org"\nrole = "analyst"\n')

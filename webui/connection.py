@@ -1,11 +1,15 @@
-"""The app's store: opened once per process, a reader of its own for every run."""
+"""The app's store: opened once per process, a reader of its own for every run; and with
+``ESP_BACKUP_DIR`` set, the process's scheduled backups of it."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import streamlit as st
 
-from analytics import reference, store
+from analytics import backup_schedule, reference, store
+from analytics.backup_schedule import Latest, Scheduler, Settings
 from analytics.store import Store
 
 
@@ -27,3 +31,24 @@ def source() -> str:
 
 def cursor() -> duckdb.DuckDBPyConnection:
     return current_store().reader()
+
+
+@st.cache_resource(show_spinner=False)
+def _scheduler(target: str, directory: str, every: float, keep: int) -> Scheduler:
+    return Scheduler(_store(target), Settings(Path(directory), every, keep)).start()
+
+
+def scheduled_backups() -> Scheduler | None:
+    """The process's backup schedule, started on first use; None when ESP_BACKUP_DIR is unset."""
+    plan = backup_schedule.settings()
+    if plan.directory is None:
+        return None
+    return _scheduler(store.target(), str(plan.directory), plan.every, plan.keep)
+
+
+def last_backup() -> tuple[Scheduler | None, Latest | None]:
+    """The schedule (None when off) and the newest backup in its directory."""
+    scheduler = scheduled_backups()
+    if scheduler is None or scheduler.plan.directory is None:
+        return scheduler, None
+    return scheduler, backup_schedule.latest(scheduler.plan.directory, scheduler.store.label)

@@ -167,6 +167,11 @@ def start(principal: Principal | None) -> Context:
     except EspError as e:
         st.error(error_message(e, session_lang()), icon=":material/database:")
         st.stop()
+    try:
+        store.check_in_place()
+    except EspError as e:  # the file went away under the app: reads go on, writes are refused
+        st.warning(error_message(e, session_lang()), icon=":material/database:")
+    connection.scheduled_backups()
     source = connection.source()
     ref = _reference(f"{source}#{now_version}", con)
     state = _view_state(ref)

@@ -5,7 +5,10 @@ import pandas as pd
 import pytest
 
 from analytics import exports, ledger, reference, workflow
+from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
+
+STORE_KINDS = BOTH_KINDS
 
 SCRIPT = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 

@@ -1,4 +1,5 @@
-"""The command line, run as users run it: a subprocess on a real database file."""
+"""The command line, run as users run it: a subprocess on a real store (a DuckDB file, or
+a PostgreSQL database)."""
 
 import json
 import os
@@ -8,15 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import BOTH_KINDS
 from tests.helpers import progress_rows, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
+STORE_KINDS = BOTH_KINDS
 
 
 @pytest.fixture
-def cli(db_file):
+def bare_cli(esp_db):
+    """The command line on a store that does not exist yet."""
+
     def run(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
-        env = {**os.environ, "ESP_DB": str(db_file)}
+        env = {**os.environ, "ESP_DB": esp_db}
         return subprocess.run(
             [sys.executable, "-m", "analytics", "--lang", lang, *args],
             capture_output=True,
@@ -29,9 +34,22 @@ def cli(db_file):
     return run
 
 
-def test_init_creates_the_database(cli, db_file):
-    r = cli("init")
-    assert r.returncode == 0 and db_file.exists()
+@pytest.fixture
+def cli(bare_cli):
+    """The command line on a store made by ``init``."""
+    assert bare_cli("init").returncode == 0
+    return bare_cli
+
+
+def test_init_creates_the_database_and_names_it(bare_cli, esp_db, store_kind):
+    r = bare_cli("init")
+    assert r.returncode == 0, r.stderr
+    if store_kind == "duckdb":
+        assert Path(esp_db).exists() and esp_db in r.stdout
+    else:
+        assert "@" not in r.stdout.split("postgresql://", 1)[1].split()[0], "no user in messages"
+    again = bare_cli("init")
+    assert again.returncode == 0, "init on an existing store migrates it and keeps the data"
 
 
 def test_check_prints_findings_as_json_and_exits_1_on_errors(cli, tmp_path):

@@ -45,6 +45,7 @@ def roles(tmp_path, db_file, monkeypatch):
     path = tmp_path / "users.toml"
     path.write_text(ROLES)
     monkeypatch.setenv("ESP_USERS", str(path))
+    assert cli("init").returncode == 0
     return path
 
 
@@ -181,6 +182,7 @@ def test_an_invalid_roles_file_refuses_with_the_reason(roles, files, db_file):
 
 def test_without_a_roles_file_the_command_line_is_the_local_administrator(db_file, files):
     assert not Path(os.environ["ESP_USERS"]).exists()
+    assert cli("init").returncode == 0
     assert cli("load", str(files["GTM"])).returncode == 0
     assert cli("load", str(files["PER"]), "--user", "operadora@example.org").returncode == 0
     assert cli("rollback", "1", "--reason", "test").returncode == 0

@@ -7,11 +7,11 @@ import pytest
 
 from analytics import duckstore, migrations, reference
 from analytics.duckstore import DuckDBStore
-from analytics.errors import DatabaseInUse, DatabaseInvalid, DatabaseTooNew
+from analytics.errors import DatabaseDamaged, DatabaseInUse, DatabaseInvalid, DatabaseTooNew
 
 
 def test_connect_creates_the_schema_and_records_its_version(db_file):
-    store = DuckDBStore.open(db_file)
+    store = DuckDBStore.open(db_file, create=True)
     con = store.reader()
     assert duckstore.schema_version(con) == migrations.SCHEMA_VERSION
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -20,7 +20,7 @@ def test_connect_creates_the_schema_and_records_its_version(db_file):
 
 
 def test_reopening_keeps_the_data(db_file):
-    store = DuckDBStore.open(db_file)
+    store = DuckDBStore.open(db_file, create=True)
     reference.load(store)
     store.close()
     store = DuckDBStore.open(db_file)
@@ -38,11 +38,11 @@ def test_a_file_that_is_not_duckdb_is_refused_and_left_untouched(db_file):
 
 
 def test_a_corrupted_duckdb_file_is_refused_and_left_untouched(db_file):
-    DuckDBStore.open(db_file).close()
+    DuckDBStore.open(db_file, create=True).close()
     data = bytearray(db_file.read_bytes())
     data[4096:] = b"\xff" * (len(data) - 4096)
     db_file.write_bytes(bytes(data))
-    with pytest.raises(DatabaseInvalid):
+    with pytest.raises(DatabaseDamaged):
         DuckDBStore.open(db_file)
     assert db_file.read_bytes() == bytes(data)
 
@@ -59,7 +59,7 @@ def test_someone_elses_duckdb_database_is_refused_and_left_untouched(db_file):
 
 
 def test_a_newer_schema_is_refused_and_left_untouched(db_file):
-    store = DuckDBStore.open(db_file)
+    store = DuckDBStore.open(db_file, create=True)
     store.reader().execute("UPDATE esp_meta SET value = '99' WHERE key = 'schema_version'")
     store.close()
     before = db_file.read_bytes()
@@ -69,7 +69,7 @@ def test_a_newer_schema_is_refused_and_left_untouched(db_file):
 
 
 def test_an_older_schema_is_migrated_forward(db_file, monkeypatch):
-    DuckDBStore.open(db_file).close()
+    DuckDBStore.open(db_file, create=True).close()
     monkeypatch.setattr(
         migrations, "MIGRATIONS", migrations.MIGRATIONS + ["CREATE TABLE later_feature (x INTEGER)"]
     )
@@ -82,7 +82,7 @@ def test_an_older_schema_is_migrated_forward(db_file, monkeypatch):
 
 
 def test_a_file_held_by_another_process_gives_the_in_use_error(db_file):
-    DuckDBStore.open(db_file).close()
+    DuckDBStore.open(db_file, create=True).close()
     holder = subprocess.Popen(
         [
             sys.executable,

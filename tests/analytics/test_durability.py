@@ -40,7 +40,7 @@ CHILD = textwrap.dedent("""
 
 
 def _seed(path: Path) -> None:
-    store = DuckDBStore.open(path)
+    store = DuckDBStore.open(path, create=True)
     reference.load(store)
     chk, out = workflow.load(store, workbook(progress=progress_rows()), "seed.xlsx", principal=ADMIN)
     assert out and out.submission_id == 1

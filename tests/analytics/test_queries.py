@@ -4,7 +4,10 @@ import pandas as pd
 import pytest
 
 from analytics import queries, reference, workflow
+from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
+
+STORE_KINDS = BOTH_KINDS
 
 
 def load(store, **tables):

@@ -11,7 +11,10 @@ from analytics import ledger, pending, review, workflow
 from analytics.errors import EspError, PermissionDenied
 from analytics.ledger import PUBLISHED, WORKING, Scope
 from analytics.permissions import Principal
+from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
+
+STORE_KINDS = BOTH_KINDS
 
 FP = Principal("fp.peru@example.org", "focal_point", frozenset({"PER"}))
 FP_GTM = Principal("fp.gtm@example.org", "focal_point", frozenset({"GTM"}))

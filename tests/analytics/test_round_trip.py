@@ -14,7 +14,10 @@ import pandas as pd
 import pytest
 
 from analytics import ledger, snapshot, template, workflow
+from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
+
+STORE_KINDS = BOTH_KINDS
 
 CHALLENGES = pd.DataFrame(
     [

@@ -8,7 +8,10 @@ import pytest
 
 from analytics import exports, ledger, snapshot, views, workflow
 from analytics.cells import neutralise
+from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
+
+STORE_KINDS = BOTH_KINDS
 
 EVIL = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\tTab"]
 

@@ -6,7 +6,10 @@ import pytest
 from analytics import ledger, workflow
 from analytics.errors import EspError, NotFound, PermissionDenied
 from analytics.permissions import Principal
+from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, PER_FOCAL, progress_rows, workbook
+
+STORE_KINDS = BOTH_KINDS
 
 TODAY = date(2026, 11, 28)
 

@@ -4,7 +4,10 @@ import openpyxl
 import pytest
 
 from analytics import ledger, template, workflow
+from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
+
+STORE_KINDS = BOTH_KINDS
 
 
 @pytest.mark.parametrize("lang,sheet,header", [("es", "avance", "etapa *"), ("en", "progress", "stage *")])

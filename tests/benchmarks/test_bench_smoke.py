@@ -14,10 +14,11 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def test_benchmark_runs_at_the_smallest_size(tmp_path):
+def test_benchmark_runs_at_the_smallest_size(tmp_path, pg_server, monkeypatch):
     from benchmarks import run
     from benchmarks.child import PAGES
 
+    monkeypatch.setenv("ESP_BENCH_PG", pg_server)
     out = tmp_path / "results.json"
     res = run.main(
         [
@@ -39,6 +40,9 @@ def test_benchmark_runs_at_the_smallest_size(tmp_path):
     assert json.loads(out.read_text())["builds"]["XS"]["load"]["committed"] == 24
     pages = res["pages"]["XS"]
     assert set(pages) == set(PAGES)
+    assert set(res["pages_pg"]["XS"]) == set(PAGES), "the pages measured again with PostgreSQL"
+    assert not any(p["errors"] for p in res["pages_pg"]["XS"].values())
+    assert res["stores"]["XS"]["restore_pg_ms"] > 0
     for page, p in pages.items():
         assert p["errors"] == [], (page, p["errors"])
         assert p["title"], page

@@ -27,7 +27,7 @@ def demo_db_template(tmp_path_factory) -> Path:
     from analytics.duckstore import DuckDBStore
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    store = DuckDBStore.open(path)
+    store = DuckDBStore.open(path, create=True)
     reference.load(store)
     demo.load_demo(store)
     store.close()
