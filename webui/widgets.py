@@ -8,9 +8,10 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from analytics.cells import csv_bytes
+from analytics.readable import csv_for_people, readable
 from analytics.tables import mark_awaiting
 
+from . import cache
 from .context import Context, ctx
 
 _MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
@@ -21,14 +22,25 @@ def md_escape(text: object) -> str:
     return "".join("\\" + ch if ch in _MD_SPECIALS else ch for ch in str(text))
 
 
-def show_table(df: pd.DataFrame, *, key: str, file_name: str, height: int | None = None) -> None:
-    """A table and its CSV download (formula-like text neutralised; built only when clicked);
-    rows awaiting review say so in a column of their own."""
-    df = mark_awaiting(df, ctx().lang)
-    st.dataframe(df, hide_index=True, width="stretch", height=height or "auto")
+def show_table(
+    df: pd.DataFrame,
+    *,
+    key: str,
+    file_name: str,
+    height: int | None = None,
+    column_config: dict | None = None,
+) -> None:
+    """A table for people and its CSV download: codes as labels, headers in words, numbers
+    and dates the reader's way, empty cells empty (``analytics.readable``); rows awaiting
+    review say so in a column of their own. The CSV holds the same table, opens right in
+    the reader's spreadsheet (UTF-8 with BOM; ``;`` in Spanish) and is neutralised; it is
+    built only when clicked."""
+    c = ctx()
+    view = cache.derived(readable, mark_awaiting(df, c.lang), c.ref, c.lang)
+    st.dataframe(view, hide_index=True, width="stretch", height=height or "auto", column_config=column_config)
     st.download_button(
-        ctx().t("ui.download_csv"),
-        data=lambda: csv_bytes(df),
+        c.t("ui.download_csv"),
+        data=lambda: csv_for_people(view, c.lang),
         file_name=f"{file_name}.csv",
         mime="text/csv",
         key=f"dl_{key}",
