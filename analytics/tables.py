@@ -111,7 +111,7 @@ def labelled_rows(df: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     out = df.copy()
     for name in out.columns:
         col = kinds_by_key.get(name)
-        if col is None or KINDS[col.kind].domain is None:
+        if col is None or not KINDS[col.kind].labelled:
             continue
         out[name] = [show(v, col, ref, lang) for v in out[name].tolist()]
     return out

@@ -261,5 +261,7 @@ def test_rolling_back_a_replaced_submission_says_nothing_visible_changes(reporte
     assert progress["shown_now"] == 2, "the later submission holds progress"
     others = effect[effect["sheet"] != "progress"]
     assert set(others["shown_now"]) == {2}, "the template held every sheet, so #2 replaced them all"
-    after = ledger.rollback_effect(con, 2)
-    assert set(after["shown_after"]) == {1}, "rolling back #2 brings #1 back everywhere"
+    after = ledger.rollback_effect(con, 2).set_index("sheet")["shown_after"]
+    held_by_1 = ["progress", "challenges", "practices"]
+    assert set(after[held_by_1]) == {1}, "rolling back #2 brings #1 back everywhere it reported"
+    assert after.isna()["capacity"], "the capacity report #1 never had is empty again"
