@@ -81,13 +81,23 @@ def editor_rows(
         lang,
         ("module", "category", "severity", "status"),
     )
-    pr = _labelled(rows["practices"][["module", "title", "description", "url"]], ref, lang, ("module",))
     return {
         "progress": base,
         "challenges": ch.reset_index(drop=True),
-        "practices": pr.reset_index(drop=True),
+        **{s: editor_sheet(rows[s], s, ref, lang) for s in ("practices", "capacity") if s in rows},
         "reported": pd.DataFrame({"sheet": list(rows), "rows": [len(v) for v in rows.values()]}),
     }
+
+
+def editor_sheet(df: pd.DataFrame, sheet: str, ref: Reference, lang: str) -> pd.DataFrame:
+    """A sheet's stored rows as the editor shows them: every column after country and period,
+    coded values as people type them (labels, country names), counts as numbers."""
+    columns = [c for c in SHEETS[sheet].columns if c.key not in ("country", "period")]
+    out = pd.DataFrame(index=df.index)
+    for col in columns:
+        values = df[col.key] if col.key in df else pd.Series(None, index=df.index, dtype=object)
+        out[col.key] = [show(v, col, ref, lang) for v in values] if KINDS[col.kind].labelled else values
+    return out.reset_index(drop=True)
 
 
 def editor_frames(edited: dict[str, pd.DataFrame], country: str, period: str) -> dict[str, pd.DataFrame]:
