@@ -28,13 +28,14 @@ PAGES = [
     "modules",
     "challenges",
     "practices",
+    "capacity",
     "completeness",
     "upload",
     "correct",
     "downloads",
     "submissions",
 ]
-WITH_CHARTS = {"overview", "country", "modules", "challenges", "completeness"}
+WITH_CHARTS = {"overview", "country", "modules", "challenges", "practices", "capacity", "completeness"}
 LANGS = ["es", "en"]
 
 
