@@ -520,6 +520,7 @@ def exchange_flow(flow: pd.DataFrame, ref: Reference, lang: str, title: str) -> 
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
+            textfont={"color": "#222222", "size": 13},
             node={
                 "label": [names.get(c, c) for c in sources] + [names.get(c, c) for c in adopters],
                 "color": [CATEGORICAL[0]] * len(sources) + [CATEGORICAL[2]] * len(adopters),
@@ -534,7 +535,7 @@ def exchange_flow(flow: pd.DataFrame, ref: Reference, lang: str, title: str) -> 
                 "value": flow["practices"].astype(int).tolist(),
                 "customdata": hover,
                 "hovertemplate": "%{customdata}<extra></extra>",
-                "color": "rgba(0, 114, 178, 0.35)",
+                "color": "rgba(0, 114, 178, 0.25)",
             },
         )
     )

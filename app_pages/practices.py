@@ -84,7 +84,7 @@ def render() -> None:
         )
     adopters = cache.derived(exchange.adopters_by_practice, edges)
     for r in pr.iloc[(page - 1) * PER_PAGE : page * PER_PAGE].itertuples():
-        with st.container(border=True):
+        with st.container(border=True, key=f"practice_card_{int(r.submission_id)}_{int(r.row_number)}"):
             st.markdown(f"**{widgets.md_escape(r.title)}**")
             if pd.notna(r.replicable) and bool(r.replicable):
                 st.badge(c.t("practices.replicable_badge"), icon=":material/autorenew:", color="green")
