@@ -22,7 +22,6 @@ from .reference import Reference
 from .spelling import normalise
 
 CLOSE_TITLE = 0.6
-PRACTICE_KEY = ["submission_id", "row_number"]
 EDGE_COLUMNS = [
     "source",
     "adopter",

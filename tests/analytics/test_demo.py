@@ -60,7 +60,7 @@ def test_each_adaptation_follows_its_source_s_practice_and_an_exchange_visit(gen
     )
     hnd = adopted[adopted["country"] == "HND"].iloc[0]
     assert (hnd["title"], hnd["adopted_from"]) == ("Fiscalías especializadas", "GTM")
-    for adopter, title, sources in demo.ADOPTIONS:
+    for adopter, _title, sources in demo.ADOPTIONS:
         when = adopted[adopted["country"] == adopter]["period"].iloc[0]
         module = pr[(pr["country"] == adopter) & (pr["period"] == when)]["module"].iloc[0]
         for source in sources:

@@ -21,10 +21,6 @@ ADAPTED_BY = {
     "es": "Adaptada por: Honduras (2022), El Salvador (2022), Trinidad y Tobago (2023)",
     "en": "Adapted by: Honduras (2022), El Salvador (2022), Trinidad and Tobago (2023)",
 }
-GUATEMALA_CARD = {
-    "es": "Guatemala · Servicios judiciales y policiales",
-    "en": "Guatemala · Justice and policing",
-}
 
 
 def _adaptations() -> tuple[int, int]:
