@@ -129,14 +129,18 @@ def labelled_rows(df: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
 
 def changed_values(changed: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """A preview's changed values with the row key in words: the module (and for a
-    challenge its category) as labels, not codes."""
+    challenge its category, for a capacity activity its institution type) as labels, not codes."""
     mods, cats = ref.labels("module", lang), ref.labels("category", lang)
+    institutions = ref.labels("institution_type", lang)
 
     def key(sheet: str, text: str) -> str:
         parts = str(text).split(" / ", 2 if sheet == "challenges" else 1)
         parts[0] = mods.get(parts[0], parts[0])
         if sheet == "challenges" and len(parts) > 1:
             parts[1] = cats.get(parts[1], parts[1])
+        if sheet == "capacity" and len(parts) > 1:  # module / activity (may hold " / ") / institution
+            activity, _, institution = parts[1].rpartition(" / ")
+            parts[1] = f"{activity} / {institutions.get(institution, institution)}"
         return " / ".join(parts)
 
     return changed.assign(key=[key(s, k) for s, k in zip(changed["sheet"], changed["key"])])

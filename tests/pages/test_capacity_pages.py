@@ -93,3 +93,39 @@ def test_the_illustrative_data_keeps_its_review_states(demo_db):
         store.close()
     assert states["submitted"] == 2 and states["returned"] == 1
     assert states["approved"] == sum(states.values()) - 3
+
+
+def test_a_capacity_file_goes_through_preview_and_commit_and_shows_on_the_page(open_app):
+    import pandas as pd
+
+    from tests.helpers import workbook
+
+    rows = pd.DataFrame(
+        [
+            {
+                "country": "HND",
+                "period": "2025",
+                "module": "JUSTICE",
+                "activity": "Taller de fiscalías / segunda edición",
+                "kind": "Taller",
+                "institution_type": "Instituciones de gobierno",
+                "participants_total": 999,
+                "participants_women": 600,
+                "participants_men": 399,
+            }
+        ]
+    )
+    app = open_app("upload", "es")
+    app.file_uploader[0].set_value(("capacidades.xlsx", workbook(capacity=rows), "application/octet-stream"))
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics[t("report.rows_added", "es")] == "1" and int(metrics[t("report.rows_removed", "es")]) >= 1
+    for box in [c for c in app.checkbox if c.key in ("report_ack_removed", "report_ack")]:
+        box.check().run()
+    app.button(key="report_confirm").click().run()
+    assert any("Guardado: envío" in s.value for s in app.success), [e.value for e in app.error]
+    page = open_app("capacity", "es")
+    page.multiselect(key="w_countries").set_value(["HND"]).run()
+    page.slider(key="w_years").set_value((2025, 2025)).run()
+    assert "999" in {m.value for m in page.metric}, "administrators' own uploads publish in local mode"
