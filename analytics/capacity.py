@@ -356,6 +356,21 @@ def reach_bars(reach: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     )
 
 
+def kind_bars(kinds: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
+    """label (kind of activity), value (participants), text ("4,919 · 82 activities"), most first."""
+    labels = ref.labels("activity_kind", lang)
+    return pd.DataFrame(
+        {
+            "label": [labels.get(k, k) for k in kinds["kind"]],
+            "value": kinds["participants"].astype(float),
+            "text": [
+                t("capacity.kind_text", lang, n=int(n), activities=int(a))
+                for n, a in zip(kinds["participants"], kinds["activities"])
+            ],
+        }
+    )
+
+
 def year_sentence(per_year: pd.DataFrame, lang: str) -> str:
     if per_year.empty:
         return t("capacity.reach_none", lang)

@@ -482,7 +482,7 @@ def hbars(
             orientation="h",
             marker_color=CATEGORICAL[0],
             text=df["text"],
-            textposition="outside",
+            textposition="auto",  # inside a bar long enough to hold it, else beside it
             cliponaxis=False,
             customdata=hover,
             hovertemplate="%{y}: %{customdata}<extra></extra>",

@@ -96,7 +96,12 @@ def editor_sheet(df: pd.DataFrame, sheet: str, ref: Reference, lang: str) -> pd.
     out = pd.DataFrame(index=df.index)
     for col in columns:
         values = df[col.key] if col.key in df else pd.Series(None, index=df.index, dtype=object)
-        out[col.key] = [show(v, col, ref, lang) for v in values] if KINDS[col.kind].labelled else values
+        if KINDS[col.kind].labelled:
+            values = [show(v, col, ref, lang) for v in values]
+        # The editor's column types need these dtypes even with no rows (an empty or
+        # all-blank column would otherwise come as float).
+        dtype = "Int64" if KINDS[col.kind].sql_type == "BIGINT" else object
+        out[col.key] = pd.Series(values, index=df.index, dtype=dtype)
     return out.reset_index(drop=True)
 
 

@@ -85,15 +85,11 @@ def render() -> None:
     with right:
         kinds = cache.derived(capacity.by_kind, cap)
         fig = cache.figure(
-            charts.bars,
-            kinds,
-            x="kind",
-            y="participants",
-            series=None,
-            x_labels={k: v for k, v in ref.labels("activity_kind", lang).items() if k in set(kinds["kind"])},
-            series_labels=None,
+            charts.hbars,
+            cache.derived(capacity.kind_bars, kinds, ref, lang),
             title=c.t("capacity.kind_title"),
-            y_title=c.t("capacity.participants_axis"),
+            x_title=c.t("capacity.participants_axis"),
+            x_range=(0, max(1.0, float(kinds["participants"].max())) * 1.35),
         )
         sentence = cache.derived(capacity.kind_sentence, kinds, ref, lang)
         widgets.chart_block(c, fig, _labelled(kinds), sentence, key="capacity_kind")

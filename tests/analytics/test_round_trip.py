@@ -352,3 +352,32 @@ def test_rolling_back_a_replaced_submission_says_nothing_visible_changes(reporte
     assert set(others["shown_now"]) == {2}, "the template held every sheet, so #2 replaced them all"
     after = ledger.rollback_effect(con, 2)
     assert set(after["shown_after"]) == {1}, "rolling back #2 brings #1 back everywhere"
+
+
+def test_the_editor_shows_every_sheet_even_empty_with_the_types_it_edits(reported):
+    """An empty practices or capacity report still gives text columns as text and counts as
+    whole numbers (Streamlit's editor refuses a text column holding floats)."""
+    from analytics import tables
+
+    con = reported.reader()
+    current = {
+        s: ledger.current(con, s, countries=["PER"])
+        for s in ("progress", "challenges", "practices", "capacity")
+    }
+    empty = tables.editor_rows(
+        current, "2023", reference_of(con), "es", ["HEALTH", "JUSTICE", "SOCIAL", "COORD"]
+    )
+    assert empty["practices"].empty and list(empty["practices"].columns)[-2:] == [
+        "adopted_from",
+        "replicable",
+    ]
+    assert empty["practices"]["adopted_from"].dtype == object
+    assert str(empty["capacity"]["participants_total"].dtype) == "Int64"
+    full = tables.editor_rows(
+        current, "2024", reference_of(con), "es", ["HEALTH", "JUSTICE", "SOCIAL", "COORD"]
+    )
+    assert full["practices"][["adopted_from", "replicable"]].values.tolist() == [
+        ["Guatemala; Honduras", "Sí"]
+    ]
+    assert full["capacity"]["kind"].tolist() == ["Curso", "Intercambio entre países"]
+    assert full["capacity"]["participants_women"].tolist()[1] is pd.NA
