@@ -139,3 +139,17 @@ def test_an_empty_capacity_gives_empty_frames_and_a_no_data_sentence(con):
     assert cap.empty and capacity.by_country_year(cap).empty and capacity.gender_by_year(cap).empty
     assert capacity.totals(cap)["completion_pct"] is None
     assert capacity.completion_by_country(cap).empty and capacity.course_names(cap).empty
+
+
+def test_a_capacity_report_awaiting_review_is_published_only_once_approved(store, con):
+    from analytics import ledger, review
+    from analytics.permissions import DEMO_REVIEWER
+
+    frame = pd.DataFrame(ROWS[:1], columns=COLUMNS)
+    chk = workflow.check(con, workbook(capacity=frame), "c.xlsx", principal=ADMIN)
+    out = workflow.commit(store, chk, principal=ADMIN, publish=False)
+    assert capacity.capacity(con).empty, "awaiting review: not published"
+    waiting = capacity.capacity(con, scope=ledger.WORKING)
+    assert waiting["awaiting"].tolist() == [True]
+    review.approve(store, [out.submission_id], principal=DEMO_REVIEWER)
+    assert capacity.capacity(con)["participants_total"].tolist() == [40]
