@@ -39,6 +39,7 @@ sections = {
         page("app_pages/modules.py", "modules", ":material/view_module:"),
         page("app_pages/challenges.py", "challenges", ":material/warning:"),
         page("app_pages/practices.py", "practices", ":material/lightbulb:"),
+        page("app_pages/capacity.py", "capacity", ":material/school:"),
         page("app_pages/completeness.py", "completeness", ":material/fact_check:"),
     ],
 }

@@ -9,15 +9,17 @@ with ``</`` escaped so no value can close the script element.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from . import charts, queries, summaries
+from . import capacity, charts, exchange, queries, summaries, tables
 from .geo import STATIC_TOPOJSON_PATH
 from .i18n import t
+from .kinds import COUNTRY_SEPARATOR
 from .maps import map_figure
 from .readable import readable
 from .reference import MODULES, Reference
@@ -99,6 +101,112 @@ def _notices(doc: _Doc, snap: Snapshot) -> None:
         doc.text("div", doc.t("ui.illustrative_notice"), "notice")
     if snap.includes_unreviewed:
         doc.text("div", doc.t("snapshot.unreviewed_yes"), "notice")
+
+
+def _exchange_lines(doc: _Doc, practice: Any, adopters: dict, names: dict[str, str]) -> str:
+    """A practice's replicable mark, where it was adapted from and who adapted it (small print)."""
+    parts = []
+    if pd.notna(practice.replicable) and bool(practice.replicable):
+        parts.append(doc.t("practices.replicable_badge"))
+    sources = practice.adopted_from
+    if isinstance(sources, str) and sources:
+        listed = ", ".join(names.get(s, s) for s in sources.split(COUNTRY_SEPARATOR))
+        parts.append(doc.t("practices.adopted_from", countries=listed))
+    by = adopters.get((int(practice.submission_id), int(practice.row_number)), [])
+    if by:
+        parts.append(
+            doc.t("practices.adopted_by", countries=", ".join(f"{names.get(c, c)} ({p})" for c, p in by))
+        )
+    return f'<div class="small">{escape(" · ".join(parts))}</div>' if parts else ""
+
+
+def _exchange_section(doc: _Doc, con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> None:
+    """Who learned from whom: the flow and its table."""
+    lang, f = doc.lang, snap.filters
+    doc.add("<section>")
+    doc.text("h2", doc.t("exchange.title"))
+    doc.text("p", doc.t("exchange.method"), "small")
+    edges = exchange.edges(queries.practices(con, as_of=snap.as_of))
+    flow = exchange.flows(exchange.within(edges, list(f.countries) or None, f.period_from, f.period_to))
+    if flow.empty:
+        doc.text("p", exchange.flow_sentence(flow, ref, lang))
+    else:
+        doc.figure(
+            charts.exchange_flow(flow, ref, lang, doc.t("exchange.flow_title")),
+            exchange.flow_sentence(flow, ref, lang),
+        )
+        table = exchange.flows_table(flow, ref, lang)
+        doc.table(table, {k: doc.t(f"col.{k}") for k in table.columns})
+    doc.add("</section>")
+
+
+def _capacity_section(doc: _Doc, con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> None:
+    """People trained: by country and year, institution type, kind, women and men, the course's reach."""
+    lang = doc.lang
+    doc.add("<section>")
+    doc.text("h2", doc.t("nav.capacity"))
+    doc.text("p", doc.t("capacity.intro"), "small")
+    cap = snap.filters.apply(capacity.capacity(con, as_of=snap.as_of))
+    if cap.empty:
+        doc.text("p", doc.t("ui.no_data"))
+        doc.add("</section>")
+        return
+
+    def table(df: pd.DataFrame) -> None:
+        view = tables.labelled_rows(df, ref, lang)
+        doc.table(view, {k: doc.t(f"col.{k}") for k in view.columns})
+
+    per = capacity.by_country_year(cap)
+    names = {
+        i: ref.country_name(i, lang)
+        for i in sorted(per["country"].unique(), key=lambda i: ref.country_name(i, lang))
+    }
+    years = {y: str(y) for y in range(int(per["year"].min()), int(per["year"].max()) + 1)}
+    doc.figure(
+        charts.heatmap(
+            per,
+            x="year",
+            y="country",
+            value="participants",
+            x_labels=years,
+            y_labels=names,
+            title=doc.t("capacity.trained_title"),
+            colorbar=doc.t("capacity.participants_axis"),
+        ),
+        capacity.trained_sentence(per, ref, lang),
+    )
+    inst = capacity.by_institution(cap)
+    doc.text("h3", doc.t("capacity.institution_title"))
+    doc.text("p", capacity.institution_sentence(inst, ref, lang), "summary")
+    table(inst)
+    kinds = capacity.by_kind(cap)
+    doc.text("h3", doc.t("capacity.kind_title"))
+    doc.text("p", capacity.kind_sentence(kinds, ref, lang), "summary")
+    table(kinds)
+    gender = capacity.gender_by_year(cap)
+    doc.figure(
+        charts.stacked_bars(
+            gender,
+            x="year",
+            y="participants",
+            series="group",
+            series_labels=capacity.gender_labels(lang),
+            title=doc.t("capacity.gender_title"),
+            x_title=doc.t("chart.year"),
+            y_title=doc.t("capacity.participants_axis"),
+            colors={"not_reported": charts.NO_DATA_COLOR},
+        ),
+        capacity.gender_sentence(gender, lang),
+    )
+    chosen = capacity.virtual_course_names(capacity.course_names(cap))
+    members = ref.countries[ref.countries["member"]]
+    if snap.filters.countries:
+        members = members[members["iso3"].isin(snap.filters.countries)]
+    reach = capacity.course_reach(cap, chosen, members)
+    doc.text("h3", doc.t("capacity.reach_title"))
+    doc.text("p", capacity.reach_sentence(reach, capacity.course_by_year(cap, chosen), lang), "summary")
+    table(reach)
+    doc.add("</section>")
 
 
 def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> str:
@@ -246,6 +354,7 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
     pr = queries.practices(con, as_of=as_of, scope=scope, countries=countries)
     if pr.empty:
         doc.text("p", doc.t("ui.no_data"))
+    adopters = exchange.adopters_by_practice(exchange.edges(queries.practices(con, as_of=as_of)))
     for r in pr.head(40).itertuples():
         link = ""
         if isinstance(r.url, str) and r.url.lower().startswith(("http://", "https://")):
@@ -253,9 +362,13 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
         doc.add(
             f'<div class="practice"><strong>{escape(r.title)}</strong><div class="small">'
             f"{escape(names.get(r.country, r.country))} · {escape(mods.get(r.module, r.module))} · "
-            f"{escape(r.period)}{link}</div><div>{escape(r.description)}</div></div>"
+            f"{escape(r.period)}{link}</div><div>{escape(r.description)}</div>"
+            f"{_exchange_lines(doc, r, adopters, names)}</div>"
         )
     doc.add("</section>")
+
+    _exchange_section(doc, con, snap, ref)
+    _capacity_section(doc, con, snap, ref)
 
     doc.add("<section>")
     doc.text("h2", doc.t("nav.completeness"))

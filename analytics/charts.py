@@ -7,6 +7,7 @@ markers and legends.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -648,3 +649,126 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
         height=max(320, 30 * len(countries) + 140),
         plot_bgcolor=NO_DATA_COLOR,
     )
+
+
+def stacked_bars(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str,
+    series_labels: dict[str, str],
+    title: str,
+    x_title: str,
+    y_title: str,
+    colors: dict[str, str] | None = None,
+) -> go.Figure:
+    """Bars stacked by ``series`` (in the order of ``series_labels``), each part's value printed."""
+    fig = go.Figure()
+    for i, (key, label) in enumerate(series_labels.items()):
+        g = df[df[series] == key].sort_values(x)
+        if g.empty:
+            continue
+        fig.add_bar(
+            x=g[x],
+            y=g[y],
+            name=label,
+            marker_color=(colors or {}).get(key, CATEGORICAL[i % len(CATEGORICAL)]),
+            marker_line={"color": "#666", "width": 0.5},
+            text=g[y].where(g[y] > 0),
+            textposition="inside",
+            textangle=0,
+            hovertemplate=f"{label} · %{{x}}: %{{y}}<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack", legend_traceorder="normal", uniformtext={"minsize": 10, "mode": "hide"}
+    )
+    fig.update_xaxes(title=x_title, dtick=1)
+    fig.update_yaxes(title=y_title, rangemode="tozero")
+    return _layout(fig, title)
+
+
+def hbars(
+    bars: pd.DataFrame, *, title: str, x_title: str, x_range: tuple[float, float] | None = None
+) -> go.Figure:
+    """Horizontal bars (``bars``: label, value, text, and optionally hover), first row on top,
+    each with its text beside it."""
+    df = bars.iloc[::-1]
+    hover = df["hover"] if "hover" in df else df["text"]
+    fig = go.Figure(
+        go.Bar(
+            x=df["value"],
+            y=df["label"],
+            orientation="h",
+            marker_color=CATEGORICAL[0],
+            text=df["text"],
+            textposition="auto",  # inside a bar long enough to hold it, else beside it
+            cliponaxis=False,
+            customdata=hover,
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title=x_title, rangemode="tozero")
+    if x_range is not None:
+        fig.update_xaxes(range=list(x_range))
+    return _layout(fig, title, height=max(300, 28 * len(df) + 140))
+
+
+def exchange_flow(flow: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Figure:
+    """Who learned from whom: countries whose practices were adapted (left) flowing to the
+    countries that adapted them (right), one band per pair, as wide as its practices.
+
+    A country on both sides is drawn twice, so the picture stays two columns however the
+    adaptations chain (a Sankey cannot draw a cycle).
+    """
+    names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
+    sources = sorted(flow["source"].unique(), key=lambda c: names.get(c, c))
+    adopters = sorted(flow["adopter"].unique(), key=lambda c: names.get(c, c))
+    index = {("s", c): i for i, c in enumerate(sources)}
+    index.update({("a", c): len(sources) + i for i, c in enumerate(adopters)})
+    hover = [
+        t(
+            "exchange.flow_hover",
+            lang,
+            source=names.get(r.source, r.source),
+            adopter=names.get(r.adopter, r.adopter),
+            n=int(r.practices),
+            titles=escape(r.titles),  # user text: plotly would draw its tags
+        )
+        for r in flow.itertuples()
+    ]
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            textfont={"color": "#222222", "size": 13},
+            node={
+                "label": [names.get(c, c) for c in sources] + [names.get(c, c) for c in adopters],
+                "color": [CATEGORICAL[0]] * len(sources) + [CATEGORICAL[2]] * len(adopters),
+                "pad": 14,
+                "thickness": 16,
+                "line": {"color": "#555", "width": 0.5},
+                "hovertemplate": "%{label}<extra></extra>",
+            },
+            link={
+                "source": [index[("s", s)] for s in flow["source"]],
+                "target": [index[("a", a)] for a in flow["adopter"]],
+                "value": flow["practices"].astype(int).tolist(),
+                "customdata": hover,
+                "hovertemplate": "%{customdata}<extra></extra>",
+                "color": "rgba(0, 114, 178, 0.25)",
+            },
+        )
+    )
+    for x, anchor, key in ((0, "left", "exchange.flow_from"), (1, "right", "exchange.flow_to")):
+        fig.add_annotation(
+            x=x,
+            y=1.0,
+            xref="paper",
+            yref="paper",
+            xanchor=anchor,
+            yanchor="bottom",
+            text=f"<b>{t(key, lang)}</b>",
+            showarrow=False,
+        )
+    height = max(320, 36 * max(len(sources), len(adopters)) + 140)
+    return _layout(fig, title, height=height)

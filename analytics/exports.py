@@ -19,7 +19,7 @@ import xlsxwriter
 
 from . import brief, ledger, snapshot
 from .i18n import t
-from .kinds import KINDS
+from .kinds import KINDS, show
 from .reference import Reference
 from .reference import build as build_reference
 from .schema import SHEETS
@@ -148,12 +148,11 @@ def _label_columns(snap: Snapshot, ref: Reference, name: str, df: pd.DataFrame) 
     """Codes with their labels beside them, for people reading the workbook."""
     lang = snap.lang
     out = df.copy()
-    labels: dict[str, dict[str, str]] = {}
+    labels: dict[str, dict] = {}
     if name in SHEETS:
         for col in SHEETS[name].columns:
-            domain = KINDS[col.kind].domain
-            if domain and col.kind not in ("country", "stage"):
-                labels[col.key] = ref.labels(domain, lang)
+            if KINDS[col.kind].labelled and col.kind not in ("country", "stage") and col.key in out:
+                labels[col.key] = {v: show(v, col, ref, lang) for v in out[col.key].dropna().unique()}
     elif name == "countries":
         labels = {"entry_route": ref.labels("entry_route", lang), "subregion": ref.labels("subregion", lang)}
     elif name == "submissions":

@@ -69,6 +69,11 @@ class Kind:
     domain: str | None = None
     show: Shower = _plain
 
+    @property
+    def labelled(self) -> bool:
+        """Whether a stored value reads differently for people (a code shown as its label)."""
+        return self.show is not _plain
+
 
 KINDS: dict[str, Kind] = {}
 
@@ -214,17 +219,57 @@ def _url(text: str, col: Column, cell: Cell) -> str | None:
     return value
 
 
-def _vocabulary(domain: str) -> None:
-    """A kind whose cells are codes of one vocabulary; unknown text is ``unknown_<domain>``."""
+def _vocabulary(domain: str, unknown: str | None = None) -> None:
+    """A kind whose cells are codes of one vocabulary; unknown text is ``unknown``
+    (by default ``unknown_<domain>``)."""
+    code = unknown or f"unknown_{domain}"
 
     def parse(text: str, col: Column, cell: Cell) -> str | None:
-        return cell.coded(domain, text, f"unknown_{domain}")
+        return cell.coded(domain, text, code)
 
     KINDS[domain] = Kind(domain, "VARCHAR", parse, domain, _label)
 
 
-for _domain in ("category", "severity", "status"):
+for _domain in ("category", "severity", "status", "institution_type"):
     _vocabulary(_domain)
+_vocabulary("activity_kind", "unknown_kind")
+
+COUNTRY_SEPARATOR = ";"
+
+
+def _country_names(value: object, col: Column, ref: Reference, lang: str) -> str:
+    return "; ".join(ref.country_name(code, lang) for code in str(value).split(COUNTRY_SEPARATOR) if code)
+
+
+@_kind("countries", "VARCHAR", show=_country_names)
+def _countries(text: str, col: Column, cell: Cell) -> str | None:
+    """Countries named by ISO3 code or name in either language, separated by ``;``: stored as
+    their ISO3 codes joined by ``;``, in the order given, each once. Any country may be
+    named (a focal point names where a practice came from, not whose data it is)."""
+    codes: list[str] = []
+    failed = False
+    for part in text.split(COUNTRY_SEPARATOR):
+        if not part.strip():
+            continue
+        code = cell.coded("country", part.strip(), "unknown_country")
+        if code is None:
+            failed = True
+        elif code not in codes:
+            codes.append(code)
+    if failed or not codes:
+        return None
+    return COUNTRY_SEPARATOR.join(codes)
+
+
+def _yes_no_label(value: object, col: Column, ref: Reference, lang: str) -> str:
+    return ref.labels("yes_no", lang)["YES" if value else "NO"]
+
+
+@_kind("yes_no", "BOOLEAN", domain="yes_no", show=_yes_no_label)
+def _yes_no(text: str, col: Column, cell: Cell) -> bool | None:
+    """Yes or no in either language (sí/no, yes/no), or a spreadsheet's TRUE/FALSE cell."""
+    code = cell.coded("yes_no", text, "bad_yes_no")
+    return None if code is None else code == "YES"
 
 
 def sql_type(kind: str) -> str:

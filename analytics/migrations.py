@@ -68,6 +68,11 @@ MIGRATIONS: list[str] = [
         comment VARCHAR, version INTEGER);
     INSERT INTO reviews SELECT id, 'approved', 'auto', committed_at, NULL, version FROM submissions;
     """,
+    # 4: capacity development and exchange: the ``capacity`` sheet table, and practices'
+    # ``adopted_from`` and ``replicable`` (rows stored before it: not replicable). No
+    # statement of its own: ``sheet_tables``, which runs with every migration, derives them
+    # from the declarations; this entry moves existing databases to schema 4 so that it runs.
+    "",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -108,10 +113,21 @@ def sheet_columns(spec: Sheet) -> list[tuple[str, str]]:
     return out
 
 
+def _literal(value: object) -> str:
+    """A declared default as SQL both stores read."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def sheet_tables(existing: dict[str, set[str]]) -> list[str]:
     """Statements that bring every sheet table to its declaration.
 
-    ``existing``: table → its columns, for the tables the store already has.
+    ``existing``: table → its columns, for the tables the store already has. A column
+    added to a table that already has rows gives them its declared default (what a blank
+    cell would have stored), so a report read back and uploaded again changes nothing.
     """
     out = []
     for spec in SHEETS.values():
@@ -120,8 +136,10 @@ def sheet_tables(existing: dict[str, set[str]]) -> list[str]:
             body = ", ".join(f'"{name}" {typ}' for name, typ in columns)
             out.append(f'CREATE TABLE "{spec.key}" ({body})')
             continue
+        defaults = {c.key: c.default for c in spec.columns if c.default is not None}
         out += [
             f'ALTER TABLE "{spec.key}" ADD COLUMN "{name}" {typ}'
+            + (f" DEFAULT {_literal(defaults[name])}" if name in defaults else "")
             for name, typ in columns
             if name not in existing[spec.key]
         ]

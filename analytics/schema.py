@@ -34,7 +34,7 @@ class Column:
     allow_cross: bool = False
     natural_key: bool = False
     aliases: tuple[str, ...] = ()
-    default: str | None = None
+    default: object = None  # the stored value of a blank cell (and of rows stored before the column)
 
     def header(self, lang: str) -> str:
         return self.es if lang == "es" else self.en
@@ -149,6 +149,72 @@ SHEETS: dict[str, Sheet] = {
             Column("title", "title", "título", "text", required=True, max_len=200, natural_key=True),
             Column("description", "description", "descripción", "text", required=True, max_len=4000),
             Column("url", "url", "enlace", "url", aliases=("link", "enlace url")),
+            Column(
+                "adopted_from",
+                "adopted_from",
+                "adoptada_de",
+                "countries",
+                aliases=("adapted_from", "adaptada_de", "adopted from", "adapted from"),
+            ),
+            Column("replicable", "replicable", "replicable", "yes_no", default=False),
+        ),
+    ),
+    "capacity": Sheet(
+        "capacity",
+        "capacity",
+        "capacidades",
+        (
+            _COUNTRY,
+            _PERIOD,
+            Column("module", "module", "módulo", "module", required=True, allow_cross=True, natural_key=True),
+            Column("activity", "activity", "actividad", "text", required=True, max_len=200, natural_key=True),
+            Column(
+                "kind",
+                "kind",
+                "tipo",
+                "activity_kind",
+                required=True,
+                aliases=("activity kind", "tipo de actividad"),
+            ),
+            Column(
+                "institution_type",
+                "institution_type",
+                "tipo_institución",
+                "institution_type",
+                required=True,
+                natural_key=True,
+                aliases=("institution", "institución", "tipo de institución"),
+            ),
+            Column(
+                "participants_total",
+                "participants_total",
+                "participantes_total",
+                "count",
+                required=True,
+                aliases=("participants", "participantes", "total"),
+            ),
+            Column(
+                "participants_women",
+                "participants_women",
+                "participantes_mujeres",
+                "count",
+                aliases=("women", "mujeres"),
+            ),
+            Column(
+                "participants_men",
+                "participants_men",
+                "participantes_hombres",
+                "count",
+                aliases=("men", "hombres"),
+            ),
+            Column(
+                "completed",
+                "completed",
+                "completaron",
+                "count",
+                aliases=("completions", "completaron el curso"),
+            ),
+            Column("notes", "notes", "notas", "text", max_len=2000),
         ),
     ),
 }

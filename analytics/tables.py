@@ -110,13 +110,28 @@ def editor_rows(
         lang,
         ("module", "category", "severity", "status"),
     )
-    pr = _labelled(rows["practices"][["module", "title", "description", "url"]], ref, lang, ("module",))
     return {
         "progress": base,
         "challenges": ch.reset_index(drop=True),
-        "practices": pr.reset_index(drop=True),
+        **{s: editor_sheet(rows[s], s, ref, lang) for s in ("practices", "capacity") if s in rows},
         "reported": pd.DataFrame({"sheet": list(rows), "rows": [len(v) for v in rows.values()]}),
     }
+
+
+def editor_sheet(df: pd.DataFrame, sheet: str, ref: Reference, lang: str) -> pd.DataFrame:
+    """A sheet's stored rows as the editor shows them: every column after country and period,
+    coded values as people type them (labels, country names), counts as numbers."""
+    columns = [c for c in SHEETS[sheet].columns if c.key not in ("country", "period")]
+    out = pd.DataFrame(index=df.index)
+    for col in columns:
+        values = df[col.key] if col.key in df else pd.Series(None, index=df.index, dtype=object)
+        if KINDS[col.kind].labelled:
+            values = [show(v, col, ref, lang) for v in values]
+        # The editor's column types need these dtypes even with no rows (an empty or
+        # all-blank column would otherwise come as float).
+        dtype = "Int64" if KINDS[col.kind].sql_type == "BIGINT" else object
+        out[col.key] = pd.Series(values, index=df.index, dtype=dtype)
+    return out.reset_index(drop=True)
 
 
 def editor_frames(edited: dict[str, pd.DataFrame], country: str, period: str) -> dict[str, pd.DataFrame]:
@@ -140,7 +155,7 @@ def labelled_rows(df: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     out = df.copy()
     for name in out.columns:
         col = kinds_by_key.get(name)
-        if col is None or KINDS[col.kind].domain is None:
+        if col is None or not KINDS[col.kind].labelled:
             continue
         out[name] = [show(v, col, ref, lang) for v in out[name].tolist()]
     return out
@@ -148,14 +163,18 @@ def labelled_rows(df: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
 
 def changed_values(changed: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
     """A preview's changed values with the row key in words: the module (and for a
-    challenge its category) as labels, not codes."""
+    challenge its category, for a capacity activity its institution type) as labels, not codes."""
     mods, cats = ref.labels("module", lang), ref.labels("category", lang)
+    institutions = ref.labels("institution_type", lang)
 
     def key(sheet: str, text: str) -> str:
         parts = str(text).split(" / ", 2 if sheet == "challenges" else 1)
         parts[0] = mods.get(parts[0], parts[0])
         if sheet == "challenges" and len(parts) > 1:
             parts[1] = cats.get(parts[1], parts[1])
+        if sheet == "capacity" and len(parts) > 1:  # module / activity (may hold " / ") / institution
+            activity, _, institution = parts[1].rpartition(" / ")
+            parts[1] = f"{activity} / {institutions.get(institution, institution)}"
         return " / ".join(parts)
 
     return changed.assign(key=[key(s, k) for s, k in zip(changed["sheet"], changed["key"])])

@@ -23,7 +23,16 @@ from .workbook import new_workbook
 
 LIST_SHEET = {"es": "listas", "en": "lists"}
 VALIDATED_ROWS = 1000
-_WIDE_KINDS = {"text": 40, "url": 40, "country": 24, "module": 24, "category": 24}
+_WIDE_KINDS = {
+    "text": 40,
+    "url": 40,
+    "country": 24,
+    "module": 24,
+    "category": 24,
+    "countries": 30,
+    "activity_kind": 24,
+    "institution_type": 30,
+}
 
 
 def _list_key(col: Column) -> str | None:

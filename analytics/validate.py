@@ -69,6 +69,28 @@ class Validation:
         return sorted((c, p, sheet) for c, p in self.pairs() for sheet in self.tables)
 
 
+def _participants(row: dict) -> list[tuple[str, str, dict]]:
+    """Capacity counts above the number of participants: women and men together, or
+    completions. Only what was reported is compared (a blank split is "not reported",
+    never zero)."""
+    total = row["participants_total"]
+    out = []
+    split = [(k, row[k]) for k in ("participants_women", "participants_men") if row.get(k) is not None]
+    if split and sum(n for _, n in split) > total:
+        value = " + ".join(str(n) for _, n in split)
+        if len(split) > 1:
+            value += f" = {sum(n for _, n in split)}"
+        out.append(("participants_mismatch", split[0][0], {"value": value, "total": total}))
+    completed = row.get("completed")
+    if completed is not None and completed > total:
+        out.append(("participants_mismatch", "completed", {"value": str(completed), "total": total}))
+    return out
+
+
+# Rules about a row's values together, per sheet: each gives (code, column key, params).
+ROW_RULES = {"capacity": (_participants,)}
+
+
 def _suggest(value: str, spellings: dict[str, str]) -> str | None:
     match = difflib.get_close_matches(normalise(value), list(spellings), n=1, cutoff=0.75)
     return spellings[match[0]] if match else None
@@ -203,6 +225,7 @@ class _SheetChecker:
         seen_keys: dict[tuple, int] = {}
         key_columns = ["country", "period", *self.spec.natural_key]
         header = self.sheet.rows[0]
+        headers = {col.key: header[i] for i, col in mapping.items()}
         for idx, cells in enumerate(self.sheet.rows[1:], start=2):
             if not any(c.strip() for c in cells):
                 continue
@@ -213,7 +236,7 @@ class _SheetChecker:
                 self.column = header[i]
                 self.cell(col, cells[i] if i < len(cells) else "", out)
             self.column = None
-            if any(f.is_error for f in self.findings[before:]):
+            if any(f.is_error for f in self.findings[before:]) or not self._row_rules(out, headers):
                 continue
             p: Period = out.pop("period")
             out.update(period=p.code, period_start=p.start, period_end=p.end)
@@ -235,6 +258,15 @@ class _SheetChecker:
             records.append(out)
         self.row = None
         return records
+
+    def _row_rules(self, out: dict, headers: dict[str, str]) -> bool:
+        """Check the row's values together (``ROW_RULES``); False when a rule found an error."""
+        ok = True
+        for rule in ROW_RULES.get(self.spec.key, ()):
+            for code, key, params in rule(out):
+                self.err(code, column=headers.get(key), **params)
+                ok = False
+        return ok
 
 
 def _single_data_sheet(sheets: list[ReadSheet]) -> bool:

@@ -52,8 +52,13 @@ def render() -> None:
         else c.t("correct.empty")
     )
     stage_opts = [f"{k} {v}" for k, v in stage_labels.items()]
-    tab_p, tab_c, tab_r = st.tabs(
-        [c.t("snapshot.table.progress"), c.t("snapshot.table.challenges"), c.t("snapshot.table.practices")]
+    tab_p, tab_c, tab_r, tab_k = st.tabs(
+        [
+            c.t("snapshot.table.progress"),
+            c.t("snapshot.table.challenges"),
+            c.t("snapshot.table.practices"),
+            c.t("snapshot.table.capacity"),
+        ]
     )
     with tab_p:
         edited_p = st.data_editor(
@@ -106,13 +111,44 @@ def render() -> None:
                 "title": st.column_config.TextColumn(c.t("col.title"), max_chars=200),
                 "description": st.column_config.TextColumn(c.t("col.description"), max_chars=4000),
                 "url": st.column_config.TextColumn(c.t("col.url")),
+                "adopted_from": st.column_config.TextColumn(
+                    c.t("col.adopted_from"), help=c.t("correct.countries_help")
+                ),
+                "replicable": st.column_config.SelectboxColumn(
+                    c.t("col.replicable"), options=list(ref.labels("yes_no", lang).values())
+                ),
+            },
+        )
+    with tab_k:
+        edited_k = st.data_editor(
+            rows["capacity"],
+            hide_index=True,
+            width="stretch",
+            num_rows="dynamic",
+            key=f"ed_k_{country}_{period.code}",
+            column_config={
+                "module": st.column_config.SelectboxColumn(c.t("col.module"), options=list(mods.values())),
+                "activity": st.column_config.TextColumn(c.t("col.activity"), max_chars=200),
+                "kind": st.column_config.SelectboxColumn(
+                    c.t("col.kind"), options=list(ref.labels("activity_kind", lang).values())
+                ),
+                "institution_type": st.column_config.SelectboxColumn(
+                    c.t("col.institution_type"), options=list(ref.labels("institution_type", lang).values())
+                ),
+                **{
+                    key: st.column_config.NumberColumn(c.t(f"col.{key}"), min_value=0, step=1)
+                    for key in ("participants_total", "participants_women", "participants_men", "completed")
+                },
+                "notes": st.column_config.TextColumn(c.t("col.notes"), max_chars=2000),
             },
         )
 
     # 3. Check what was typed, through the same rules as a file
     if st.button(c.t("correct.check"), type="secondary", key="edit_check", icon=":material/rule:"):
         frames = tables.editor_frames(
-            {"progress": edited_p, "challenges": edited_c, "practices": edited_r}, country, period.code
+            {"progress": edited_p, "challenges": edited_c, "practices": edited_r, "capacity": edited_k},
+            country,
+            period.code,
         )
         st.session_state["edit_check_result"] = workflow.check_frames(
             c.con, frames, file_name=f"editor_{country}_{period.code}.xlsx", principal=c.principal

@@ -1,8 +1,9 @@
-"""Country profile: stages over time, coverage and staff, challenges, practices, history, context."""
+"""Country profile: stages over time, coverage and staff, challenges, practices, exchange with
+other countries, history, context."""
 
 import streamlit as st
 
-from analytics import charts, queries, summaries, tables
+from analytics import charts, exchange, queries, summaries, tables
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
 from webui.context import ctx
@@ -186,7 +187,10 @@ def render() -> None:
             file_name=f"{iso3}_practices",
         )
 
-    # 6. Submission history
+    # 6. Exchange: what the country took from others and gave to others
+    exchange_section(iso3, name)
+
+    # 7. Submission history
     st.subheader(c.t("country.history_title"))
     hist = cache.cached(queries.country_history, iso3, as_of=c.as_of)
     if hist.empty:
@@ -197,6 +201,29 @@ def render() -> None:
             view.rename(columns=lambda x: c.t(f"col.{x}")),
             key="country_history",
             file_name=f"{iso3}_submissions",
+        )
+
+
+def exchange_section(iso3: str, name: str) -> None:
+    """Practices the country adapted from others, and adaptations elsewhere of its practices."""
+    c = ctx()
+    st.subheader(c.t("exchange.country_title"))
+    edges = cache.derived(exchange.edges, cache.cached(queries.practices, as_of=c.as_of))
+    edges = cache.derived(exchange.within, edges, [iso3], c.state.year_from, c.state.year_to)
+    took, gave = cache.derived(exchange.took_and_gave, edges, iso3)
+    st.markdown(widgets.md_escape(cache.derived(exchange.country_sentence, took, gave, name, c.ref, c.lang)))
+    for frame, side, title, key in (
+        (took, "source", "exchange.took_title", "took"),
+        (gave, "adopter", "exchange.gave_title", "gave"),
+    ):
+        if frame.empty:
+            continue
+        st.markdown(f"**{widgets.md_escape(c.t(title))}**")
+        view = cache.derived(exchange.exchange_table, frame, c.ref, c.lang, side=side)
+        widgets.show_table(
+            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            key=f"country_exchange_{key}",
+            file_name=f"{iso3}_exchange_{key}",
         )
 
 

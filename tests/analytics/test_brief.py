@@ -94,3 +94,53 @@ def test_a_brief_that_includes_files_awaiting_review_says_so_and_charts_them(sto
     working = html(con, lang="en", scope=ledger.WORKING)
     assert t("snapshot.unreviewed_yes", "en") in working
     assert "awaiting review" in working, "the charts mark what awaits review"
+
+
+def test_brief_holds_the_exchange_and_capacity_sections(brief_con, store):
+    pr = pd.DataFrame(
+        [
+            {
+                "country": "GTM",
+                "period": "2019",
+                "module": "JUSTICE",
+                "title": "Fiscalías",
+                "description": "d",
+            },
+            {
+                "country": "HND",
+                "period": "2022",
+                "module": "JUSTICE",
+                "title": SCRIPT,
+                "description": "d",
+                "adopted_from": "GTM",
+                "replicable": "sí",
+            },
+        ]
+    )
+    cap = pd.DataFrame(
+        [
+            {
+                "country": "HND",
+                "period": "2022",
+                "module": "CROSS",
+                "activity": "Curso virtual",
+                "kind": "COURSE",
+                "institution_type": "GOVERNMENT",
+                "participants_total": 40,
+                "participants_women": 30,
+                "participants_men": 10,
+            }
+        ]
+    )
+    workflow.load(store, workbook(practices=pr, capacity=cap), "b.xlsx", principal=ADMIN)
+    text = html(brief_con)
+    assert "Intercambio entre países: quién aprendió de quién" in text and '"type":"sankey"' in text
+    assert "Adaptada por: Honduras (2022)" in text and "Adaptada de: Guatemala" in text
+    assert "De 2022 a 2022, 40 personas participaron" in text
+    assert "El curso llegó a 1 de 15 países miembros" in text
+    assert SCRIPT not in text and "<script>alert" not in text, "the title is escaped in cards and hovers"
+    english = html(brief_con, lang="en")
+    assert (
+        "Exchange between countries: who learned from whom" in english
+        and "Women and men, as reported" in english
+    )

@@ -3,6 +3,7 @@ import sys
 import textwrap
 
 import duckdb
+import pandas as pd
 import pytest
 
 from analytics import duckstore, migrations, reference
@@ -78,6 +79,38 @@ def test_an_older_schema_is_migrated_forward(db_file, monkeypatch):
     con = store.reader()
     assert duckstore.schema_version(con) == migrations.SCHEMA_VERSION
     con.execute("SELECT count(*) FROM later_feature").fetchall()
+    store.close()
+
+
+def test_a_schema_3_database_gains_the_capacity_sheet_and_its_practices_stay_as_they_were(db_file):
+    """Schema 3 had no capacity table and practices without adopted_from or replicable: a
+    database from then is brought forward by migration 4, its practices read as not replicable
+    (as a blank cell now stores), so uploading them again changes nothing."""
+    from analytics import ledger, workflow
+    from tests.helpers import ADMIN, workbook
+
+    store = DuckDBStore.open(db_file)
+    reference.load(store)
+    old_practice = pd.DataFrame(
+        [{"country": "GTM", "period": "2023", "module": "JUSTICE", "title": "Fiscalías", "description": "d"}]
+    )
+    data = workbook(practices=old_practice)
+    workflow.load(store, data, "old.xlsx", principal=ADMIN)
+    con = store.reader()
+    con.execute("DROP TABLE capacity")
+    con.execute("ALTER TABLE practices DROP COLUMN adopted_from")
+    con.execute("ALTER TABLE practices DROP COLUMN replicable")
+    con.execute("UPDATE esp_meta SET value = '3' WHERE key = 'schema_version'")
+    store.close()
+
+    store = DuckDBStore.open(db_file)
+    con = store.reader()
+    assert duckstore.schema_version(con) == migrations.SCHEMA_VERSION >= 4
+    assert con.execute("SELECT count(*) FROM capacity").fetchall() == [(0,)]
+    practices = ledger.current(con, "practices")
+    assert practices["replicable"].tolist() == [False] and practices["adopted_from"].isna().all()
+    chk = workflow.check(con, data, "again.xlsx", principal=ADMIN)
+    assert chk.changes_nothing
     store.close()
 
 

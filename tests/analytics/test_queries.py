@@ -156,3 +156,23 @@ def test_preview_changes_name_the_module_and_category_in_words(con):
     assert keys[1] == " / ".join(
         [ref.labels("module", "en")["CROSS"], ref.labels("category", "en")["DATA"], "a / b"]
     )
+
+
+def test_preview_changes_name_a_capacity_row_s_module_and_institution_type_in_words(con):
+    from analytics import tables
+
+    ref = reference.build(con)
+    changed = pd.DataFrame(
+        {
+            "sheet": ["capacity"],
+            "country": ["PER"],
+            "period": ["2024"],
+            "key": ["CROSS / Curso / módulo 2 / CSO"],
+            "field": ["participants_total"],
+            "old": ["10"],
+            "new": ["12"],
+        }
+    )
+    assert list(tables.changed_values(changed, ref, "es")["key"]) == [
+        "Transversal / Curso / módulo 2 / Organizaciones de la sociedad civil"
+    ]

@@ -50,7 +50,35 @@ PRACTICES = pd.DataFrame(
             "title": "Fiscalías especializadas",
             "description": "Salas de entrevista",
             "url": "https://example.org/a",
+            "adopted_from": "Guatemala; HND",
+            "replicable": "sí",
         }
+    ]
+)
+CAPACITY = pd.DataFrame(
+    [
+        {
+            "country": "PER",
+            "period": "2024",
+            "module": "CROSS",
+            "activity": "Curso virtual sobre servicios esenciales",
+            "kind": "Curso",
+            "institution_type": "Instituciones de gobierno",
+            "participants_total": 50,
+            "participants_women": 35,
+            "participants_men": 15,
+            "completed": 41,
+        },
+        {
+            "country": "PER",
+            "period": "2024",
+            "module": "JUSTICE",
+            "activity": "Intercambio con Guatemala",
+            "kind": "EXCHANGE",
+            "institution_type": "UNFPA",
+            "participants_total": 3,
+            "notes": "sin desglose",
+        },
     ]
 )
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -62,6 +90,7 @@ def reported(store):
         progress=progress_rows(stages=(1, 2, 3, 0), coverage_pct=45.5, trained_staff=1000, notes="nota"),
         challenges=CHALLENGES,
         practices=PRACTICES,
+        capacity=CAPACITY,
     )
     chk, out = workflow.load(store, data, "peru-2024.xlsx", principal=ADMIN)
     assert out and out.submission_id == 1, [f.code for f in chk.findings if f.is_error]
@@ -71,7 +100,8 @@ def reported(store):
 def tables(con) -> dict[str, pd.DataFrame]:
     snap = snapshot.build(con)
     return {
-        s: snap.tables[s].drop(columns=["submission_id"]) for s in ("progress", "challenges", "practices")
+        s: snap.tables[s].drop(columns=["submission_id"])
+        for s in ("progress", "challenges", "practices", "capacity")
     }
 
 
@@ -88,14 +118,42 @@ def saved(wb: openpyxl.Workbook) -> bytes:
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_the_template_holds_the_whole_current_report_of_every_sheet_in_stored_order(reported, lang):
     wb = template_book(reported.reader(), lang)
-    sheets = {"es": ("avance", "desafíos", "prácticas"), "en": ("progress", "challenges", "practices")}[lang]
-    progress, challenges, practices = (list(wb[s].iter_rows(min_row=2, values_only=True)) for s in sheets)
+    sheets = {
+        "es": ("avance", "desafíos", "prácticas", "capacidades"),
+        "en": ("progress", "challenges", "practices", "capacity"),
+    }[lang]
+    progress, challenges, practices, capacity = (
+        list(wb[s].iter_rows(min_row=2, values_only=True)) for s in sheets
+    )
     assert len(progress) == 4 and [r[3][0] for r in progress] == ["1", "2", "3", "0"]
     assert {r[4] for r in progress} == {"45.5"} and {r[5] for r in progress} == {"1000"}
     assert {r[6] for r in progress} == {"nota"}, "the period's own notes come back"
     assert [r[6] for r in challenges] == ["Recortes presupuestarios", "Registros no desagregados"]
     assert challenges[0][2] == ("Transversal" if lang == "es" else "Cross-cutting")
     assert [r[3] for r in practices] == ["Fiscalías especializadas"]
+    assert practices[0][6:] == (
+        ("Guatemala; Honduras", "Sí") if lang == "es" else ("Guatemala; Honduras", "Yes")
+    ), "the countries by name, yes/no in the reader's language"
+    assert [r[3:10] for r in capacity] == [
+        (
+            "Curso virtual sobre servicios esenciales",
+            "Curso" if lang == "es" else "Course",
+            "Instituciones de gobierno" if lang == "es" else "Government institutions",
+            "50",
+            "35",
+            "15",
+            "41",
+        ),
+        (
+            "Intercambio con Guatemala",
+            "Intercambio entre países" if lang == "es" else "Exchange between countries",
+            "UNFPA",
+            "3",
+            None,
+            None,
+            None,
+        ),
+    ], "a split not reported stays blank"
     note = wb[wb.sheetnames[0]]["A2"].value
     assert "#1" in note
 
@@ -123,6 +181,22 @@ def test_an_untouched_template_changes_nothing_and_commits_nothing(reported):
             ),
         ),
         ("prácticas", lambda ws: setattr(ws["D2"], "value", "Fiscalías especializadas en género")),
+        ("prácticas", lambda ws: setattr(ws["G2"], "value", "Guatemala; Honduras; El Salvador")),
+        ("capacidades", lambda ws: setattr(ws["G3"], "value", "4")),
+        (
+            "capacidades",
+            lambda ws: ws.append(
+                [
+                    "Perú",
+                    "2024",
+                    "Salud",
+                    "Taller de protocolos",
+                    "Taller",
+                    "Organizaciones de la sociedad civil",
+                    12,
+                ]
+            ),
+        ),
     ],
 )
 def test_filling_the_template_changes_exactly_what_was_changed(reported, sheet, edit):
@@ -134,7 +208,12 @@ def test_filling_the_template_changes_exactly_what_was_changed(reported, sheet, 
     assert out and out.submission_id == 2, [(f.code, f.row, f.column) for f in chk.findings if f.is_error]
     new = tables(con)
     changed = {s for s in new if not new[s].reset_index(drop=True).equals(old[s].reset_index(drop=True))}
-    key = {"avance": "progress", "desafíos": "challenges", "prácticas": "practices"}[sheet]
+    key = {
+        "avance": "progress",
+        "desafíos": "challenges",
+        "prácticas": "practices",
+        "capacidades": "capacity",
+    }[sheet]
     assert changed == {key}
     if key == "progress":
         assert new["progress"].set_index("module").loc["JUSTICE", "stage"] == 4
@@ -142,8 +221,18 @@ def test_filling_the_template_changes_exactly_what_was_changed(reported, sheet, 
     elif key == "challenges":
         assert len(new["challenges"]) == 3 and "Alta rotación" in set(new["challenges"]["description"])
         assert old["challenges"].merge(new["challenges"]).shape[0] == 2, "the two earlier challenges stay"
+    elif key == "practices":
+        row = new["practices"].iloc[0]
+        assert (row["title"], row["adopted_from"]) in {
+            ("Fiscalías especializadas en género", "GTM;HND"),
+            ("Fiscalías especializadas", "GTM;HND;SLV"),
+        }
     else:
-        assert new["practices"]["title"].tolist() == ["Fiscalías especializadas en género"]
+        kept = old["capacity"].merge(new["capacity"]).shape[0]
+        totals = new["capacity"]["participants_total"].tolist()
+        assert (kept, tuple(totals)) in {(1, (50, 4)), (2, (50, 3, 12))}, (
+            "only the changed or added row differs"
+        )
 
 
 def test_a_row_taken_out_is_a_rows_removed_warning_naming_it(reported):
@@ -266,3 +355,32 @@ def test_rolling_back_a_replaced_submission_says_nothing_visible_changes(reporte
     assert set(others["shown_now"]) == {2}, "the template held every sheet, so #2 replaced them all"
     after = ledger.rollback_effect(con, 2)
     assert set(after["shown_after"]) == {1}, "rolling back #2 brings #1 back everywhere"
+
+
+def test_the_editor_shows_every_sheet_even_empty_with_the_types_it_edits(reported):
+    """An empty practices or capacity report still gives text columns as text and counts as
+    whole numbers (Streamlit's editor refuses a text column holding floats)."""
+    from analytics import tables
+
+    con = reported.reader()
+    current = {
+        s: ledger.current(con, s, countries=["PER"])
+        for s in ("progress", "challenges", "practices", "capacity")
+    }
+    empty = tables.editor_rows(
+        current, "2023", reference_of(con), "es", ["HEALTH", "JUSTICE", "SOCIAL", "COORD"]
+    )
+    assert empty["practices"].empty and list(empty["practices"].columns)[-2:] == [
+        "adopted_from",
+        "replicable",
+    ]
+    assert empty["practices"]["adopted_from"].dtype == object
+    assert str(empty["capacity"]["participants_total"].dtype) == "Int64"
+    full = tables.editor_rows(
+        current, "2024", reference_of(con), "es", ["HEALTH", "JUSTICE", "SOCIAL", "COORD"]
+    )
+    assert full["practices"][["adopted_from", "replicable"]].values.tolist() == [
+        ["Guatemala; Honduras", "Sí"]
+    ]
+    assert full["capacity"]["kind"].tolist() == ["Curso", "Intercambio entre países"]
+    assert full["capacity"]["participants_women"].tolist()[1] is pd.NA

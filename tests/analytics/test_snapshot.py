@@ -31,7 +31,55 @@ def loaded(store, con):
             for d in EVIL
         ]
     )
-    workflow.load(store, workbook(progress=progress_rows(), challenges=ch), "a.xlsx", principal=ADMIN)
+    pr = pd.DataFrame(
+        [
+            {
+                "country": "PER",
+                "period": "2024",
+                "module": "JUSTICE",
+                "title": "Fiscalías",
+                "description": "d",
+                "adopted_from": "Guatemala;Honduras",
+                "replicable": "sí",
+            },
+            {
+                "country": "PER",
+                "period": "2024",
+                "module": "HEALTH",
+                "title": "Protocolo",
+                "description": "d",
+            },
+        ]
+    )
+    cap = pd.DataFrame(
+        [
+            {
+                "country": "PER",
+                "period": "2024",
+                "module": "CROSS",
+                "activity": "Curso virtual",
+                "kind": "Curso",
+                "institution_type": "Organizaciones de la sociedad civil",
+                "participants_total": 30,
+                "participants_women": 20,
+                "participants_men": 9,
+                "completed": 25,
+                "notes": "=1+1",
+            },
+            {
+                "country": "PER",
+                "period": "2024",
+                "module": "HEALTH",
+                "activity": "Taller",
+                "kind": "WORKSHOP",
+                "institution_type": "GOVERNMENT",
+                "participants_total": 12,
+            },
+        ]
+    )
+    data = workbook(progress=progress_rows(), challenges=ch, practices=pr, capacity=cap)
+    chk, out = workflow.load(store, data, "a.xlsx", principal=ADMIN)
+    assert out and out.submission_id == 1, [(f.code, f.column) for f in chk.findings if f.is_error]
     return con
 
 
@@ -46,6 +94,48 @@ def test_tables_have_the_spec_columns(loaded):
     )
     assert meta["data_version"] == "1" and meta["illustrative_data"] == "no"
     assert len(snap.tables["countries"]) == 15
+
+
+def test_capacity_and_practices_tables_hold_the_spec_columns_with_codes(loaded):
+    snap = snapshot.build(loaded)
+    cap, pr = snap.tables["capacity"], snap.tables["practices"]
+    assert list(cap.columns) == [
+        "country",
+        "period",
+        "module",
+        "activity",
+        "kind",
+        "institution_type",
+        "participants_total",
+        "participants_women",
+        "participants_men",
+        "completed",
+        "notes",
+        "submission_id",
+    ]
+    assert cap[["kind", "institution_type"]].values.tolist() == [
+        ["COURSE", "CSO"],
+        ["WORKSHOP", "GOVERNMENT"],
+    ]
+    assert cap["participants_women"].isna().tolist() == [False, True], "a split not reported stays empty"
+    assert cap["notes"].tolist()[0] == "'=1+1"
+    assert list(pr.columns)[-3:] == ["adopted_from", "replicable", "submission_id"]
+    assert pr["adopted_from"].fillna("").tolist() == ["GTM;HND", ""] and pr["replicable"].tolist() == [
+        True,
+        False,
+    ]
+
+
+def test_the_workbook_puts_labels_beside_the_new_codes(loaded):
+    wb = openpyxl.load_workbook(io.BytesIO(exports.write(loaded, "xlsx", lang="es")[1]))
+    rows = list(wb["capacidades"].iter_rows(values_only=True))
+    head = rows[0]
+    assert rows[1][head.index("tipo (etiqueta)")] == "Curso"
+    assert rows[1][head.index("tipo_institución (etiqueta)")] == "Organizaciones de la sociedad civil"
+    rows = list(wb["prácticas"].iter_rows(values_only=True))
+    head = rows[0]
+    assert rows[1][head.index("adaptada_de (países)")] == "Guatemala; Honduras"
+    assert [r[head.index("replicable (etiqueta)")] for r in rows[1:]] == ["Sí", "No"]
 
 
 def test_formula_like_text_is_neutralised(loaded):

@@ -54,6 +54,18 @@ CASES = [
     ("unknown_sheet.xlsx", "unknown_sheet", "warning", "notas internas", None, None),
     ("before_membership.xlsx", "before_membership", "warning", "progress", 2, None),
     ("invisible_character.xlsx", "invisible_character", "error", "progress", 2, "country"),
+    ("unknown_kind.xlsx", "unknown_kind", "error", "capacity", 3, "kind"),
+    (
+        "unknown_institution_type.xlsx",
+        "unknown_institution_type",
+        "error",
+        "capacidades",
+        2,
+        "tipo_institución",
+    ),
+    ("participants_mismatch.xlsx", "participants_mismatch", "error", "capacity", 2, "participants_women"),
+    ("unknown_country_adopted_from.xlsx", "unknown_country", "error", "practices", 2, "adopted_from"),
+    ("bad_yes_no.xlsx", "bad_yes_no", "error", "prácticas", 2, "replicable"),
 ]
 
 
@@ -66,6 +78,17 @@ def test_each_fixture_yields_its_code_at_the_right_place(ref, name, code, severi
     assert (f.severity, f.sheet, f.row, f.column) == (severity, sheet, row, column)
     if severity == "error":
         assert not v.ok and v.tables == {}
+
+
+def test_participants_mismatch_names_the_sum_and_the_completions_each_at_their_column(ref):
+    v = check_file(ref, "participants_mismatch.xlsx")
+    found = [(f.row, f.column, f.value, f.param_dict()["total"]) for f in v.findings]
+    assert found == [(2, "participants_women", "30 + 25 = 55", "50"), (3, "completed", "41", "40")]
+
+
+def test_an_unknown_country_in_adopted_from_names_only_that_country(ref):
+    v = check_file(ref, "unknown_country_adopted_from.xlsx")
+    assert [(f.code, f.value) for f in v.findings] == [("unknown_country", "Brasil")]
 
 
 def test_country_not_allowed_names_every_row_of_the_other_country(ref):

@@ -28,6 +28,7 @@ PAGES = [
     "modules",
     "challenges",
     "practices",
+    "capacity",
     "completeness",
     "upload",
     "correct",
@@ -36,7 +37,7 @@ PAGES = [
     "review",
     "my_reports",
 ]
-WITH_CHARTS = {"overview", "country", "modules", "challenges", "completeness"}
+WITH_CHARTS = {"overview", "country", "modules", "challenges", "practices", "capacity", "completeness"}
 LANGS = ["es", "en"]
 
 

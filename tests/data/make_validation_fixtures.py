@@ -17,6 +17,33 @@ P_HEAD = ["country", "period", "module", "stage", "coverage_pct", "trained_staff
 C_HEAD = ["country", "period", "module", "category", "severity", "status", "description"]
 R_HEAD = ["country", "period", "module", "title", "description", "url"]
 GOOD = [["PER", "2024", "HEALTH", 2, 40, 120, ""], ["PER", "2024", "JUSTICE", 1, "", "", ""]]
+K_HEAD = [
+    "country",
+    "period",
+    "module",
+    "activity",
+    "kind",
+    "institution_type",
+    "participants_total",
+    "participants_women",
+    "participants_men",
+    "completed",
+    "notes",
+]
+K_HEAD_ES = [
+    "país",
+    "periodo",
+    "módulo",
+    "actividad",
+    "tipo",
+    "tipo_institución",
+    "participantes_total",
+    "participantes_mujeres",
+    "participantes_hombres",
+    "completaron",
+    "notas",
+]
+K_GOOD = ["HND", "2024", "CROSS", "Curso virtual", "COURSE", "GOVERNMENT", 50, 30, 15, 40, ""]
 
 
 def xlsx(name: str, sheets: dict[str, list[list]]) -> None:
@@ -79,6 +106,75 @@ def main() -> None:
     )
     xlsx("unknown_sheet.xlsx", {"progress": [P_HEAD, GOOD[0]], "notas internas": [["x"], ["y"]]})
     xlsx("before_membership.xlsx", {"progress": [P_HEAD, ["TTO", "2017", "HEALTH", 1, "", "", ""]]})
+    xlsx(
+        "unknown_kind.xlsx",
+        {
+            "capacity": [
+                K_HEAD,
+                K_GOOD,
+                ["HND", "2024", "HEALTH", "Congreso", "Conferencia", "CSO", 12, "", "", "", ""],
+            ]
+        },
+    )
+    xlsx(
+        "unknown_institution_type.xlsx",
+        {
+            "capacidades": [
+                K_HEAD_ES,
+                [
+                    "Honduras",
+                    "2024",
+                    "Salud",
+                    "Taller de protocolos",
+                    "Taller",
+                    "Universidad",
+                    20,
+                    12,
+                    8,
+                    "",
+                    "",
+                ],
+            ]
+        },
+    )
+    xlsx(
+        "participants_mismatch.xlsx",
+        {
+            "capacity": [
+                K_HEAD,
+                ["HND", "2024", "CROSS", "Curso virtual", "COURSE", "GOVERNMENT", 50, 30, 25, 40, ""],
+                ["HND", "2024", "CROSS", "Curso virtual", "COURSE", "CSO", 40, "", "", 41, ""],
+                K_GOOD[:5] + ["UNFPA", 4, "", "", "", ""],
+            ]
+        },
+    )
+    xlsx(
+        "unknown_country_adopted_from.xlsx",
+        {
+            "practices": [
+                R_HEAD + ["adopted_from", "replicable"],
+                [
+                    "HND",
+                    "2024",
+                    "JUSTICE",
+                    "Fiscalías especializadas",
+                    "Texto",
+                    "",
+                    "Guatemala; Brasil",
+                    "sí",
+                ],
+            ]
+        },
+    )
+    xlsx(
+        "bad_yes_no.xlsx",
+        {
+            "prácticas": [
+                ["país", "periodo", "módulo", "título", "descripción", "enlace", "adoptada_de", "replicable"],
+                ["HND", "2024", "JUSTICE", "Fiscalías especializadas", "Texto", "", "GTM", "quizás"],
+            ]
+        },
+    )
     xlsx("invisible_character.xlsx", {"progress": [P_HEAD, ["PER\u200b", "2024", "HEALTH", 1, "", "", ""]]})
     # Excel in Spanish: semicolons, Windows-1252, decimal commas, Spanish headers and labels.
     csv(

@@ -10,6 +10,7 @@ PAGES = [
     "modules",
     "challenges",
     "practices",
+    "capacity",
     "completeness",
     "upload",
     "correct",
