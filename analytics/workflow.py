@@ -22,6 +22,7 @@ from .duckstore import scratch
 from .errors import EspError, WriteConflict
 from .findings import Finding
 from .kinds import KINDS
+from .migrations import sheet_columns
 from .permissions import Principal
 from .reference import Reference
 from .reference import build as build_reference
@@ -217,6 +218,14 @@ def _apply(tx: Transaction, chk: Check, principal: Principal, source: str, at: d
     for sheet, df in v.tables.items():
         frame = df.copy()
         frame.insert(0, "submission_id", sub_id)
+        # Whole-number columns with blanks arrive as floats (12.0); the store takes integers.
+        for name, typ in sheet_columns(SHEETS[sheet]):
+            if (
+                typ in ("INTEGER", "BIGINT")
+                and name in frame
+                and not pd.api.types.is_integer_dtype(frame[name])
+            ):
+                frame[name] = pd.to_numeric(frame[name]).round().astype("Int64")
         tx.insert(sheet, frame)
     return Outcome(sub_id, None, version, v.row_count, blocks)
 
