@@ -262,7 +262,8 @@ def _countries(text: str, col: Column, cell: Cell) -> str | None:
 
 
 def _yes_no_label(value: object, col: Column, ref: Reference, lang: str) -> str:
-    return ref.labels("yes_no", lang)["YES" if value else "NO"]
+    code = "YES" if value else "NO"
+    return ref.labels("yes_no", lang).get(code, code)
 
 
 @_kind("yes_no", "BOOLEAN", domain="yes_no", show=_yes_no_label)

@@ -222,6 +222,25 @@ def build(con: duckdb.DuckDBPyConnection) -> Reference:
     return Reference(countries=countries, vocab=vocab, lookup=lookup)
 
 
+def _behind(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store lacks a code the shipped facts hold (a newer version of the app
+    added a vocabulary, a country or a module since the store's reference was loaded)."""
+    frames = _frames()
+    stored = {
+        "vocab": set(con.execute("SELECT domain || '/' || code FROM vocab").fetchall()),
+        "countries": set(con.execute("SELECT iso3 FROM countries").fetchall()),
+        "modules": set(con.execute("SELECT code FROM modules").fetchall()),
+    }
+    shipped = {
+        "vocab": {(f"{d}/{c}",) for d, c in zip(frames["vocab"]["domain"], frames["vocab"]["code"])},
+        "countries": {(c,) for c in frames["countries"]["iso3"]},
+        "modules": {(c,) for c in frames["modules"]["code"]},
+    }
+    return any(shipped[k] - stored[k] for k in shipped)
+
+
 def ensure_loaded(store: Store) -> None:
-    if not is_loaded(store.reader()):
+    """Load the shipped facts into a store that has none, or older ones."""
+    con = store.reader()
+    if not is_loaded(con) or _behind(con):
         load(store)

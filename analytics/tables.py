@@ -100,9 +100,11 @@ def editor_rows(
         )
     else:
         base = base.assign(stage=None, coverage_pct=None, trained_staff=None, notes="")
+    # An empty cell is empty (""), never "None": the editor saves "" as no value.
     base = base.assign(
         module=base["module"].map(mods),
-        stage=base["stage"].map(lambda s: None if pd.isna(s) else f"{int(s)} {stage_labels[str(int(s))]}"),
+        stage=base["stage"].map(lambda s: "" if pd.isna(s) else f"{int(s)} {stage_labels[str(int(s))]}"),
+        notes=base["notes"].map(lambda v: "" if v is None or v != v else v).astype(object),
     )
     ch = _labelled(
         rows["challenges"][["module", "category", "severity", "status", "description"]],
@@ -129,8 +131,11 @@ def editor_sheet(df: pd.DataFrame, sheet: str, ref: Reference, lang: str) -> pd.
             values = [show(v, col, ref, lang) for v in values]
         # The editor's column types need these dtypes even with no rows (an empty or
         # all-blank column would otherwise come as float).
-        dtype = "Int64" if KINDS[col.kind].sql_type == "BIGINT" else object
-        out[col.key] = pd.Series(values, index=df.index, dtype=dtype)
+        if KINDS[col.kind].sql_type == "BIGINT":
+            out[col.key] = pd.Series(values, index=df.index, dtype="Int64")
+        else:
+            texts = ["" if v is None or (isinstance(v, float) and v != v) else v for v in values]
+            out[col.key] = pd.Series(texts, index=df.index, dtype=object)
     return out.reset_index(drop=True)
 
 

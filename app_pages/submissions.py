@@ -125,7 +125,7 @@ def render() -> None:
         for sheet, df in cache.cached(ledger.submission_rows, int(sid)).items():
             if len(df):
                 st.markdown(f"**{c.t(f'snapshot.table.{sheet}')}**")
-                st.dataframe(
+                widgets.people_table(
                     df.drop(columns=["submission_id", "period_start", "period_end"]),
                     hide_index=True,
                     width="stretch",
@@ -133,12 +133,14 @@ def render() -> None:
     with tab_find:
         found = cache.cached(ledger.submission_findings, int(sid))
         if found:
-            st.dataframe(submit.findings_frame(found, lang), hide_index=True, width="stretch")
+            widgets.people_table(submit.findings_frame(found, lang))
         else:
             st.caption(c.t("admin.no_findings"))
     with tab_rep:
         rep = cache.cached(ledger.submission_blocks, int(sid))
-        st.dataframe(rep.rename(columns=lambda x: c.t(f"admin.bcol_{x}")), hide_index=True, width="stretch")
+        widgets.people_table(
+            rep.rename(columns=lambda x: c.t(f"admin.bcol_{x}")), hide_index=True, width="stretch"
+        )
     name = row["file_name"]
     st.download_button(
         c.t("admin.download_original"),
@@ -184,7 +186,7 @@ def rollback_form(c: Context, sid: int) -> None:
     st.markdown(c.t("admin.rollback_title", id=sid))
     if not (effect["shown_now"] == sid).any():
         st.info(c.t("admin.rollback_changes_nothing", id=sid), icon=":material/info:")
-    st.dataframe(
+    widgets.people_table(
         cache.derived(tables.rollback_effect, effect, sid, c.ref, c.lang).rename(
             columns=lambda x: c.t(f"admin.ecol_{x}")
         ),

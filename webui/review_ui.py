@@ -25,7 +25,7 @@ from analytics.schema import SHEETS
 from . import cache, connection
 from .context import Context, ctx
 from .submit import findings_frame
-from .widgets import md_escape
+from .widgets import md_escape, people_table
 
 NOTICE, DONE = "rv_notice", "rv_done"
 BULK = "bulk"
@@ -106,7 +106,7 @@ def show_queue(c: Context, table: pd.DataFrame) -> None:
         table = table.drop(columns="changes")
     if not table["reviewed_by"].astype(bool).any():
         table = table.drop(columns=["reviewed_by", "comment"])
-    st.dataframe(
+    people_table(
         table.rename(columns=lambda x: c.t(f"review.qcol_{x}")),
         hide_index=True,
         width="stretch",
@@ -200,40 +200,34 @@ def show_change(c: Context, change: Change) -> None:
             ],
         }
     )
-    st.dataframe(view.rename(columns=lambda x: c.t(f"review.ecol_{x}")), hide_index=True, width="stretch")
+    people_table(view.rename(columns=lambda x: c.t(f"review.ecol_{x}")), hide_index=True, width="stretch")
     sheets = {s: _sheet_label(c, s) for s in SHEETS}
     if len(change.removed):
         st.markdown(c.t("report.removed_title", n=len(change.removed)))
         rows = tables.labelled_rows(change.removed, c.ref, c.lang).assign(
             sheet=change.removed["sheet"].map(sheets)
         )
-        st.dataframe(rows.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
+        people_table(rows.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
     if len(change.changed):
         st.markdown(c.t("report.changed_title"))
         rows = tables.changed_values(change.changed, c.ref, c.lang)
         rows = rows.assign(
             sheet=rows["sheet"].map(sheets), field=change.changed["field"].map(lambda f: c.t(f"col.{f}"))
         )
-        st.dataframe(rows.rename(columns=lambda x: c.t(f"report.pcol_{x}")), hide_index=True, width="stretch")
+        people_table(rows.rename(columns=lambda x: c.t(f"report.pcol_{x}")), hide_index=True, width="stretch")
     if len(change.added):
         st.markdown(c.t("report.added_title"))
         rows = tables.labelled_rows(change.added, c.ref, c.lang).assign(
             sheet=change.added["sheet"].map(sheets)
         )
         rows = rows.dropna(axis=1, how="all").map(display)
-        st.dataframe(rows.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
+        people_table(rows.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
 
 
 def show_warnings(c: Context, found: list[Finding]) -> None:
     st.markdown(f"**{c.t('review.warnings_title', n=len(found))}**")
     if found:
-        st.dataframe(
-            findings_frame(found, c.lang).rename(
-                columns=lambda x: c.t(f"report.col_{x}") if x != "code" else x
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        people_table(findings_frame(found, c.lang))
     else:
         st.caption(c.t("review.no_warnings"))
 

@@ -10,37 +10,44 @@ import pandas as pd
 import streamlit as st
 
 from analytics import tables, workflow
-from analytics.cells import csv_bytes
 from analytics.errors import EspError
 from analytics.findings import Finding, collapse, counts
-from analytics.i18n import error_message, finding_message
+from analytics.i18n import error_message, finding_message, t
+from analytics.readable import csv_for_people
 from analytics.schema import SHEETS
 
 from .context import Context, ctx
 from .urlstate import base_params
+from .widgets import md_escape, people_table
+
+FINDING_COLUMNS = ["severity", "sheet", "row", "column", "value", "message", "code"]
 
 
 def findings_frame(findings: list[Finding], lang: str) -> pd.DataFrame:
-    """Every finding, one row each, in the user's language (for the CSV download)."""
-    return pd.DataFrame(
+    """Every finding, one row each, in the user's language and under the headers the page
+    uses (the CSV download, the review and submissions pages)."""
+    frame = pd.DataFrame(
         [
             {
-                "severity": ctx().t(f"report.sev_{f.severity}"),
+                "severity": t(f"report.sev_{f.severity}", lang),
                 "sheet": f.sheet or "",
-                "row": f.row,
+                "row": "" if f.row is None else str(f.row),
                 "column": f.column or "",
                 "value": f.value or "",
-                "code": f.code,
                 "message": finding_message(f, lang),
+                "code": f.code,
             }
             for f in findings
         ],
-        columns=["severity", "sheet", "row", "column", "value", "code", "message"],
+        columns=FINDING_COLUMNS,
     )
+    return frame.rename(columns=lambda x: t(f"report.col_{x}", lang))
 
 
 def show_findings(chk: workflow.Check) -> bool:
-    """Verdict, counts and the findings table; True when the file may go on."""
+    """Verdict, counts and the findings table (the same finding in many rows once, with
+    where), every message whole below it, and the CSV of every finding; True when the file
+    may go on."""
     c = ctx()
     n = counts(chk.findings)
     errors, warnings = n.get("error", 0), n.get("warning", 0)
@@ -54,8 +61,12 @@ def show_findings(chk: workflow.Check) -> bool:
     else:
         st.success(c.t("report.verdict_ok", rows=chk.validation.row_count), icon=":material/check_circle:")
     if chk.findings:
-        rows = []
-        for f, count, where in collapse(chk.findings):
+        grouped = collapse(chk.findings)
+        rows, messages = [], []
+        for f, count, where in grouped:
+            message = finding_message(
+                f.__class__(f.severity, f.code, f.sheet, None, f.column, f.value, f.params), c.lang
+            )
             rows.append(
                 {
                     c.t("report.col_severity"): c.t(f"report.sev_{f.severity}"),
@@ -63,17 +74,30 @@ def show_findings(chk: workflow.Check) -> bool:
                     c.t("report.col_row"): _rows_text(where),
                     c.t("report.col_column"): f.column or "",
                     c.t("report.col_value"): f.value or "",
-                    c.t("report.col_message"): finding_message(
-                        f.__class__(f.severity, f.code, f.sheet, None, f.column, f.value, f.params), c.lang
-                    ),
+                    c.t("report.col_message"): message,
                     c.t("report.col_count"): count,
                 }
             )
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        all_rows = csv_bytes(findings_frame(chk.findings, c.lang))
+            messages.append((f, where, message))
+        people_table(
+            pd.DataFrame(rows),
+            column_config={c.t("report.col_message"): st.column_config.TextColumn(width="large")},
+        )
+        with st.expander(c.t("report.messages_whole", n=len(messages)), expanded=len(messages) <= 3):
+            for f, where, message in messages[:MESSAGES_SHOWN]:
+                place = " · ".join(
+                    x
+                    for x in (f.sheet or "", c.t("report.rows_at", rows=_rows_text(where)) if where else "")
+                    if x
+                )
+                st.markdown(
+                    f"- **{md_escape(place)}** {md_escape(message)}" if place else f"- {md_escape(message)}"
+                )
+            if len(messages) > MESSAGES_SHOWN:
+                st.caption(c.t("report.more_in_csv", n=len(messages) - MESSAGES_SHOWN))
         st.download_button(
             c.t("report.download_findings"),
-            all_rows,
+            data=lambda: csv_for_people(findings_frame(chk.findings, c.lang), c.lang),
             file_name="findings.csv",
             mime="text/csv",
             on_click="ignore",
@@ -81,6 +105,9 @@ def show_findings(chk: workflow.Check) -> bool:
             key="dl_findings",
         )
     return errors == 0
+
+
+MESSAGES_SHOWN = 100
 
 
 def _rows_text(rows: list[int]) -> str:
@@ -104,7 +131,7 @@ def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
     if len(p.removed):
         st.warning(c.t("report.removed_title", n=len(p.removed)), icon=":material/delete:")
         view = tables.labelled_rows(p.removed, c.ref, c.lang)
-        st.dataframe(
+        people_table(
             view.assign(sheet=p.removed["sheet"].map(sheets)).rename(columns=lambda x: c.t(f"col.{x}")),
             hide_index=True,
             width="stretch",
@@ -122,7 +149,7 @@ def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
             sheet=p.replaced["sheet"].map(sheets),
             committed_at=p.replaced["committed_at"].astype(str).str[:16],
         )
-        st.dataframe(
+        people_table(
             view[["country", "period", "sheet", "submission_id", "uploaded_by", "committed_at"]].rename(
                 columns=lambda x: c.t(f"report.pcol_{x}")
             ),
@@ -135,12 +162,12 @@ def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
         view = view.assign(
             sheet=view["sheet"].map(sheets), field=p.changed["field"].map(lambda f: c.t(f"col.{f}"))
         )
-        st.dataframe(view.rename(columns=lambda x: c.t(f"report.pcol_{x}")), hide_index=True, width="stretch")
+        people_table(view.rename(columns=lambda x: c.t(f"report.pcol_{x}")), hide_index=True, width="stretch")
     if len(p.added):
         st.markdown(c.t("report.added_title"))
         view = tables.labelled_rows(p.added, c.ref, c.lang).assign(sheet=p.added["sheet"].map(sheets))
         view = view.dropna(axis=1, how="all")
-        st.dataframe(view.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
+        people_table(view.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
 
 
 def confirm_and_commit(chk: workflow.Check, preview: workflow.Preview, *, source: str, key: str) -> None:

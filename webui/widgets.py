@@ -49,6 +49,14 @@ def show_table(
     )
 
 
+def people_table(df: pd.DataFrame, **kwargs: object) -> None:
+    """``st.dataframe`` of a table for people (``analytics.readable``), without a CSV."""
+    c = ctx()
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(readable(df, c.ref, c.lang), **kwargs)
+
+
 def no_data(c: Context) -> None:
     st.info(c.t("ui.no_data"), icon=":material/filter_alt_off:")
 

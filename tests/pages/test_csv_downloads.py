@@ -18,6 +18,7 @@ import streamlit.testing.v1.app_test as app_test_module
 from analytics import workflow
 from analytics.cells import FORMULA_PREFIXES
 from analytics.duckstore import DuckDBStore
+from analytics.i18n import t
 from tests.helpers import ADMIN, progress_rows, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +117,9 @@ def test_the_findings_csv_is_neutralised(open_app, media):
     app.file_uploader[0].set_value(("evil.xlsx", workbook(progress=bad), "x"))
     app.run()
     data = produce(media, buttons(app)["dl_findings"])
-    rows = list(csv.DictReader(io.StringIO(data.decode())))
-    assert {r["value"] for r in rows if r["code"] == "bad_stage"} >= {"'" + d for d in EVIL[:3]}
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    value, code = t("report.col_value", "en"), t("report.col_code", "en")
+    assert {r[value] for r in rows if r[code] == "bad_stage"} >= {"'" + d for d in EVIL[:3]}
     assert formula_cells(data) == []
 
 

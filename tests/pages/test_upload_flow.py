@@ -22,11 +22,13 @@ def peru_stage(open_app, module="HEALTH") -> int:
     app.selectbox(key="profile_pick").set_value("PER")
     app.session_state["tv_country_stages"] = True  # open the chart's table view
     app.run()
-    stages = next(
-        d.value for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns
-    )
-    row = stages[(stages["module"] == module) & (stages["year"] == 2025)].iloc[0]
-    return int(row["stage"])
+    from analytics.i18n import t
+
+    stage, mod, year = t("col.stage", "es"), t("col.module", "es"), t("col.year", "es")
+    stages = next(d.value for d in app.dataframe if stage in d.value.columns and mod in d.value.columns)
+    label = t(f"module_short.{module}", "es")
+    row = stages[stages[mod].str.startswith(label) & (stages[year].astype(int) == 2025)].iloc[0]
+    return int(str(row[stage]).split()[0])  # "3 Piloto": the table reads as people read it
 
 
 def test_good_file_goes_from_findings_to_preview_to_commit(open_app):
