@@ -604,7 +604,7 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
     ``open_year`` is still under way: a report not yet in is "…", not missing.
     """
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
-    countries = sorted(comp["country"].unique(), key=lambda c: names.get(c, c), reverse=True)
+    countries = sorted(comp["country"].unique(), key=lambda c: sort_key(names.get(c, c), lang), reverse=True)
     years = sorted(comp["year"].unique())
     cells = {(r["country"], r["year"]): r for r in comp.to_dict("records")}
     z, text, marked = [], [], []
@@ -625,10 +625,13 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
                 tr.append("✓" if r["progress"] else "✗")
         z.append(zr)
         text.append(tr)
+    under_way = t("refperiod.under_way_short", lang)
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[str(y) for y in years],
+            x=[
+                f"{y}<br>({under_way})" if open_year is not None and y >= open_year else str(y) for y in years
+            ],
             y=[names.get(c, c) for c in countries],
             text=text,
             texttemplate="%{text}",

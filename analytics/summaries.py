@@ -111,8 +111,11 @@ def challenges_sentence(ch: pd.DataFrame, ref: Reference, lang: str) -> str:
     )
 
 
-def completeness_sentence(comp: pd.DataFrame, year: int, lang: str) -> str:
+def completeness_sentence(comp: pd.DataFrame, year: int, lang: str, *, under_way: bool = False) -> str:
+    """How many expected countries reported their progress for ``year`` (so far, when the
+    year is under way)."""
     y = comp[(comp["year"] == year) & comp["expected"]]
     if y.empty:
         return t("ui.no_data", lang)
-    return t("summary.completeness", lang, year=year, reported=int(y["progress"].sum()), expected=len(y))
+    key = "summary.completeness_under_way" if under_way else "summary.completeness"
+    return t(key, lang, year=year, reported=int(y["progress"].sum()), expected=len(y))

@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts, clock, pending, queries, summaries, tables
-from webui import cache, widgets
+from analytics.i18n import sort_key
+from webui import cache, urlstate, widgets
 from webui.context import ctx
 
 
@@ -25,67 +26,71 @@ def render() -> None:
         widgets.no_data(c)
         return
 
-    # 1. Year × country grid
-    last_full = (
-        int(comp["year"].max()) - 1 if (c.as_of or clock.now()).month < 12 else int(comp["year"].max())
+    # 1. The year in detail: the latest full year unless the reader picks another (in the URL)
+    open_year = (c.as_of or clock.now()).year
+    years = sorted((int(y) for y in comp["year"].unique()), reverse=True)
+    default = c.year.year if c.year.year in years else years[0]
+    wanted = urlstate.page_param("year")
+    year = st.selectbox(
+        c.t("completeness.year"),
+        years,
+        index=years.index(int(wanted) if wanted and wanted.isdigit() and int(wanted) in years else default),
+        format_func=lambda y: c.t("completeness.year_under_way", year=y) if y >= open_year else str(y),
+        key="completeness_year_pick",
     )
-    last_full = max(last_full, int(comp["year"].min()))
-    fig = cache.figure(charts.completeness, comp, ref, lang, open_year=(c.as_of or clock.now()).year)
+    urlstate.sync_url({"year": str(year) if year != default else ""})
+
+    # 2. Year × country grid (the year under way says so: its reports are not all in yet)
+    fig = cache.figure(charts.completeness, comp, ref, lang, open_year=open_year)
     widgets.chart_block(
         c,
         fig,
         comp,
-        summaries.completeness_sentence(comp, last_full, lang),
+        summaries.completeness_sentence(comp, year, lang, under_way=year >= open_year),
         key="completeness_grid",
         awaiting=tables.awaiting_count(comp),
     )
 
-    # 2. One year in detail
-    years = sorted(comp["year"].unique(), reverse=True)
-    year = st.selectbox(
-        c.t("completeness.year"), years, index=years.index(last_full) if last_full in years else 0
-    )
+    # 3. That year, country by country
+    st.subheader(c.t("completeness.detail_title", year=year))
     detail = comp[comp["year"] == year].copy()
     yes = c.t("completeness.yes")
+    pending_mark = c.t("completeness.pending_mark") if year >= open_year else "✗"
     view = pd.DataFrame(
         {
             "country": detail["country"].map(lambda x: ref.country_name(x, lang)),
             "expected": detail["expected"].map({True: yes, False: c.t("completeness.not_member")}),
-            "progress": detail["progress"].map({True: "✓", False: "✗"}),
-            "challenges": detail["challenges"].map({True: "✓", False: "✗"}),
-            "practices": detail["practices"].map({True: "✓", False: "✗"}),
-            "reported_at": detail["reported_at"].map(lambda d: "" if pd.isna(d) else str(d)[:16]),
+            **{
+                sheet: [
+                    "✓" if got else (pending_mark if exp else "")
+                    for got, exp in zip(detail[sheet], detail["expected"])
+                ]
+                for sheet in ("progress", "challenges", "practices")
+            },
+            "reported_at": detail["reported_at"],
             "awaiting": detail["awaiting"],
         }
-    )
-    widgets.show_table(
-        view.rename(columns=lambda x: c.t(f"col.{x}")),
-        key="completeness_year",
-        file_name=f"completeness_{year}",
-    )
+    ).sort_values("country", key=lambda names: names.map(lambda n: sort_key(n, lang)))
+    if year >= open_year:
+        st.caption(c.t("completeness.under_way_note", year=year))
+    widgets.show_table(view, key="completeness_year", file_name=f"completeness_{year}")
 
-    # 3. Review: per country and period of that year, what awaits review, was approved or returned
+    # 4. Review: per country and period of that year, what awaits review, was approved or returned
     st.subheader(c.t("completeness.review_title"))
     st.caption(c.t("completeness.review_intro"))
     states = cache.cached(pending.status_by_period, as_of=c.as_of)
     widgets.show_table(
-        cache.derived(tables.review_by_period, states, detail, ref, lang).rename(
-            columns=lambda x: c.t(f"col.{x}")
-        ),
+        cache.derived(tables.review_by_period, states, detail, ref, lang),
         key="completeness_review",
         file_name=f"review_{year}",
     )
 
-    # 4. Last report per country (the badge the overview and profiles reuse)
+    # 5. Last report per country (the badge the overview and profiles reuse)
     st.subheader(c.t("completeness.last_title"))
     last = cache.cached(queries.last_reported, as_of=c.as_of, scope=c.scope)
-    last = last[last["country"].isin(c.countries)].assign(
-        country=lambda d: d["country"].map(lambda x: ref.country_name(x, lang)),
-        last_committed_at=lambda d: d["last_committed_at"].map(lambda x: str(x)[:16]),
-    )
-    widgets.show_table(
-        last.rename(columns=lambda x: c.t(f"col.{x}")), key="completeness_last", file_name="last_reported"
-    )
+    last = last[last["country"].isin(c.countries)]
+    last = last.iloc[last["country"].map(lambda x: sort_key(ref.country_name(x, lang), lang)).argsort()]
+    widgets.show_table(last, key="completeness_last", file_name="last_reported")
 
 
 render()

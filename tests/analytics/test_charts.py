@@ -41,9 +41,9 @@ def test_completeness_figure_marks_reported_missing_and_not_yet_member(store, co
     still_open = charts.completeness(comp, ref, "en", open_year=2018)
     cells = dict(zip(still_open.data[0].y, still_open.data[0].text))
     assert (
-        cells["Mexico"][list(still_open.data[0].x).index("2018")] == "…"
+        cells["Mexico"][list(still_open.data[0].x).index("2018<br>(under way)")] == "…"
     )  # not missing: the year is not over
-    assert cells["Peru"][list(still_open.data[0].x).index("2018")] == "✓"
+    assert cells["Peru"][list(still_open.data[0].x).index("2018<br>(under way)")] == "✓"
 
 
 def test_heatmap_counts_by_category_and_module(con):
