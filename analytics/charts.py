@@ -422,6 +422,89 @@ def lines(
     return _layout(fig, title)
 
 
+def small_multiples(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    facet: str,
+    labels: dict[str, str],
+    title: str,
+    y_title: str,
+    lang: str,
+    open_year: int | None = None,
+    columns: int = 5,
+) -> go.Figure:
+    """One small line chart per ``facet`` value (in ``labels`` order), on one shared scale,
+    instead of many lines tangled in one: each read alone, all compared at a glance. The
+    year under way is drawn as an open marker on a dashed segment (its count is partial)."""
+    from plotly.subplots import make_subplots
+
+    keys = [k for k in labels if k in set(df[facet])]
+    rows = max(1, -(-len(keys) // columns))
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        shared_yaxes=True,
+        subplot_titles=[_wrap(labels[k], 22) for k in keys],
+        horizontal_spacing=0.03,
+        vertical_spacing=0.22 if rows > 1 else 0.1,
+    )
+    years = sorted({int(v) for v in df[x]})
+    for i, k in enumerate(keys):
+        g = df[df[facet] == k].set_index(x)[y].reindex(years, fill_value=0)
+        done = [yr for yr in years if open_year is None or yr < open_year]
+        row, col = i // columns + 1, i % columns + 1
+        color = CATEGORICAL[i % len(CATEGORICAL)]
+        fig.add_scatter(
+            x=done,
+            y=[g[yr] for yr in done],
+            mode="lines+markers",
+            line={"color": color},
+            marker={"size": 5},
+            name=labels[k],
+            showlegend=False,
+            hovertemplate=f"{labels[k]}<br>%{{x}}: %{{y}}<extra></extra>",
+            row=row,
+            col=col,
+        )
+        open_years = [yr for yr in years if open_year is not None and yr >= open_year]
+        if open_years and done:
+            fig.add_scatter(
+                x=[done[-1], *open_years],
+                y=[g[done[-1]], *(g[yr] for yr in open_years)],
+                mode="lines+markers",
+                line={"color": color, "dash": "dot"},
+                marker={"size": [0] + [8] * len(open_years), "symbol": "circle-open"},
+                showlegend=False,
+                hovertemplate=f"{labels[k]}<br>%{{x}} ({t('refperiod.under_way_short', lang)}): %{{y}}<extra></extra>",
+                row=row,
+                col=col,
+            )
+    fig.update_xaxes(tickvals=[years[0], years[-1]] if years else None, tickangle=0)
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(title_text=y_title, row=1, col=1)
+    fig.update_annotations(font_size=12)
+    note = (
+        t("chart.small_multiples_note", lang)
+        if open_year is not None and years and years[-1] >= open_year
+        else ""
+    )
+    return _layout(fig, title + (f"<br><sup>{note}</sup>" if note else ""), height=230 * rows + 120)
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of about ``width`` characters, for titles in small spaces."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
 def stage_distribution(
     dist: pd.DataFrame, ref: Reference, lang: str, title: str, open_year: int | None = None
 ) -> go.Figure:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import charts, queries, summaries, tables
+from analytics import charts, clock, queries, summaries, tables
 from webui import cache, urlstate, widgets
 from webui.context import ctx
 
@@ -57,44 +57,47 @@ def render() -> None:
         awaiting=waiting,
     )
 
-    # 2. Trend and severity × status
-    left, right = st.columns(2)
+    # 2. Over time: one small chart per category, on one scale (no ten-line tangle)
+    tr = cache.derived(queries.challenge_trend, ch)
+    fig = cache.figure(
+        charts.small_multiples,
+        tr,
+        x="year",
+        y="count",
+        facet="category",
+        labels=cats,
+        title=c.t("challenges.trend_title"),
+        y_title=c.t("col.count"),
+        lang=lang,
+        open_year=(c.as_of or clock.now()).year,
+    )
+    full = tr[tr["year"] < (c.as_of or clock.now()).year]
+    per_year = (full if len(full) else tr).groupby("year")["count"].sum()
+    widgets.chart_block(
+        c,
+        fig,
+        tr,
+        c.t("challenges.trend_summary", year=int(per_year.idxmax()), n=int(per_year.max())),
+        key="challenges_trend",
+        awaiting=waiting,
+    )
+
+    # 3. Severity × status
+    ss = cache.derived(queries.challenge_severity_status, ch)
+    fig = cache.figure(
+        charts.bars,
+        ss,
+        x="severity",
+        y="count",
+        series="status",
+        x_labels=ref.labels("severity", lang),
+        series_labels=ref.labels("status", lang),
+        title=c.t("challenges.severity_title"),
+        y_title=c.t("col.count"),
+    )
+    open_high = int(ss[(ss["severity"] == "HIGH") & (ss["status"] != "RESOLVED")]["count"].sum())
+    left, _ = st.columns([3, 2])
     with left:
-        tr = cache.derived(queries.challenge_trend, ch)
-        fig = cache.figure(
-            charts.lines,
-            tr,
-            x="year",
-            y="count",
-            series="category",
-            labels=cats,
-            title=c.t("challenges.trend_title"),
-            x_title=c.t("chart.year"),
-            y_title=c.t("col.count"),
-        )
-        per_year = tr.groupby("year")["count"].sum()
-        widgets.chart_block(
-            c,
-            fig,
-            tr,
-            c.t("challenges.trend_summary", year=int(per_year.idxmax()), n=int(per_year.max())),
-            key="challenges_trend",
-            awaiting=waiting,
-        )
-    with right:
-        ss = cache.derived(queries.challenge_severity_status, ch)
-        fig = cache.figure(
-            charts.bars,
-            ss,
-            x="severity",
-            y="count",
-            series="status",
-            x_labels=ref.labels("severity", lang),
-            series_labels=ref.labels("status", lang),
-            title=c.t("challenges.severity_title"),
-            y_title=c.t("col.count"),
-        )
-        open_high = int(ss[(ss["severity"] == "HIGH") & (ss["status"] != "RESOLVED")]["count"].sum())
         widgets.chart_block(
             c,
             fig,
@@ -104,7 +107,7 @@ def render() -> None:
             awaiting=waiting,
         )
 
-    # 3. Challenges shared by several countries
+    # 4. Challenges shared by several countries
     st.subheader(c.t("challenges.shared_title"))
     shared = cache.derived(queries.shared_challenges, ch)
     if shared.empty:
@@ -112,12 +115,12 @@ def render() -> None:
     else:
         view = cache.derived(tables.shared_challenges, shared, ref, lang, mods)
         widgets.show_table(
-            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            view,
             key="challenges_shared",
             file_name="shared_challenges",
         )
 
-    # 4. Search the descriptions (shown as plain data, never as markup)
+    # 5. Search the descriptions (shown as plain data, never as markup)
     st.subheader(c.t("challenges.search_title"))
     text = st.text_input(
         c.t("challenges.search"),
@@ -133,9 +136,7 @@ def render() -> None:
     )
     view = cache.derived(tables.challenges, found, ref, lang)
     st.caption(c.t("challenges.found", n=len(view)))
-    widgets.show_table(
-        view.rename(columns=lambda x: c.t(f"col.{x}")), key="challenges_table", file_name="challenges"
-    )
+    widgets.show_table(view, key="challenges_table", file_name="challenges")
 
 
 render()

@@ -117,3 +117,33 @@ def test_a_value_carried_forward_is_veiled_names_its_year_and_the_legend_says_so
     assert any(d.name and d.name.startswith("Pale: value carried forward") for d in fig.data)
     hover = fig.data[1].hovertext[0]
     assert "carried forward from 2023" in hover and "at the end of 2025" in hover
+
+
+def test_challenges_over_time_are_small_multiples_one_per_category_with_the_year_under_way_dotted(con):
+    ref = reference.build(con)
+    cats = ref.labels("category", "en")
+    trend = pd.DataFrame(
+        [
+            {"year": y, "category": k, "count": i + y - 2020}
+            for i, k in enumerate(cats)
+            for y in (2023, 2024, 2025)
+        ]
+    )
+    fig = charts.small_multiples(
+        trend,
+        x="year",
+        y="count",
+        facet="category",
+        labels=cats,
+        title="t",
+        y_title="n",
+        lang="en",
+        open_year=2025,
+    )
+    titles = [a.text.replace("<br>", " ") for a in fig.layout.annotations]
+    assert titles == list(cats.values())  # one small chart per category, in the vocabulary's order
+    solid = [d for d in fig.data if d.line.dash is None]
+    dotted = [d for d in fig.data if d.line.dash == "dot"]
+    assert len(solid) == len(dotted) == len(cats)
+    assert all(list(d.x) == [2023, 2024] for d in solid) and all(list(d.x) == [2024, 2025] for d in dotted)
+    assert "year under way" in fig.layout.title.text
