@@ -307,38 +307,38 @@ def membership(growth: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
     return _layout(fig, t("chart.membership_title", lang))
 
 
-def milestones(ms: pd.DataFrame, lang: str) -> go.Figure:
-    df = ms.copy()
-    df["when"] = pd.to_datetime(df["date"].where(df["date"].str.len() > 4, df["date"] + "-06"))
-    df["y"] = [(-1) ** i * (1 + (i % 3) * 0.4) for i in range(len(df))]
-    event = df[f"event_{lang}"]
+def milestones(ms: pd.DataFrame, lang: str, names: dict[str, str] | None = None) -> go.Figure:
+    """The community's timeline, top to bottom, each milestone named beside its date (a
+    label on the page, not only on hover); the countries it concerns in brackets."""
+    names = names or {}
+    df = ms.reset_index(drop=True)
+    labels = []
+    for d, e, c in zip(df["date"], df[f"event_{lang}"], df["countries"].fillna("")):
+        who = ", ".join(names.get(x, x) for x in c.split(";") if x)
+        text = _wrap(e + (f" ({who})" if who else ""), 80)
+        labels.append(f"<b>{d}</b>  {text}")
+    y = list(range(len(df)))
     fig = go.Figure()
     fig.add_scatter(
-        x=df["when"],
-        y=[0] * len(df),
-        mode="lines",
-        line={"color": "#999"},
-        hoverinfo="skip",
-        showlegend=False,
+        x=[0] * len(df), y=y, mode="lines", line={"color": "#999"}, hoverinfo="skip", showlegend=False
     )
     fig.add_scatter(
-        x=df["when"],
-        y=df["y"],
+        x=[0] * len(df),
+        y=y,
         mode="markers+text",
-        text=df["date"],
-        textposition="top center",
-        marker={"size": 10, "color": CATEGORICAL[0]},
-        hovertext=[
-            f"{d}: {e}" + (f" ({c.replace(';', ', ')})" if c else "")
-            for d, e, c in zip(df["date"], event, df["countries"])
-        ],
+        text=labels,
+        textposition="middle right",
+        textfont={"size": 12},
+        marker={"size": 11, "color": CATEGORICAL[0]},
+        hovertext=labels,
         hovertemplate="%{hovertext}<extra></extra>",
         showlegend=False,
+        cliponaxis=False,
     )
-    for x, y in zip(df["when"], df["y"]):
-        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=y, line={"color": "#bbb", "width": 1})
-    fig.update_yaxes(visible=False, range=[-2.2, 2.2])
-    return _layout(fig, t("chart.milestones_title", lang), height=320)
+    fig.update_xaxes(visible=False, range=[-0.02, 1])
+    fig.update_yaxes(visible=False, autorange="reversed")
+    rows = sum(label.count("<br>") + 1 for label in labels)
+    return _layout(fig, t("chart.milestones_title", lang), height=110 + 24 * rows + 14 * len(df))
 
 
 def stage_steps(yearly: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Figure:

@@ -177,9 +177,12 @@ def cohort_of(ref: Reference) -> dict[str, str]:
     return dict(zip(ref.countries["iso3"], ref.countries["entry_route"]))
 
 
-def membership_growth(ref: Reference, *, until: int) -> pd.DataFrame:
-    """year, entry_route, joined (that year), members (cumulative, all routes)."""
+def membership_growth(ref: Reference, *, until: int, countries: list[str] | None = None) -> pd.DataFrame:
+    """year, entry_route, joined (that year), members (cumulative, all routes), for the
+    member countries among ``countries`` (all when None)."""
     members = ref.countries[ref.countries["member"]]
+    if countries is not None:
+        members = members[members["iso3"].isin(countries)]
     joined = list(zip(members["entry_route"], members["joined_year"].astype(int)))
     rows = [
         {
@@ -194,8 +197,15 @@ def membership_growth(ref: Reference, *, until: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "entry_route", "joined", "members"])
 
 
-def milestones(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute("SELECT * FROM milestones ORDER BY date").df()
+def milestones(con: duckdb.DuckDBPyConnection, countries: list[str] | None = None) -> pd.DataFrame:
+    """The community's milestones in date order: those of the whole community, and, with
+    ``countries``, only those that concern one of them."""
+    ms = con.execute("SELECT * FROM milestones ORDER BY date").df()
+    if countries is None:
+        return ms
+    wanted = set(countries)
+    keep = [not c or bool(set(c.split(";")) & wanted) for c in ms["countries"].fillna("")]
+    return ms[keep].reset_index(drop=True)
 
 
 def services(con: duckdb.DuckDBPyConnection, module: str) -> pd.DataFrame:

@@ -149,26 +149,29 @@ def render() -> None:
         with st.expander(c.t("overview.stage_scale")):
             st.markdown(c.t("overview.stage_scale_text"))
 
-    # 4. Membership and milestones
-    left, right = st.columns(2)
+    # 4. Membership and milestones, for the countries the sidebar chose
+    filtered = len(c.countries) < len(c.ref.members(lang))
+    chosen = c.countries if filtered else None
+    growth = queries.membership_growth(ref, until=(c.as_of or clock.now()).year, countries=chosen)
+    left, _ = st.columns([3, 2])
     with left:
-        growth = queries.membership_growth(ref, until=(year or (c.as_of or clock.now()).year))
         widgets.chart_block(
             c,
             cache.figure(charts.membership, growth, ref, lang),
             growth,
-            c.t("overview.membership_summary", n=int(growth.groupby("year")["members"].sum().max())),
+            c.t("overview.membership_summary", n=int(growth.groupby("year")["members"].sum().max() or 0)),
             key="overview_membership",
         )
-    with right:
-        ms = cache.cached(queries.milestones)
-        widgets.chart_block(
-            c,
-            cache.figure(charts.milestones, ms, lang),
-            ms[["date", "countries", f"event_{lang}", "source"]],
-            c.t("overview.milestones_summary", n=len(ms)),
-            key="overview_milestones",
-        )
+    ms = cache.cached(queries.milestones, chosen)
+    names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
+    widgets.chart_block(
+        c,
+        cache.figure(charts.milestones, ms, lang, names),
+        ms[["date", "countries", f"event_{lang}", "source"]].rename(columns={f"event_{lang}": "event"}),
+        c.t("overview.milestones_summary", n=len(ms))
+        + (" " + c.t("overview.milestones_filtered") if filtered else ""),
+        key="overview_milestones",
+    )
 
 
 render()

@@ -176,3 +176,13 @@ def test_preview_changes_name_a_capacity_row_s_module_and_institution_type_in_wo
     assert list(tables.changed_values(changed, ref, "es")["key"]) == [
         "Transversal / Curso / módulo 2 / Organizaciones de la sociedad civil"
     ]
+
+
+def test_membership_and_milestones_follow_the_chosen_countries(con):
+    ref = reference.build(con)
+    g = queries.membership_growth(ref, until=2020, countries=["PER", "MEX"])
+    assert g[g["year"] == 2017]["members"].sum() == 1 and g[g["year"] == 2020]["members"].sum() == 2
+    every = queries.milestones(con)
+    mine = queries.milestones(con, ["MEX"])
+    assert 0 < len(mine) < len(every)
+    assert all(not c or "MEX" in c.split(";") for c in mine["countries"].fillna(""))
