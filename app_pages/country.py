@@ -4,6 +4,7 @@ other countries, history, context."""
 import streamlit as st
 
 from analytics import charts, exchange, queries, summaries, tables
+from analytics.i18n import datetime_text
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
 from webui.context import ctx
@@ -16,11 +17,15 @@ def render() -> None:
     names = dict(zip(members["iso3"], members[f"name_{lang}"]))
     st.title(c.t("nav.country"))
 
-    # 1. Which country (URL, a click on the map or matrix, or the picker)
-    wanted = (
-        urlstate.page_param("country") or st.session_state.get("profile_country") or members["iso3"].iloc[0]
-    )
-    options = list(names)
+    # 1. Which country (URL, a click on the map or matrix, or the picker): the sidebar's
+    # countries come first, and the profile opens on the first of them
+    chosen = [x for x in names if x in set(c.countries)]
+    options = chosen + [x for x in names if x not in set(chosen)]
+    wanted = urlstate.page_param("country") or st.session_state.get("profile_country")
+    if wanted not in options or (
+        len(chosen) < len(names) and wanted not in chosen and not urlstate.page_param("country")
+    ):
+        wanted = options[0]
     iso3 = st.selectbox(
         c.t("country.pick"),
         options,
@@ -51,7 +56,7 @@ def render() -> None:
         c.t("country.last_reported"),
         last_row.iloc[0]["last_period"] if len(last_row) else c.t("country.never"),
         help=(
-            c.t("country.last_committed", at=str(last_row.iloc[0]["last_committed_at"])[:16])
+            c.t("country.last_committed", at=datetime_text(last_row.iloc[0]["last_committed_at"], lang))
             if len(last_row)
             else None
         ),
