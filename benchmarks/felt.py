@@ -28,6 +28,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -52,7 +54,7 @@ QUIET_JS = """() => {
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   const plots = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')];
-  return window.__espDone > 0 && plots.length > 0 && plots.every(p => p.querySelector('.main-svg'));
+  return window.__espDone > 0 && plots.every(p => p.querySelector('.main-svg'));
 }"""
 
 
@@ -151,6 +153,15 @@ def commit_through_the_upload_page(browser: Any, url: str, path: Path) -> None:
         ctx.close()
 
 
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    """Name the step a timeout happened in (a bare TimeoutError says only how long it waited)."""
+    try:
+        yield
+    except Exception as e:
+        raise RuntimeError(f"felt benchmark: {name}: {type(e).__name__}: {str(e).splitlines()[0]}") from e
+
+
 def _ms(values: list[float]) -> float:
     return round(statistics.median(values) * 1000, 1)
 
@@ -163,14 +174,17 @@ def measure(browser: Any, bare_url: str, app_url: str, page: str, reps: int, wor
     for _ in range(reps):  # alternating, so both see the same machine
         bare_first.append(first_load(browser, bare_url))
         app_first.append(first_load(browser, app_page))
-    bare_side = sidebar_changes(browser, bare_url, "bare_pick", ["b", "c", "a"], reps)
-    spot = [t("ui.spotlight_yes", "es"), t("ui.spotlight_all", "es")]
-    app_side = sidebar_changes(browser, app_page, "w_spot", spot, reps)
+    with step("sidebar changes"):
+        bare_side = sidebar_changes(browser, bare_url, "bare_pick", ["b", "c", "a"], reps)
+        spot = [t("ui.spotlight_yes", "es"), t("ui.spotlight_all", "es")]
+        app_side = sidebar_changes(browser, app_page, "w_spot", spot, reps)
     after_commit, warm = [], []
     for i in range(reps):
-        commit_through_the_upload_page(browser, app_url, report_file(workdir, stage=4 + i % 2))
-        after_commit.append(first_load(browser, app_page))
-        warm.append(first_load(browser, app_page))
+        with step("a commit through the upload page"):
+            commit_through_the_upload_page(browser, app_url, report_file(workdir, stage=4 + i % 2))
+        with step("the first view after a commit"):
+            after_commit.append(first_load(browser, app_page))
+            warm.append(first_load(browser, app_page))
     res = {
         "page": page,
         "reps": reps,

@@ -32,10 +32,11 @@ BULK = "bulk"
 
 
 def show_notice() -> None:
-    """What the last decision did (drawn at the top of the page, once)."""
-    notice = st.session_state.pop(NOTICE, None)
-    if notice:
-        st.success(notice, icon=":material/task_alt:")
+    """What the last decision did, at the top of the page, for as long as it is the latest
+    change (a second click of a double click reruns the page: the notice stays)."""
+    notice = st.session_state.get(NOTICE)
+    if notice and notice[1] == ctx().now_version:
+        st.success(notice[0], icon=":material/task_alt:")
 
 
 def _error_key(origin: str) -> str:
@@ -65,7 +66,10 @@ def _decide(action: str, ids: tuple[int, ...], comment_key: str, origin: str) ->
         return
     done.add((action, ids))
     st.session_state[comment_key] = ""
-    st.session_state[NOTICE] = c.t(f"review.done_{action}", n=len(ids), ids=_ids_text(ids), version=version)
+    st.session_state[NOTICE] = (
+        c.t(f"review.done_{action}", n=len(ids), ids=_ids_text(ids), version=version),
+        version,
+    )
 
 
 def _ids_text(ids: tuple[int, ...] | list[int], most: int = 12) -> str:
