@@ -18,10 +18,10 @@ from plotly.offline import get_plotlyjs
 
 from . import capacity, charts, exchange, queries, summaries, tables
 from .geo import STATIC_TOPOJSON_PATH
-from .i18n import t
+from .i18n import datetime_text, t
 from .kinds import COUNTRY_SEPARATOR
 from .maps import map_figure
-from .readable import readable
+from .readable import filters_in_words, readable
 from .reference import MODULES, Reference
 from .reference import citations as reference_citations
 from .refperiod import reference_year
@@ -219,7 +219,6 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     mods = charts.short_modules(lang)
     cats = ref.labels("category", lang)
-    as_of_text = as_of.strftime("%Y-%m-%d %H:%M") + " UTC" if as_of else doc.t("brief.now")
 
     doc.add('<section class="first">')
     doc.text("h1", doc.t("brief.title"))
@@ -227,10 +226,9 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
         "p",
         doc.t(
             "brief.meta",
-            as_of=as_of_text,
             version=snap.data_version,
-            generated=snap.generated_at.strftime("%Y-%m-%d %H:%M") + " UTC",
-            filters=snap.filters.describe(),
+            generated=datetime_text(snap.generated_at, lang),
+            filters=filters_in_words(snap.filters, ref, lang, as_of, snap.generated_at.year),
         ),
         "meta",
     )

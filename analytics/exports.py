@@ -20,6 +20,7 @@ import xlsxwriter
 from . import brief, ledger, snapshot
 from .i18n import t
 from .kinds import KINDS, show
+from .readable import filters_in_words
 from .reference import Reference
 from .reference import build as build_reference
 from .schema import SHEETS
@@ -54,7 +55,7 @@ def file_name(fmt: str, *, at: datetime, version: int) -> str:
     return f"esp-monitor_{at.strftime('%Y-%m-%d')}_v{version}.{FORMATS[fmt].extension}"
 
 
-def _readme(snap: Snapshot) -> str:
+def _readme(snap: Snapshot, ref: Reference) -> str:
     return t(
         "snapshot.readme",
         snap.lang,
@@ -67,7 +68,7 @@ def _readme(snap: Snapshot) -> str:
         unreviewed=t(
             "snapshot.unreviewed_yes" if snap.includes_unreviewed else "snapshot.unreviewed_no", snap.lang
         ),
-        filters=snap.filters.describe(),
+        filters=filters_in_words(snap.filters, ref, snap.lang, snap.as_of, snap.generated_at.year),
     )
 
 
@@ -100,7 +101,7 @@ def to_xlsx(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> b
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     ws = wb.add_worksheet("README")
     ws.set_column(0, 0, 120)
-    for i, line in enumerate(_readme(snap).split("\n")):
+    for i, line in enumerate(_readme(snap, ref).split("\n")):
         ws.write_string(i, 0, line, wrap)
     for name, df in snap.tables.items():
         df = _label_columns(snap, ref, name, df)
@@ -123,7 +124,7 @@ def to_xlsx(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> b
 
 @_format("csv", "csv.zip", "application/zip")
 def to_csv_zip(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> bytes:
-    files = {"README.txt": _readme(snap).encode("utf-8")}
+    files = {"README.txt": _readme(snap, ref).encode("utf-8")}
     for name, df in snap.tables.items():
         files[f"{name}.csv"] = df.to_csv(index=False, lineterminator="\n").encode("utf-8")
     return _zip(files)
@@ -131,7 +132,7 @@ def to_csv_zip(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -
 
 @_format("parquet", "parquet.zip", "application/zip")
 def to_parquet_zip(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> bytes:
-    files = {"README.txt": _readme(snap).encode("utf-8")}
+    files = {"README.txt": _readme(snap, ref).encode("utf-8")}
     for name, df in snap.tables.items():
         buf = io.BytesIO()
         df.to_parquet(buf, index=False, engine="pyarrow")

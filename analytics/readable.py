@@ -13,7 +13,8 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from .i18n import date_text, datetime_text, has, number, t
+from .i18n import date_text, datetime_text, has, number, sort_key, t
+from .periods import EARLIEST_YEAR
 from .reference import Reference
 
 # Column → the vocabulary its codes come from.
@@ -167,3 +168,25 @@ def csv_for_people(df: pd.DataFrame, lang: str) -> bytes:
     sep = ";" if lang == "es" else ","
     body = (neutralise_frame(df) if len(df) else df).to_csv(index=False, sep=sep, lineterminator="\r\n")
     return body.encode("utf-8-sig")
+
+
+def filters_in_words(filters, ref: Reference, lang: str, as_of: datetime | None, today_year: int) -> str:  # noqa: ANN001
+    """A view's filters and date as a sentence fragment people read: "Países: Guatemala,
+    Perú · Años: 2018–2026 · Datos al 30 jun 2024" (``filters`` is a ``views.Filters``)."""
+    members = ref.members(lang)
+    if filters.countries and len(set(filters.countries)) < len(members):
+        names = sorted(
+            (ref.country_name(x, lang) for x in filters.countries), key=lambda n: sort_key(n, lang)
+        )
+        parts = [t("filters.countries", lang, names=", ".join(names))]
+    else:
+        parts = [t("filters.all_countries", lang)]
+    if filters.modules:
+        labels = ref.labels("module", lang)
+        parts.append(t("filters.modules", lang, names=", ".join(labels.get(m, m) for m in filters.modules)))
+    first = filters.period_from or EARLIEST_YEAR
+    last = filters.period_to or (as_of.year if as_of else today_year)
+    parts.append(t("filters.years", lang, first=first, last=last))
+    when = date_text(as_of, lang) if as_of else t("filters.today", lang)
+    parts.append(t("filters.as_of", lang, date=when))
+    return " · ".join(parts)

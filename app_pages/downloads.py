@@ -7,6 +7,7 @@ import streamlit as st
 from analytics import clock, exports, ledger, review
 from analytics.i18n import LANGUAGES
 from analytics.permissions import allowed
+from analytics.readable import filters_in_words
 from webui import connection
 from webui.context import ctx
 from webui.sidebar import LANGUAGE_NAMES
@@ -53,9 +54,9 @@ def render() -> None:
     st.info(
         c.t(
             "downloads.summary",
-            as_of=as_of.strftime("%Y-%m-%d %H:%M") if as_of else c.t("downloads.now"),
+            filters=filters_in_words(c.filters, c.ref, c.lang, as_of, clock.today().year),
+            at=c.t("downloads.at_time", time=as_of.strftime("%H:%M")) if as_of else "",
             version=version,
-            filters=c.filters.describe(),
         )
         + " "
         + c.t("downloads.holds_unreviewed" if unreviewed else "downloads.holds_published"),

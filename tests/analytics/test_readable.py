@@ -86,3 +86,14 @@ def test_spanish_csv_opens_in_excel_in_spanish_and_english_csv_in_english():
     assert es.decode("utf-8-sig").splitlines() == ["País;Descripción;n", "Perú;'=HYPERLINK(1);1.882"]
     en = readable.csv_for_people(df, "en").decode("utf-8-sig")
     assert en.splitlines()[0] == "País,Descripción,n"
+
+
+def test_filters_read_as_words_people_use(ref):
+    from analytics.views import Filters
+
+    f = Filters(countries=("PER", "GTM"), period_from=2018)
+    text = readable.filters_in_words(f, ref, "es", datetime(2024, 6, 30, 23, 59, tzinfo=UTC), 2026)
+    assert text == "Países: Guatemala, Perú · Años: 2018–2024 · Datos al 30 jun 2024"
+    assert readable.filters_in_words(Filters(), ref, "en", None, 2026) == (
+        "All countries · Years: 2015–2026 · Data as of today"
+    )
