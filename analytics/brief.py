@@ -165,6 +165,7 @@ def _capacity_section(doc: _Doc, con: duckdb.DuckDBPyConnection, snap: Snapshot,
     doc.figure(
         charts.heatmap(
             per,
+            lang=lang,
             x="year",
             y="country",
             value="participants",
@@ -187,6 +188,7 @@ def _capacity_section(doc: _Doc, con: duckdb.DuckDBPyConnection, snap: Snapshot,
     doc.figure(
         charts.stacked_bars(
             gender,
+            lang=lang,
             x="year",
             y="participants",
             series="group",
@@ -328,6 +330,7 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
         doc.figure(
             charts.heatmap(
                 queries.challenge_heatmap(ch),
+                lang=lang,
                 x="module",
                 y="category",
                 value="count",

@@ -22,7 +22,13 @@ ARROWS = {1: "▲", 0: "=", -1: "▼"}
 STEP_NUDGE = 0.07  # stage units between modules drawn at the same stage
 
 
-def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
+# Plotly's decimal and thousands marks for numbers it formats itself (ticks, hovers).
+SEPARATORS = {"es": ",.", "en": ".,"}
+
+
+def _layout(fig: go.Figure, title: str, lang: str | None = None, **kw: Any) -> go.Figure:
+    if lang is not None:
+        kw.setdefault("separators", SEPARATORS.get(lang, ".,"))
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"},
         font={"family": FONT_FAMILY},
@@ -283,6 +289,7 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str, year: int, tit
     return _layout(
         fig,
         title,
+        lang,
         height=max(300, 40 * len(countries) + 160),
         clickmode="event+select",
     )
@@ -304,7 +311,7 @@ def membership(growth: pd.DataFrame, ref: Reference, lang: str) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title=t("chart.year", lang), dtick=1)
     fig.update_yaxes(title=t("chart.member_countries", lang))
-    return _layout(fig, t("chart.membership_title", lang))
+    return _layout(fig, lang=lang, title=t("chart.membership_title", lang))
 
 
 def milestones(ms: pd.DataFrame, lang: str, names: dict[str, str] | None = None) -> go.Figure:
@@ -338,7 +345,9 @@ def milestones(ms: pd.DataFrame, lang: str, names: dict[str, str] | None = None)
     fig.update_xaxes(visible=False, range=[-0.02, 1])
     fig.update_yaxes(visible=False, autorange="reversed")
     rows = sum(label.count("<br>") + 1 for label in labels)
-    return _layout(fig, t("chart.milestones_title", lang), height=110 + 24 * rows + 14 * len(df))
+    return _layout(
+        fig, lang=lang, title=t("chart.milestones_title", lang), height=110 + 24 * rows + 14 * len(df)
+    )
 
 
 def stage_steps(yearly: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Figure:
@@ -375,7 +384,7 @@ def stage_steps(yearly: pd.DataFrame, ref: Reference, lang: str, title: str) -> 
         title=t("chart.stage", lang),
     )
     fig.update_xaxes(title=t("chart.year", lang), dtick=1)
-    return _layout(fig, title)
+    return _layout(fig, lang=lang, title=title)
 
 
 def lines(
@@ -419,7 +428,7 @@ def lines(
     fig.update_yaxes(title=y_title, rangemode="tozero")
     if y_range is not None:
         fig.update_yaxes(range=list(y_range))
-    return _layout(fig, title)
+    return _layout(fig, lang=lang, title=title)
 
 
 def small_multiples(
@@ -490,7 +499,9 @@ def small_multiples(
         if open_year is not None and years and years[-1] >= open_year
         else ""
     )
-    return _layout(fig, title + (f"<br><sup>{note}</sup>" if note else ""), height=230 * rows + 120)
+    return _layout(
+        fig, lang=lang, title=title + (f"<br><sup>{note}</sup>" if note else ""), height=230 * rows + 120
+    )
 
 
 def _wrap(text: str, width: int) -> str:
@@ -559,7 +570,7 @@ def stage_distribution(
     fig.update_xaxes(title=t("chart.year", lang), dtick=1)
     _year_axis(fig, dist["year"].tolist(), open_year, lang)
     fig.update_yaxes(title=t("chart.countries", lang))
-    return _layout(fig, title)
+    return _layout(fig, lang=lang, title=title)
 
 
 def ranking(rank: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Figure:
@@ -613,7 +624,7 @@ def ranking(rank: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Fig
             marker={"color": "#ffffff", "pattern": {"shape": "/", "fgcolor": AWAITING_COLOR}},
             marker_line={"color": AWAITING_COLOR, "width": 2.5},
         )
-    return _layout(fig, title, height=max(300, 28 * len(df) + 120))
+    return _layout(fig, lang=lang, title=title, height=max(300, 28 * len(df) + 120))
 
 
 def heatmap(
@@ -626,6 +637,7 @@ def heatmap(
     y_labels: dict[str, str],
     title: str,
     colorbar: str,
+    lang: str | None = None,
 ) -> go.Figure:
     xs, ys = list(x_labels), list(y_labels)
     grid = df.pivot_table(index=y, columns=x, values=value, aggfunc="sum").reindex(index=ys, columns=xs)
@@ -646,7 +658,7 @@ def heatmap(
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, height=max(320, 34 * len(ys) + 140))
+    return _layout(fig, title, lang, height=max(320, 34 * len(ys) + 140))
 
 
 def bars(
@@ -659,6 +671,7 @@ def bars(
     series_labels: dict[str, str] | None,
     title: str,
     y_title: str,
+    lang: str | None = None,
 ) -> go.Figure:
     fig = go.Figure()
     groups = (
@@ -678,7 +691,7 @@ def bars(
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title=y_title)
-    return _layout(fig, title)
+    return _layout(fig, title, lang)
 
 
 def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int | None = None) -> go.Figure:
@@ -732,6 +745,7 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
     return _layout(
         fig,
         t("chart.completeness_title", lang),
+        lang,
         height=max(320, 30 * len(countries) + 140),
         plot_bgcolor=NO_DATA_COLOR,
     )
@@ -748,6 +762,7 @@ def stacked_bars(
     x_title: str,
     y_title: str,
     colors: dict[str, str] | None = None,
+    lang: str | None = None,
 ) -> go.Figure:
     """Bars stacked by ``series`` (in the order of ``series_labels``), each part's value printed."""
     fig = go.Figure()
@@ -771,11 +786,16 @@ def stacked_bars(
     )
     fig.update_xaxes(title=x_title, dtick=1)
     fig.update_yaxes(title=y_title, rangemode="tozero")
-    return _layout(fig, title)
+    return _layout(fig, title, lang)
 
 
 def hbars(
-    bars: pd.DataFrame, *, title: str, x_title: str, x_range: tuple[float, float] | None = None
+    bars: pd.DataFrame,
+    *,
+    title: str,
+    x_title: str,
+    x_range: tuple[float, float] | None = None,
+    lang: str | None = None,
 ) -> go.Figure:
     """Horizontal bars (``bars``: label, value, text, and optionally hover), first row on top,
     each with its text beside it."""
@@ -797,7 +817,7 @@ def hbars(
     fig.update_xaxes(title=x_title, rangemode="tozero")
     if x_range is not None:
         fig.update_xaxes(range=list(x_range))
-    return _layout(fig, title, height=max(300, 28 * len(df) + 140))
+    return _layout(fig, title, lang, height=max(300, 28 * len(df) + 140))
 
 
 def exchange_flow(flow: pd.DataFrame, ref: Reference, lang: str, title: str) -> go.Figure:
@@ -857,4 +877,4 @@ def exchange_flow(flow: pd.DataFrame, ref: Reference, lang: str, title: str) -> 
             showarrow=False,
         )
     height = max(320, 36 * max(len(sources), len(adopters)) + 140)
-    return _layout(fig, title, height=height)
+    return _layout(fig, lang=lang, title=title, height=height)

@@ -53,6 +53,7 @@ def render() -> None:
     fig = cache.figure(
         charts.heatmap,
         per,
+        lang=lang,
         x="year",
         y="country",
         value="participants",
@@ -76,6 +77,7 @@ def render() -> None:
         fig = cache.figure(
             charts.hbars,
             cache.derived(capacity.institution_bars, inst, ref, lang),
+            lang=lang,
             title=c.t("capacity.institution_title"),
             x_title=c.t("capacity.participants_axis"),
             x_range=(0, max(1.0, float(inst["participants"].max())) * 1.35),
@@ -87,6 +89,7 @@ def render() -> None:
         fig = cache.figure(
             charts.hbars,
             cache.derived(capacity.kind_bars, kinds, ref, lang),
+            lang=lang,
             title=c.t("capacity.kind_title"),
             x_title=c.t("capacity.participants_axis"),
             x_range=(0, max(1.0, float(kinds["participants"].max())) * 1.35),
@@ -106,6 +109,7 @@ def render() -> None:
             fig = cache.figure(
                 charts.hbars,
                 bars,
+                lang=lang,
                 title=c.t("capacity.completion_title"),
                 x_title=c.t("capacity.completion_axis"),
                 x_range=(0, 112),
@@ -117,6 +121,7 @@ def render() -> None:
         fig = cache.figure(
             charts.stacked_bars,
             gender,
+            lang=lang,
             x="year",
             y="participants",
             series="group",
@@ -176,6 +181,7 @@ def course_section(cap) -> None:
         fig = cache.figure(
             charts.hbars,
             cache.derived(capacity.reach_bars, reach, ref, lang),
+            lang=lang,
             title=c.t("capacity.reach_country_title"),
             x_title=c.t("capacity.participants_axis"),
             x_range=(0, max(1.0, float(reach["participants"].max())) * 1.6),
@@ -186,6 +192,7 @@ def course_section(cap) -> None:
         fig = cache.figure(
             charts.bars,
             per_year,
+            lang=lang,
             x="year",
             y="participants",
             series=None,

@@ -34,6 +34,7 @@ def render() -> None:
     fig = cache.figure(
         charts.heatmap,
         hm,
+        lang=lang,
         x="module",
         y="category",
         value="count",
@@ -87,6 +88,7 @@ def render() -> None:
     fig = cache.figure(
         charts.bars,
         ss,
+        lang=lang,
         x="severity",
         y="count",
         series="status",

@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from analytics import clock
-from analytics.i18n import LANGUAGES
+from analytics.i18n import LANGUAGES, date_text, datetime_text
 from analytics.periods import EARLIEST_YEAR
 from analytics.permissions import allowed
 from analytics.views import SPOTLIGHT_CHOICES, ViewState
@@ -122,12 +122,12 @@ def notices(c: Context) -> None:
         )
     if c.as_of is not None:
         st.info(
-            c.t("ui.as_of_notice", date=c.as_of.date().isoformat(), version=c.version),
+            c.t("ui.as_of_notice", date=date_text(c.as_of, c.lang), version=c.version),
             icon=":material/history:",
         )
 
 
 def footer(c: Context) -> None:
     st.divider()
-    last = c.last_update.strftime("%Y-%m-%d %H:%M UTC") if c.last_update else "—"
+    last = datetime_text(c.last_update, c.lang) if c.last_update else "—"
     st.caption(c.t("ui.footer", version=c.version, last=last))
