@@ -58,7 +58,7 @@ if allowed(principal, "review"):
         0, page("app_pages/review.py", "review", ":material/rule:")
     )
 
-nav = st.navigation(sections, position="sidebar")
+nav = st.navigation(sections, position="sidebar", expanded=True)
 c = sidebar.sidebar(c)
 urlstate.sync_url()
 with st.sidebar:

@@ -98,3 +98,17 @@ def table_view(c: Context, data: pd.DataFrame, *, key: str, file_name: str | Non
     if box.open:
         with box:
             show_table(data, key=key, file_name=file_name or key)
+
+
+NARROW_PX = 640
+
+
+def swap_on_narrow_screens(wide_key: str, narrow_key: str) -> None:
+    """On a screen narrower than ``NARROW_PX`` (a phone), hide the element keyed
+    ``wide_key`` and show the one keyed ``narrow_key`` instead; elsewhere the reverse.
+    Our own stylesheet, no user text: the page still sends both, the browser picks."""
+    st.html(
+        f"<style>.st-key-{narrow_key}{{display:none}}"
+        f"@media (max-width:{NARROW_PX}px){{.st-key-{narrow_key}{{display:block}}"
+        f".st-key-{wide_key}{{display:none}}}}</style>"
+    )

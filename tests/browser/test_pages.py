@@ -56,7 +56,7 @@ def lang_tab(
 
     def get(lang: str) -> Any:
         if lang not in opened:
-            tab = opened[lang] = tab_factory()
+            tab = opened[lang] = tab_factory(width=1440)
             tab.open(app_url + f"?lang={lang}", tr("nav.overview", lang))
         return opened[lang]
 
@@ -90,7 +90,52 @@ def test_page(key: str, lang: str, lang_tab: Callable[[str], Any], tr: Callable[
         assert tab.page.locator(".st-key-overview_map .choroplethlocation").count() == _map_countries()
         assert any(u.endswith("/app/static/topojson/world_110m.json") for u in tab.requests)
         assert tab.wait_plots(4) == 4
+        assert not tab.main.locator(".st-key-matrix_narrow").is_visible()  # the list is for phones
     assert tab.unexpected_requests() == []
     assert tab.errors == []
     tab.screenshot(f"{key}_{lang}")
     assert tab.clipped_labels() == []  # axis labels inside their charts
+
+
+@pytest.fixture(scope="module")
+def phone_tab(
+    tab_factory: Callable[..., Any], app_url: str, tr: Callable[..., str]
+) -> Iterator[Callable[[str], Any]]:
+    """One tab per language at a phone's width (390 px)."""
+    opened: dict[str, Any] = {}
+
+    def get(lang: str) -> Any:
+        if lang not in opened:
+            tab = opened[lang] = tab_factory(width=390, height=844)
+            tab.open(app_url + f"?lang={lang}", tr("nav.overview", lang))
+        return opened[lang]
+
+    yield get
+    for tab in opened.values():
+        tab.close()
+
+
+@pytest.mark.parametrize("key", PAGES)
+@pytest.mark.parametrize("lang", LANGS)
+def test_page_on_a_phone(
+    key: str, lang: str, phone_tab: Callable[[str], Any], tr: Callable[..., str]
+) -> None:
+    """Every page at 390 px: it opens without an exception, and the overview's stage matrix
+    gives way to a list that can be read on the phone."""
+    tab = phone_tab(lang)
+    title = tr(f"nav.{key}", lang)
+    if tab.main.locator("h1").first.inner_text().strip() != title:
+        tab.open(
+            tab.page.url.split("?")[0].rsplit("/", 1)[0] + f"/{'' if key == 'overview' else key}?lang={lang}",
+            title,
+        )
+    assert tab.exceptions() == []
+    assert tab.main.locator("h1").first.inner_text().strip() == title
+    if key in WITH_CHARTS:
+        assert tab.wait_plots(1) >= 1
+    if key == "overview":
+        narrow = tab.main.locator(".st-key-matrix_narrow")
+        assert narrow.is_visible() and tr("module_short.HEALTH", lang) in narrow.inner_text()
+        assert not tab.main.locator(".st-key-overview_matrix").is_visible()
+    assert tab.unexpected_requests() == [] and tab.errors == []
+    tab.screenshot(f"{key}_{lang}_390")
