@@ -35,9 +35,12 @@ def render() -> None:
     # 2. Filters
     st.subheader(c.t("practices.list_title"))
     left, right = st.columns([2, 3])
+    # The filters, the search and the page live in the URL, so a link reproduces the list.
+    wanted = [m for m in (urlstate.page_param("modules", "") or "").split(",") if m in mods]
     chosen = left.multiselect(
         c.t("col.module"),
         list(mods),
+        default=wanted,
         format_func=lambda m: mods[m],
         key="practice_modules",
         placeholder=c.t("ui.all"),
@@ -45,8 +48,12 @@ def render() -> None:
     text = right.text_input(
         c.t("practices.search"), value=urlstate.page_param("q", "") or "", key="practice_q"
     )
-    urlstate.sync_url({"q": text})
-    if st.checkbox(c.t("practices.replicable_only"), key="practice_replicable"):
+    replicable = st.checkbox(
+        c.t("practices.replicable_only"),
+        value=urlstate.page_param("replicable") == "1",
+        key="practice_replicable",
+    )
+    if replicable:
         pr = pr[pr["replicable"].fillna(False).astype(bool)]
     if chosen:
         pr = pr[pr["module"].isin(chosen)]
@@ -64,12 +71,13 @@ def render() -> None:
     pages = max(1, -(-len(pr) // PER_PAGE))
     page = 1
     if pages > 1:
+        asked = urlstate.page_param("page", "1") or "1"
         page = int(
             st.number_input(
                 c.t("practices.page", pages=pages),
                 min_value=1,
                 max_value=pages,
-                value=1,
+                value=min(pages, max(1, int(asked))) if asked.isdigit() else 1,
                 step=1,
                 key="practice_page",
             )
@@ -82,6 +90,14 @@ def render() -> None:
                 n=len(pr),
             )
         )
+    urlstate.sync_url(
+        {
+            "q": text,
+            "modules": ",".join(chosen),
+            "replicable": "1" if replicable else "",
+            "page": str(page) if page > 1 else "",
+        }
+    )
     adopters = cache.derived(exchange.adopters_by_practice, edges)
     for r in pr.iloc[(page - 1) * PER_PAGE : page * PER_PAGE].itertuples():
         with st.container(border=True, key=f"practice_card_{int(r.submission_id)}_{int(r.row_number)}"):

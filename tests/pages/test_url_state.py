@@ -40,3 +40,17 @@ def test_filters_narrow_what_the_views_count(app):
     assert all_members == "15"
     assert next(m for m in app.metric if "miembros" in m.label).value == "2"
     assert "PER" in str(app.query_params["countries"])
+
+
+def test_the_practices_list_keeps_its_filters_and_page_in_the_url(app):
+    app.query_params["lang"] = "en"
+    app.query_params["modules"] = "JUSTICE"
+    app.query_params["replicable"] = "1"
+    app.session_state["_esp_start_page"] = "practices"
+    app.run()
+    assert not app.exception
+    assert app.multiselect(key="practice_modules").value == ["JUSTICE"]
+    assert app.checkbox(key="practice_replicable").value is True
+    app.text_input(key="practice_q").input("unidades").run()
+    assert app.query_params["q"] in ("unidades", ["unidades"])
+    assert app.query_params["modules"] in ("JUSTICE", ["JUSTICE"])
