@@ -109,7 +109,7 @@ def render() -> None:
                 c,
                 fig,
                 yearly[["module", "year", "coverage_pct", "awaiting"]],
-                c.t("country.coverage_summary", year=latest["year"], value=f"{latest['coverage']:.0f}"),
+                c.t("country.coverage_summary", year=latest["year"], value=round(latest["coverage"])),
                 key="country_coverage",
                 awaiting=tables.awaiting_count(yearly),
             )
