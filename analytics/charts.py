@@ -499,9 +499,12 @@ def small_multiples(
         if open_year is not None and years and years[-1] >= open_year
         else ""
     )
-    return _layout(
-        fig, lang=lang, title=title + (f"<br><sup>{note}</sup>" if note else ""), height=230 * rows + 120
+    fig = _layout(
+        fig, lang=lang, title=title + (f"<br><sup>{note}</sup>" if note else ""), height=230 * rows + 150
     )
+    # Room for the title, its note and the first row's titles (two lines each) above the plots.
+    fig.update_layout(margin_t=135)
+    return fig
 
 
 def _wrap(text: str, width: int) -> str:
