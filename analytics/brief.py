@@ -18,7 +18,7 @@ from plotly.offline import get_plotlyjs
 
 from . import capacity, charts, exchange, queries, summaries, tables
 from .geo import STATIC_TOPOJSON_PATH
-from .i18n import datetime_text, t
+from .i18n import datetime_text, sort_key, t
 from .kinds import COUNTRY_SEPARATOR
 from .maps import map_figure
 from .readable import filters_in_words, readable
@@ -159,7 +159,7 @@ def _capacity_section(doc: _Doc, con: duckdb.DuckDBPyConnection, snap: Snapshot,
     per = capacity.by_country_year(cap)
     names = {
         i: ref.country_name(i, lang)
-        for i in sorted(per["country"].unique(), key=lambda i: ref.country_name(i, lang))
+        for i in sorted(per["country"].unique(), key=lambda i: sort_key(ref.country_name(i, lang), lang))
     }
     years = {y: str(y) for y in range(int(per["year"].min()), int(per["year"].max()) + 1)}
     doc.figure(

@@ -16,7 +16,7 @@ import difflib
 
 import pandas as pd
 
-from .i18n import t
+from .i18n import sort_key, t
 from .kinds import COUNTRY_SEPARATOR
 from .reference import Reference
 from .spelling import normalise
@@ -175,7 +175,10 @@ def flow_sentence(flow: pd.DataFrame, ref: Reference, lang: str) -> str:
     if flow.empty:
         return t("exchange.none", lang)
     taught = flow.groupby("source")["adopter"].nunique()
-    most = sorted(ref.country_name(c, lang) for c in taught[taught == taught.max()].index)
+    most = sorted(
+        (ref.country_name(c, lang) for c in taught[taught == taught.max()].index),
+        key=lambda n: sort_key(n, lang),
+    )
     countries = set(flow["source"]) | set(flow["adopter"])
     return t(
         "exchange.flow_summary",

@@ -4,6 +4,7 @@ completion, women and men as reported, the virtual course's reach, and every act
 import streamlit as st
 
 from analytics import capacity, charts, queries, tables
+from analytics.i18n import number, sort_key
 from webui import cache, urlstate, widgets
 from webui.context import ctx
 
@@ -27,18 +28,18 @@ def render() -> None:
     # 1. Headline numbers
     k = cache.derived(capacity.totals, cap)
     cols = st.columns(5)
-    cols[0].metric(c.t("capacity.kpi_participants"), f"{k['participants']:,}", border=True)
-    cols[1].metric(c.t("capacity.kpi_activities"), k["activities"], border=True)
+    cols[0].metric(c.t("capacity.kpi_participants"), number(k["participants"], lang), border=True)
+    cols[1].metric(c.t("capacity.kpi_activities"), number(k["activities"], lang), border=True)
     cols[2].metric(c.t("capacity.kpi_countries"), k["countries"], border=True)
     cols[3].metric(
         c.t("capacity.kpi_completion"),
-        "—" if k["completion_pct"] is None else f"{k['completion_pct']:.0f} %",
+        "—" if k["completion_pct"] is None else f"{number(k['completion_pct'], lang, 0)} %",
         help=c.t("capacity.kpi_completion_help"),
         border=True,
     )
     cols[4].metric(
         c.t("capacity.kpi_split"),
-        f"{k['split_participants']:,}",
+        number(k["split_participants"], lang),
         help=c.t("capacity.kpi_split_help"),
         border=True,
     )
@@ -47,7 +48,7 @@ def render() -> None:
     per = cache.derived(capacity.by_country_year, cap)
     names = {
         i: ref.country_name(i, lang)
-        for i in sorted(per["country"].unique(), key=lambda i: ref.country_name(i, lang))
+        for i in sorted(per["country"].unique(), key=lambda i: sort_key(ref.country_name(i, lang), lang))
     }
     years = {y: str(y) for y in range(int(per["year"].min()), int(per["year"].max()) + 1)}
     fig = cache.figure(
