@@ -101,6 +101,16 @@ def _country_names(values: pd.Series, ref: Reference, lang: str) -> list[str]:
     return out
 
 
+def _sheet_names(value: object, lang: str) -> str:
+    """ "capacity,progress" → "Capacidades, Avance": sheets by the names people know."""
+    if is_empty(value):
+        return ""
+    names = [
+        t(f"snapshot.table.{v}", lang) if has(f"snapshot.table.{v}") else v for v in _LIST.split(str(value))
+    ]
+    return ", ".join(n for n in names if n)
+
+
 def _stages(values: pd.Series, ref: Reference, lang: str) -> list[str]:
     labels = ref.labels("stage", lang)
     out = []
@@ -131,9 +141,11 @@ def column(name: str, values: pd.Series, ref: Reference, lang: str) -> pd.Series
         return _country_names(values, ref, lang)
     if name in STAGE_COLUMNS:
         return _stages(values, ref, lang)
-    if name == "sheet":
+    if name in ("sheet", "sheets"):
+        return [_sheet_names(v, lang) for v in values.tolist()]
+    if name == "periods":
         return [
-            t(f"snapshot.table.{v}", lang) if has(f"snapshot.table.{v}") else cell(v, lang) for v in values
+            "" if is_empty(v) else ", ".join(p for p in _LIST.split(str(v)) if p) for v in values.tolist()
         ]
     if name == "change":
         marks = {1: "▲", 0: "=", -1: "▼"}

@@ -284,10 +284,7 @@ def review_by_period(states: pd.DataFrame, year: pd.DataFrame, ref: Reference, l
             "submitted": rows["submitted"].astype(int),
             "approved": rows["approved"].astype(int),
             "returned": rows["returned"].astype(int),
-            "last_action_at": [
-                "" if pd.isna(v) else str(v)[:16]
-                for v in rows.get("last_action_at", pd.Series(index=rows.index))
-            ],
+            "last_action_at": rows.get("last_action_at", pd.Series(pd.NaT, index=rows.index)),
         }
     ).reset_index(drop=True)
 

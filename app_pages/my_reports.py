@@ -29,7 +29,7 @@ def render() -> None:
     widgets.show_table(
         mine.assign(
             status=mine["status"].map(lambda s: c.t(f"review.status_{s}")),
-            committed_at=mine["committed_at"].astype(str).str[:16],
+            committed_at=mine["committed_at"],
             reviewed_by=mine["reviewed_by"].fillna(""),
             review_comment=mine["review_comment"].fillna(""),
         )[

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import ledger, tables, workflow
 from analytics.errors import EspError
-from analytics.i18n import error_message
+from analytics.i18n import datetime_text, error_message
 from analytics.permissions import allowed
 from webui import cache, connection, submit, widgets
 from webui.context import Context, ctx
@@ -105,7 +105,7 @@ def render() -> None:
         c.t(
             "admin.meta",
             who=row["uploaded_by"],
-            at=str(row["committed_at"])[:19],
+            at=datetime_text(row["committed_at"], lang),
             sha=row["sha256"][:16],
             source=row["source"],
         )
@@ -114,7 +114,7 @@ def render() -> None:
         st.warning(
             c.t(
                 "admin.was_rolled_back",
-                at=str(row["rolled_back_at"])[:19],
+                at=datetime_text(row["rolled_back_at"], lang),
                 who=row["rolled_back_by"],
                 reason=row["rollback_reason"],
             ),

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import ledger
+from analytics.i18n import datetime_text
 from analytics.template import template
 
 from . import cache, connection
@@ -69,7 +70,7 @@ def latest_panel(c: Context, most: int = 3) -> None:
                     "myreports.panel_line",
                     id=r.id,
                     file=md_escape(r.file_name),
-                    at=str(r.committed_at)[:16],
+                    at=datetime_text(r.committed_at, c.lang),
                     state=c.t(f"review.status_{r.status}"),
                 )
             )
@@ -90,7 +91,7 @@ def report_card(c: Context, mine: pd.DataFrame, row: pd.Series) -> None:
             c.t(
                 "myreports.meta",
                 file=md_escape(row["file_name"]),
-                at=str(row["committed_at"])[:16],
+                at=datetime_text(row["committed_at"], c.lang),
                 countries=md_escape(
                     ", ".join(c.ref.country_name(x, c.lang) for x in _split(row["countries"]))
                 ),
@@ -99,14 +100,22 @@ def report_card(c: Context, mine: pd.DataFrame, row: pd.Series) -> None:
         )
         if isinstance(row["reviewed_by"], str) and status in (ledger.APPROVED, ledger.RETURNED):
             st.caption(
-                c.t("myreports.reviewed", who=md_escape(row["reviewed_by"]), at=str(row["reviewed_at"])[:16])
+                c.t(
+                    "myreports.reviewed",
+                    who=md_escape(row["reviewed_by"]),
+                    at=datetime_text(row["reviewed_at"], c.lang),
+                )
             )
             if isinstance(row["review_comment"], str) and row["review_comment"]:
                 st.caption(c.t("myreports.comment"))
                 st.text(row["review_comment"])
         if status == ledger.ROLLED_BACK:
             st.caption(
-                c.t("myreports.rolled_back", who=row["rolled_back_by"], at=str(row["rolled_back_at"])[:16])
+                c.t(
+                    "myreports.rolled_back",
+                    who=row["rolled_back_by"],
+                    at=datetime_text(row["rolled_back_at"], c.lang),
+                )
             )
             st.text(row["rollback_reason"] or "")
         later = answered_by(mine, row)

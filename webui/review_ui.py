@@ -17,7 +17,7 @@ from analytics import ledger, review, tables
 from analytics.changes import display
 from analytics.errors import EspError
 from analytics.findings import Finding
-from analytics.i18n import error_message, t
+from analytics.i18n import datetime_text, error_message, t
 from analytics.pending import Change
 from analytics.reference import Reference
 from analytics.schema import SHEETS
@@ -97,7 +97,7 @@ def queue_table(view: pd.DataFrame, changes: dict[int, Change], ref: Reference, 
             "countries": [", ".join(ref.country_name(x, lang) for x in cs) for cs in view["country"]],
             "periods": [", ".join(ps) for ps in view["periods"]],
             "uploaded_by": view["uploaded_by"],
-            "committed_at": view["committed_at"].astype(str).str[:16],
+            "committed_at": view["committed_at"],
             "changes": [effect(i) for i in view["id"]],
             "reviewed_by": view["reviewed_by"].fillna(""),
             "comment": view["comment"].fillna(""),
@@ -152,7 +152,7 @@ def submission_header(c: Context, sid: int, row: pd.Series) -> None:
         c.t(
             "review.meta",
             who=md_escape(row["uploaded_by"]),
-            at=str(row["committed_at"])[:16],
+            at=datetime_text(row["committed_at"], c.lang),
             countries=md_escape(", ".join(c.ref.country_name(x, c.lang) for x in row["country"])),
             periods=md_escape(", ".join(row["periods"])),
         )
@@ -163,7 +163,7 @@ def submission_header(c: Context, sid: int, row: pd.Series) -> None:
                 "review.last_decision",
                 state=c.t(f"review.status_{row['status']}"),
                 who=md_escape(row["reviewed_by"]),
-                at=str(row["reviewed_at"])[:16],
+                at=datetime_text(row["reviewed_at"], c.lang),
             )
         )
         if isinstance(row["comment"], str) and row["comment"]:

@@ -147,7 +147,7 @@ def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
         st.markdown(c.t("report.replaced_title"))
         view = p.replaced.assign(
             sheet=p.replaced["sheet"].map(sheets),
-            committed_at=p.replaced["committed_at"].astype(str).str[:16],
+            committed_at=p.replaced["committed_at"],
         )
         people_table(
             view[["country", "period", "sheet", "submission_id", "uploaded_by", "committed_at"]].rename(
