@@ -89,7 +89,7 @@ def test_a_schema_3_database_gains_the_capacity_sheet_and_its_practices_stay_as_
     from analytics import ledger, workflow
     from tests.helpers import ADMIN, workbook
 
-    store = DuckDBStore.open(db_file)
+    store = DuckDBStore.open(db_file, create=True)
     reference.load(store)
     old_practice = pd.DataFrame(
         [{"country": "GTM", "period": "2023", "module": "JUSTICE", "title": "Fiscalías", "description": "d"}]

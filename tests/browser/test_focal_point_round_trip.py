@@ -178,7 +178,7 @@ def test_a_row_taken_out_is_shown_first_and_must_be_acknowledged(
     if others.count():  # any other warning is acknowledged apart
         others.click()
         tab.idle()
-    assert confirm.is_enabled()
+    tab.page.wait_for_function("() => !document.querySelector('.st-key-report_confirm button').disabled")
     _confirm(tab, tr)
 
     after = _challenge_rows(_template(tab, tmp_path, "after.xlsx"))

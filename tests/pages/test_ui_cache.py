@@ -47,13 +47,14 @@ def test_equal_inputs_share_one_figure_and_other_inputs_get_another(demo_db):
 
 
 def test_chart_table_view_is_drawn_only_once_opened(open_app):
+    from analytics.i18n import t
+
+    stage, module = t("col.stage", "en"), t("col.module", "en")
     app = open_app("overview", "en")
-    assert not [d for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns]
+    assert not [d for d in app.dataframe if stage in d.value.columns and module in d.value.columns]
     app.session_state["tv_overview_matrix"] = True
     app.run()
-    matrix = next(
-        d.value for d in app.dataframe if "stage" in d.value.columns and "module" in d.value.columns
-    )
+    matrix = next(d.value for d in app.dataframe if stage in d.value.columns and module in d.value.columns)
     assert len(matrix) > 0
 
 
