@@ -8,7 +8,7 @@ from analytics.i18n import number
 from analytics.maps import PLOTLY_CONFIG, map_figure
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
-from webui.context import ctx
+from webui.context import Context, ctx
 
 
 @st.fragment
@@ -154,8 +154,19 @@ def render() -> None:
         with st.expander(c.t("overview.stage_scale")):
             st.markdown(c.t("overview.stage_scale_text"))
 
-    # 4. Membership and milestones, for the countries the sidebar chose
-    filtered = len(c.countries) < len(c.ref.members(lang))
+    # 4. The community: membership and milestones, for the countries the sidebar chose. Drawn
+    # only once opened: two more charts on every first load and filter change cost more than
+    # their place on the overview is worth (measured: make felt).
+    box = st.expander(c.t("overview.community"), key="overview_community", on_change="rerun")
+    if box.open:
+        with box:
+            community(c)
+
+
+def community(c: Context) -> None:
+    """Membership growth and the milestones (inside the community section)."""
+    ref, lang = c.ref, c.lang
+    filtered = len(c.countries) < len(ref.members(lang))
     chosen = c.countries if filtered else None
     growth = queries.membership_growth(ref, until=(c.as_of or clock.now()).year, countries=chosen)
     left, _ = st.columns([3, 2])

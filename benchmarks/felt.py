@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .loadtest import CHROMIUM, CHROMIUM_ARGS, INIT_JS, ROOT, Server, prepare_db, t
+from .loadtest import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, prepare_db, t
 
 RESULTS = Path(__file__).resolve().parent / "felt.json"
 TIMEOUT_MS = 180_000
@@ -47,59 +47,54 @@ choice = st.sidebar.selectbox("Series", ["a", "b", "c"], key="bare_pick")
 y = {"a": [1, 3, 2], "b": [2, 1, 3], "c": [3, 2, 1]}[choice]
 st.plotly_chart(go.Figure(go.Bar(x=["x", "y", "z"], y=y)))
 """
-# Quiet: the app is connected and not running, nothing stale, every chart drew its SVG.
-QUIET_JS = """() => {
+# Every change to the page counts: a run too quick to show "running" still changes the DOM.
+INIT_JS = """
+window.__espMut = 0; window.__espLast = 0;
+new MutationObserver(() => { window.__espMut++; window.__espLast = performance.now(); })
+  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+# Quiet: connected, not running, nothing stale, every chart drew its SVG, and no change to
+# the page for QUIET_MS.
+QUIET_JS = """([n, quiet]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (document.querySelector('[data-stale="true"]')) return false;
   const plots = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')];
-  return window.__espDone > 0 && plots.every(p => p.querySelector('.main-svg'));
+  if (!plots.every(p => p.querySelector('.main-svg'))) return false;
+  return window.__espMut > n && performance.now() - window.__espLast >= quiet;
 }"""
 
 
-def wait_quiet(page: Any, done_before: int = 0) -> float:
-    """Block until the page is quiet after run number ``done_before``; the moment (perf
-    counter) it became quiet, confirmed by ``QUIET_MS`` without a new run."""
-    deadline = time.perf_counter() + TIMEOUT_MS / 1000
-    while True:
-        page.wait_for_function(
-            f"([n]) => window.__espDone > n && ({QUIET_JS})()",
-            arg=[done_before],
-            polling=20,
-            timeout=TIMEOUT_MS,
-        )
-        quiet_at = time.perf_counter()
-        runs = page.evaluate("window.__espDone")
-        page.wait_for_timeout(QUIET_MS)
-        if page.evaluate("window.__espDone") == runs and page.evaluate(QUIET_JS):
-            return quiet_at
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the page never stayed quiet")
-        done_before = page.evaluate("window.__espDone") - 1
+def wait_quiet(page: Any, changes_before: int = 0) -> float:
+    """Block until the page has changed since ``changes_before`` changes and is quiet; the
+    moment (``performance.now()``, ms since the page's navigation) of its last change."""
+    page.wait_for_function(QUIET_JS, arg=[changes_before, QUIET_MS], polling=50, timeout=TIMEOUT_MS)
+    return float(page.evaluate("window.__espLast"))
 
 
 def first_load(browser: Any, url: str) -> float:
+    """Seconds from navigation until every chart is drawn and the page is quiet."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
     ctx.set_default_timeout(TIMEOUT_MS)
     ctx.add_init_script(INIT_JS)
     page = ctx.new_page()
     try:
-        t0 = time.perf_counter()
         page.goto(url, timeout=TIMEOUT_MS)
-        return wait_quiet(page) - t0
+        return wait_quiet(page) / 1000
     finally:
         ctx.close()
 
 
 def _pick(page: Any, key: str, option: str) -> float:
+    """Seconds from choosing ``option`` in a sidebar select until the page is quiet again."""
     box = page.locator(f'section[data-testid="stSidebar"] .st-key-{key} input')
     box.click()
     box.fill(option)
-    done = page.evaluate("window.__espDone")
-    t0 = time.perf_counter()
+    wait_quiet(page)  # the list is open and still
+    changes, t0 = page.evaluate("[window.__espMut, performance.now()]")
     page.get_by_role("option", name=option, exact=True).click()
-    return wait_quiet(page, done) - t0
+    return (wait_quiet(page, changes) - t0) / 1000
 
 
 def sidebar_changes(browser: Any, url: str, key: str, options: list[str], reps: int) -> list[float]:

@@ -89,8 +89,11 @@ def test_page(key: str, lang: str, lang_tab: Callable[[str], Any], tr: Callable[
         )
         assert tab.page.locator(".st-key-overview_map .choroplethlocation").count() == _map_countries()
         assert any(u.endswith("/app/static/topojson/world_110m.json") for u in tab.requests)
-        assert tab.wait_plots(4) == 4
+        assert tab.wait_plots(2) == 2  # the map and the matrix; the community section waits
         assert not tab.main.locator(".st-key-matrix_narrow").is_visible()  # the list is for phones
+        tab.main.locator(".st-key-overview_community summary").click()  # drawn once opened
+        tab.idle()
+        assert tab.wait_plots(4) == 4
     assert tab.unexpected_requests() == []
     assert tab.errors == []
     tab.screenshot(f"{key}_{lang}")

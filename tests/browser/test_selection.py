@@ -88,7 +88,6 @@ def test_clicking_a_stage_matrix_cell_opens_that_country(
     new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str]
 ) -> None:
     tab = _overview(new_tab, app_url, tr)
-    tab.wait_plots(4)
     xy = tab.page.evaluate(POINT_JS, ["overview_matrix", "PER", "heatmap"])
     assert xy, "no Peru row in the stage matrix"
     _click(tab, *xy)

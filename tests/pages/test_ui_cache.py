@@ -67,3 +67,12 @@ def test_run_log_records_each_page_run_when_asked(open_app, tmp_path, monkeypatc
     runs = [json.loads(line) for line in log.read_text().splitlines()]
     assert [r["page"] for r in runs] == ["modules", "modules"]
     assert all(r["ms"] > 0 for r in runs)
+
+
+def test_the_community_section_is_drawn_only_once_opened(open_app):
+    app = open_app("overview", "en")
+    assert not [c for c in app.get("plotly_chart") if "overview_membership" in c.proto.id]
+    n = len(app.get("plotly_chart"))
+    app.session_state["overview_community"] = True
+    app.run()
+    assert len(app.get("plotly_chart")) == n + 2  # membership growth and the milestones
