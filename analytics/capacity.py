@@ -18,6 +18,7 @@ from . import ledger
 from .i18n import t
 from .ledger import PUBLISHED, Scope
 from .reference import Reference
+from .schema import SHEETS
 from .spelling import normalise
 
 GENDER_GROUPS = ("women", "men", "not_reported")
@@ -390,20 +391,8 @@ def gender_labels(lang: str) -> dict[str, str]:
 
 
 def activity_list(cap: pd.DataFrame) -> pd.DataFrame:
-    """The rows as the page lists them: newest first, the sheet's columns."""
-    columns = [
-        "country",
-        "period",
-        "module",
-        "activity",
-        "kind",
-        "institution_type",
-        "participants_total",
-        "participants_women",
-        "participants_men",
-        "completed",
-        "notes",
-    ]
+    """The rows as the page lists them: newest first, the sheet's columns (its declaration)."""
+    columns = SHEETS["capacity"].value_columns
     return cap.sort_values(["period_start", "country"], ascending=[False, True], kind="stable")[
         columns
     ].reset_index(drop=True)
