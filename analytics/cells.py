@@ -21,8 +21,3 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(neutralise)
     return out
-
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """A table as a UTF-8 CSV with every cell neutralised."""
-    return (neutralise_frame(df) if len(df) else df).to_csv(index=False).encode("utf-8")
