@@ -116,6 +116,16 @@ def test_sentences_name_the_numbers_in_both_languages(cap, con):
     assert "46 women and 11 men" in gender and "23 participants" in gender
 
 
+def test_the_women_and_men_sentence_writes_numbers_and_plurals_per_language():
+    g = pd.DataFrame(
+        {"year": [2024, 2024, 2024], "group": ["women", "men", "not_reported"], "participants": [4140, 1, 2275]}
+    )
+    en = capacity.gender_sentence(g, "en")
+    es = capacity.gender_sentence(g, "es")
+    assert "4,140 women and 1 man" in en and "2,275 participants" in en
+    assert "4.140 mujeres y 1 hombre" in es and "2.275 participantes" in es
+
+
 def test_gender_chart_stacks_what_was_reported_with_not_reported_in_grey(cap):
     g = capacity.gender_by_year(cap)
     fig = charts.stacked_bars(

@@ -94,6 +94,12 @@ def test_page(key: str, lang: str, lang_tab: Callable[[str], Any], tr: Callable[
         tab.main.locator(".st-key-overview_community summary").click()  # drawn once opened
         tab.idle()
         assert tab.wait_plots(4) == 4
+        # The expander opens with an animation: its last chart lies inside it once it has.
+        tab.page.wait_for_function(
+            """() => { const d = document.querySelector('.st-key-overview_community details');
+                const last = [...d.querySelectorAll('.js-plotly-plot')].pop();
+                return last && last.getBoundingClientRect().bottom <= d.getBoundingClientRect().bottom; }"""
+        )
     assert tab.unexpected_requests() == []
     assert tab.errors == []
     tab.screenshot(f"{key}_{lang}")
