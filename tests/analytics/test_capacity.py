@@ -118,7 +118,11 @@ def test_sentences_name_the_numbers_in_both_languages(cap, con):
 
 def test_the_women_and_men_sentence_writes_numbers_and_plurals_per_language():
     g = pd.DataFrame(
-        {"year": [2024, 2024, 2024], "group": ["women", "men", "not_reported"], "participants": [4140, 1, 2275]}
+        {
+            "year": [2024, 2024, 2024],
+            "group": ["women", "men", "not_reported"],
+            "participants": [4140, 1, 2275],
+        }
     )
     en = capacity.gender_sentence(g, "en")
     es = capacity.gender_sentence(g, "es")
