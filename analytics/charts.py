@@ -143,6 +143,12 @@ def _ring_points(fig: go.Figure, x: pd.Series, y: pd.Series, lang: str, *, legen
     )
 
 
+def _paler(colour: str, white: float = 0.55) -> str:
+    """``colour`` (#rrggbb) seen through a veil of ``white`` (0–1)."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * white):02x}" for c in rgb)
+
+
 def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str, year: int, title: str) -> go.Figure:
     """Country × module heatmap of the stage at the end of ``year`` (``queries.stage_status``):
     stage colour, the number printed, an arrow for the change since the year before; a value
@@ -198,11 +204,15 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str, year: int, tit
         hover.append(hr)
     n = len(STAGE_COLORS)
     scale = [[edge / n, col] for i, col in enumerate(STAGE_COLORS) for edge in (i, i + 1)]
+    pale_scale = [[edge / n, _paler(col)] for i, col in enumerate(STAGE_COLORS) for edge in (i, i + 1)]
+    veiled = set(carried)
+    x_labels = [mods[m] for m in MODULES]
+    y_labels = [names.get(c, c) for c in countries]
     fig = go.Figure(
         go.Heatmap(
-            z=z,
-            x=[mods[m] for m in MODULES],
-            y=[names.get(c, c) for c in countries],
+            z=[[None if (xi, yi) in veiled else v for xi, v in enumerate(row)] for yi, row in enumerate(z)],
+            x=x_labels,
+            y=y_labels,
             customdata=[[c] * len(MODULES) for c in countries],
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
@@ -218,57 +228,46 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str, year: int, tit
             },
         )
     )
-    # Heatmaps emit no point selection: an invisible marker on every cell makes a click
-    # report the country (customdata), so the matrix can open the country's profile.
+    # Heatmaps emit no point selection: a trace with an invisible marker on every cell makes
+    # a click report the country (customdata), so the matrix can open the country's profile.
+    # The same trace prints the numbers, dark stages in light text: one trace draws and
+    # redraws far faster than one annotation per cell.
     fig.add_scatter(
         x=[mods[m] for _ in countries for m in MODULES],
         y=[names.get(c, c) for c in countries for _ in MODULES],
         customdata=[c for c in countries for _ in MODULES],
         hovertext=[h for row in hover for h in row],
         hovertemplate="%{hovertext}<extra></extra>",
-        mode="markers",
+        mode="markers+text",
+        text=[text[yi][xi] for yi in range(len(countries)) for xi in range(len(MODULES))],
+        textposition="middle center",
+        textfont={
+            "size": 14,
+            "color": [
+                "#222" if z[yi][xi] is None or (xi, yi) in veiled else STAGE_TEXT_COLORS[z[yi][xi]]
+                for yi in range(len(countries))
+                for xi in range(len(MODULES))
+            ],
+        },
         marker={"symbol": "square", "size": 26, "color": "rgba(0,0,0,0)"},
         showlegend=False,
         name="",
     )
     fig.data[0].hoverinfo = "skip"
-    # Dark stages need light numbers: the numbers are annotations with per-cell colours,
-    # set in one go (adding them one by one re-validates the whole list each time). A
-    # carried-forward cell is veiled (paler) and its number dark.
-    veiled = set(carried)
-    fig.update_layout(
-        annotations=[
-            {
-                "x": mods[m],
-                "y": names.get(c, c),
-                "text": text[yi][xi],
-                "showarrow": False,
-                "font": {
-                    "size": 14,
-                    "color": (
-                        "#222" if z[yi][xi] is None or (xi, yi) in veiled else STAGE_TEXT_COLORS[z[yi][xi]]
-                    ),
-                },
-            }
-            for yi, c in enumerate(countries)
-            for xi, m in enumerate(MODULES)
-        ],
-        shapes=[
-            {
-                "type": "rect",
-                "xref": "x",
-                "yref": "y",
-                "x0": x - 0.5,
-                "x1": x + 0.5,
-                "y0": y - 0.5,
-                "y1": y + 0.5,
-                "line": {"width": 0},
-                "fillcolor": "rgba(255,255,255,0.55)",
-                "layer": "above",
-            }
-            for x, y in carried
-        ],
-    )
+    if carried:  # a value carried forward is drawn in a paler tone of its stage
+        fig.add_heatmap(
+            z=[[v if (xi, yi) in veiled else None for xi, v in enumerate(row)] for yi, row in enumerate(z)],
+            x=x_labels,
+            y=y_labels,
+            colorscale=pale_scale,
+            zmin=-0.5,
+            zmax=5.5,
+            xgap=2,
+            ygap=2,
+            showscale=False,
+            hoverinfo="skip",
+            name="carried",
+        )
     if carried:  # name the veil in the legend: never a difference in colour alone
         fig.add_scatter(
             x=[None],

@@ -13,8 +13,9 @@ def test_stage_matrix_prints_stage_and_arrow_and_marks_each_cell_clickable(store
         )
     ref = reference.build(con)
     fig = charts.stage_matrix(queries.stage_status(con, year=2024), ref, "es", 2024, "Etapa por país")
-    texts = {a.text for a in fig.layout.annotations}
+    texts = set(fig.data[1].text)
     assert {"3 ▲", "1 =", "0 ▼"} <= texts
+    assert not fig.layout.annotations, "the numbers are one text trace, not an annotation each"
     assert fig.data[0].type == "heatmap" and fig.data[1].type == "scatter"
     assert set(fig.data[1].customdata) == {"PER"}
     assert "Salud" in list(fig.data[0].x) and fig.layout.title.text.startswith("Etapa por país")
@@ -111,9 +112,11 @@ def test_a_value_carried_forward_is_veiled_names_its_year_and_the_legend_says_so
     )
     ref = reference.build(con)
     fig = charts.stage_matrix(queries.stage_status(con, year=2025), ref, "en", 2025, "t")
-    veils = [s for s in fig.layout.shapes if s.fillcolor == "rgba(255,255,255,0.55)"]
-    assert len(veils) == 4
-    assert all("2023" in a.text for a in fig.layout.annotations)
+    assert [list(r) for r in fig.data[0].z] == [[None] * 4], "no carried cell in its full colour"
+    pale = next(d for d in fig.data if d.type == "heatmap" and d.name == "carried")
+    assert [list(r) for r in pale.z] == [[1, 2, 3, 4]] and pale.showscale is False
+    assert pale.colorscale[2][1] == charts._paler(charts.STAGE_COLORS[1])
+    assert all("2023" in text for text in fig.data[1].text)
     assert any(d.name and d.name.startswith("Pale: value carried forward") for d in fig.data)
     hover = fig.data[1].hovertext[0]
     assert "carried forward from 2023" in hover and "at the end of 2025" in hover

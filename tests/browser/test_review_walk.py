@@ -120,8 +120,9 @@ def health_cell(tab: Any, lang: str = LANG) -> str:
     text = tab.page.evaluate(
         """([mod, name]) => {
           const gd = document.querySelector('.st-key-overview_matrix .js-plotly-plot');
-          const a = gd.layout.annotations.find(a => a.x === mod && a.y === name);
-          return a ? a.text : null;
+          const cells = gd.data.find(d => d.mode === 'markers+text');
+          const i = cells ? cells.x.findIndex((x, k) => x === mod && cells.y[k] === name) : -1;
+          return i >= 0 ? cells.text[i] : null;
         }""",
         [module, name],
     )
