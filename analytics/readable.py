@@ -46,6 +46,9 @@ IDENTIFIERS = {
     "shown_after",
 }
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+# Column names that were shown without a ``col.<name>`` text (their header is then the name in
+# words, not in the reader's language); the page tests check that it stays empty.
+UNTEXTED: set[str] = set()
 _LIST = re.compile(r"\s*[;,]\s*")
 
 
@@ -56,6 +59,7 @@ def header(name: object, lang: str) -> str:
     if has(f"col.{text}"):
         return t(f"col.{text}", lang)
     if _SNAKE.match(text):
+        UNTEXTED.add(text)
         return text.replace("_", " ").capitalize()
     return text
 
@@ -111,6 +115,11 @@ def _sheet_names(value: object, lang: str) -> str:
     return ", ".join(n for n in names if n)
 
 
+def origin(code: object, lang: str) -> str:
+    """Where a submission came from, in words: "upload" → "Carga de archivo"."""
+    return t(f"origin.{code}", lang) if has(f"origin.{code}") else cell(code, lang)
+
+
 def _stages(values: pd.Series, ref: Reference, lang: str) -> list[str]:
     labels = ref.labels("stage", lang)
     out = []
@@ -143,6 +152,8 @@ def column(name: str, values: pd.Series, ref: Reference, lang: str) -> pd.Series
         return _stages(values, ref, lang)
     if name in ("sheet", "sheets"):
         return [_sheet_names(v, lang) for v in values.tolist()]
+    if name == "origin":
+        return [origin(v, lang) for v in values.tolist()]
     if name == "periods":
         return [
             "" if is_empty(v) else ", ".join(p for p in _LIST.split(str(v)) if p) for v in values.tolist()
@@ -161,13 +172,16 @@ def column(name: str, values: pd.Series, ref: Reference, lang: str) -> pd.Series
     return [cell(v, lang) for v in values.tolist()]
 
 
-def readable(df: pd.DataFrame, ref: Reference, lang: str) -> pd.DataFrame:
-    """``df`` for people: labels for codes, the language's numbers and dates, empty cells
-    empty, headers in words. Columns keep their order."""
+def readable(
+    df: pd.DataFrame, ref: Reference, lang: str, headers: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """``df`` (columns named by their codes) for people: labels for codes, the language's
+    numbers and dates, empty cells empty, headers in words — ``headers`` where a page names
+    a column its own way, else the column's ``col.<name>`` text. Columns keep their order."""
     out = pd.DataFrame(index=range(len(df)))
     for name in df.columns:
         values = df[name].reset_index(drop=True)
-        out[header(name, lang)] = column(str(name), values, ref, lang)
+        out[(headers or {}).get(str(name)) or header(name, lang)] = column(str(name), values, ref, lang)
     return out
 
 

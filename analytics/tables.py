@@ -242,8 +242,12 @@ def rollback_effect(effect: pd.DataFrame, submission_id: int, ref: Reference, la
         return t("admin.report_none", lang) if pd.isna(value) else f"#{int(value)}"
 
     def outcome(now: object, after: object) -> str:
-        if pd.isna(now) or int(now) != submission_id:
+        if pd.isna(now):
+            return t("admin.effect_none_shown", lang)
+        if int(now) > submission_id:
             return t("admin.effect_replaced", lang, id=shown(now))
+        if int(now) != submission_id:
+            return t("admin.effect_other_shown", lang, id=shown(now))
         return (
             t("admin.effect_back", lang, id=shown(after))
             if pd.notna(after)

@@ -209,8 +209,7 @@ def course_section(cap) -> None:
 def _labelled(df):
     """A frame as a table: codes as labels, countries by name, headers in the reader's language."""
     c = ctx()
-    view = cache.derived(tables.labelled_rows, df, c.ref, c.lang)
-    return view.rename(columns=lambda x: c.t(f"col.{x}"))
+    return cache.derived(tables.labelled_rows, df, c.ref, c.lang)
 
 
 render()

@@ -176,7 +176,7 @@ def render() -> None:
     else:
         view = cache.derived(tables.challenges, ch, ref, lang, with_country=False)
         widgets.show_table(
-            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            view,
             key="country_challenges",
             file_name=f"{iso3}_challenges",
         )
@@ -187,7 +187,7 @@ def render() -> None:
     else:
         view = cache.derived(tables.practices, pr, ref, lang)
         widgets.show_table(
-            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            view,
             key="country_practices",
             file_name=f"{iso3}_practices",
         )
@@ -203,7 +203,7 @@ def render() -> None:
     else:
         view = cache.derived(tables.country_history, hist, lang)
         widgets.show_table(
-            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            view,
             key="country_history",
             file_name=f"{iso3}_submissions",
         )
@@ -226,7 +226,7 @@ def exchange_section(iso3: str, name: str) -> None:
         st.markdown(f"**{widgets.md_escape(c.t(title))}**")
         view = cache.derived(exchange.exchange_table, frame, c.ref, c.lang, side=side)
         widgets.show_table(
-            view.rename(columns=lambda x: c.t(f"col.{x}")),
+            view,
             key=f"country_exchange_{key}",
             file_name=f"{iso3}_exchange_{key}",
         )

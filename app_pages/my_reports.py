@@ -43,7 +43,8 @@ def render() -> None:
                 "reviewed_by",
                 "review_comment",
             ]
-        ].rename(columns=lambda x: c.t(f"myreports.col_{x}")),
+        ],
+        headers="myreports.col_",
         key="my_reports",
         file_name="my_reports",
     )

@@ -115,9 +115,7 @@ def render() -> None:
         columns = ["country", "period", "module", "title", "description", "url", "adopted_from", "replicable"]
         widgets.table_view(
             c,
-            cache.derived(tables.labelled_rows, pr[[*columns, "awaiting"]], ref, lang).rename(
-                columns=lambda x: c.t(f"col.{x}")
-            ),
+            cache.derived(tables.labelled_rows, pr[[*columns, "awaiting"]], ref, lang),
             key="practices_table",
             file_name="practices",
         )
@@ -137,9 +135,7 @@ def exchange_section(edges) -> None:
         return
     fig = cache.figure(charts.exchange_flow, flow, c.ref, c.lang, c.t("exchange.flow_title"))
     table = cache.derived(exchange.flows_table, flow, c.ref, c.lang)
-    widgets.chart_block(
-        c, fig, table.rename(columns=lambda x: c.t(f"col.{x}")), sentence, key="practices_exchange"
-    )
+    widgets.chart_block(c, fig, table, sentence, key="practices_exchange")
 
 
 def exchange_lines(adopted_from: object, adopted_by: list[tuple[str, str]]) -> None:

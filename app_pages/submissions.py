@@ -8,6 +8,7 @@ from analytics import ledger, tables, workflow
 from analytics.errors import EspError
 from analytics.i18n import datetime_text, error_message
 from analytics.permissions import allowed
+from analytics.readable import origin
 from webui import cache, connection, submit, widgets
 from webui.context import Context, ctx
 
@@ -64,13 +65,14 @@ def render() -> None:
     )
     view = view.sort_values("id", ascending=False)
     shown = view.assign(
-        status=view["status"].map({s: c.t(f"admin.status_{s}") for s in ("live", "rolled_back")})
+        status=view["status"].map({s: c.t(f"admin.status_{s}") for s in ("live", "rolled_back")}),
+        origin=view["source"],
     )[
         [
             "id",
             "committed_at",
             "uploaded_by",
-            "source",
+            "origin",
             "file_name",
             "countries",
             "periods",
@@ -81,7 +83,7 @@ def render() -> None:
     ]
     st.caption(c.t("admin.count", n=len(view), total=len(hist)))
     widgets.show_table(
-        shown.rename(columns=lambda x: c.t(f"col.{x}") if x not in ("source",) else c.t("admin.source")),
+        shown,
         key="admin_list",
         file_name="submissions",
     )
@@ -107,7 +109,7 @@ def render() -> None:
             who=row["uploaded_by"],
             at=datetime_text(row["committed_at"], lang),
             sha=row["sha256"][:16],
-            source=row["source"],
+            source=origin(row["source"], lang),
         )
     )
     if pd.notna(row["rolled_back_at"]):
@@ -138,9 +140,7 @@ def render() -> None:
             st.caption(c.t("admin.no_findings"))
     with tab_rep:
         rep = cache.cached(ledger.submission_blocks, int(sid))
-        widgets.people_table(
-            rep.rename(columns=lambda x: c.t(f"admin.bcol_{x}")), hide_index=True, width="stretch"
-        )
+        widgets.people_table(rep, headers="admin.bcol_")
     name = row["file_name"]
     st.download_button(
         c.t("admin.download_original"),
@@ -187,11 +187,7 @@ def rollback_form(c: Context, sid: int) -> None:
     if not (effect["shown_now"] == sid).any():
         st.info(c.t("admin.rollback_changes_nothing", id=sid), icon=":material/info:")
     widgets.people_table(
-        cache.derived(tables.rollback_effect, effect, sid, c.ref, c.lang).rename(
-            columns=lambda x: c.t(f"admin.ecol_{x}")
-        ),
-        hide_index=True,
-        width="stretch",
+        cache.derived(tables.rollback_effect, effect, sid, c.ref, c.lang), headers="admin.ecol_"
     )
     with st.form(f"rollback_{sid}"):
         reason = st.text_area(c.t("admin.reason"), max_chars=2000)

@@ -111,7 +111,8 @@ def show_queue(c: Context, table: pd.DataFrame) -> None:
     if not table["reviewed_by"].astype(bool).any():
         table = table.drop(columns=["reviewed_by", "comment"])
     people_table(
-        table.rename(columns=lambda x: c.t(f"review.qcol_{x}")),
+        table,
+        headers="review.qcol_",
         hide_index=True,
         width="stretch",
         height=min(38 * (len(table) + 1) + 4, 420),
@@ -204,28 +205,28 @@ def show_change(c: Context, change: Change) -> None:
             ],
         }
     )
-    people_table(view.rename(columns=lambda x: c.t(f"review.ecol_{x}")), hide_index=True, width="stretch")
+    people_table(view, headers="review.ecol_")
     sheets = {s: _sheet_label(c, s) for s in SHEETS}
     if len(change.removed):
         st.markdown(c.t("report.removed_title", n=len(change.removed)))
         rows = tables.labelled_rows(change.removed, c.ref, c.lang).assign(
             sheet=change.removed["sheet"].map(sheets)
         )
-        people_table(rows.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
+        people_table(rows)
     if len(change.changed):
         st.markdown(c.t("report.changed_title"))
         rows = tables.changed_values(change.changed, c.ref, c.lang)
         rows = rows.assign(
             sheet=rows["sheet"].map(sheets), field=change.changed["field"].map(lambda f: c.t(f"col.{f}"))
         )
-        people_table(rows.rename(columns=lambda x: c.t(f"report.pcol_{x}")), hide_index=True, width="stretch")
+        people_table(rows, headers="report.pcol_")
     if len(change.added):
         st.markdown(c.t("report.added_title"))
         rows = tables.labelled_rows(change.added, c.ref, c.lang).assign(
             sheet=change.added["sheet"].map(sheets)
         )
         rows = rows.dropna(axis=1, how="all").map(display)
-        people_table(rows.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
+        people_table(rows)
 
 
 def show_warnings(c: Context, found: list[Finding]) -> None:

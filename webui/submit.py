@@ -12,7 +12,7 @@ import streamlit as st
 from analytics import tables, workflow
 from analytics.errors import EspError
 from analytics.findings import Finding, collapse, counts
-from analytics.i18n import error_message, finding_message, t
+from analytics.i18n import error_message, finding_message, has, t
 from analytics.readable import csv_for_people
 from analytics.schema import SHEETS
 
@@ -30,7 +30,9 @@ def findings_frame(findings: list[Finding], lang: str) -> pd.DataFrame:
         [
             {
                 "severity": t(f"report.sev_{f.severity}", lang),
-                "sheet": f.sheet or "",
+                "sheet": t(f"snapshot.table.{f.sheet}", lang)
+                if has(f"snapshot.table.{f.sheet}")
+                else f.sheet or "",
                 "row": "" if f.row is None else str(f.row),
                 "column": f.column or "",
                 "value": f.value or "",
@@ -131,11 +133,7 @@ def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
     if len(p.removed):
         st.warning(c.t("report.removed_title", n=len(p.removed)), icon=":material/delete:")
         view = tables.labelled_rows(p.removed, c.ref, c.lang)
-        people_table(
-            view.assign(sheet=p.removed["sheet"].map(sheets)).rename(columns=lambda x: c.t(f"col.{x}")),
-            hide_index=True,
-            width="stretch",
-        )
+        people_table(view.assign(sheet=p.removed["sheet"].map(sheets)))
     cols = st.columns(4)
     cols[0].metric(c.t("report.blocks_replaced"), len(p.replaced), border=True)
     cols[1].metric(c.t("report.rows_added"), len(p.added), border=True)
@@ -150,11 +148,8 @@ def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
             committed_at=p.replaced["committed_at"],
         )
         people_table(
-            view[["country", "period", "sheet", "submission_id", "uploaded_by", "committed_at"]].rename(
-                columns=lambda x: c.t(f"report.pcol_{x}")
-            ),
-            hide_index=True,
-            width="stretch",
+            view[["country", "period", "sheet", "submission_id", "uploaded_by", "committed_at"]],
+            headers="report.pcol_",
         )
     if len(p.changed):
         st.markdown(c.t("report.changed_title"))
@@ -162,12 +157,12 @@ def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
         view = view.assign(
             sheet=view["sheet"].map(sheets), field=p.changed["field"].map(lambda f: c.t(f"col.{f}"))
         )
-        people_table(view.rename(columns=lambda x: c.t(f"report.pcol_{x}")), hide_index=True, width="stretch")
+        people_table(view, headers="report.pcol_")
     if len(p.added):
         st.markdown(c.t("report.added_title"))
         view = tables.labelled_rows(p.added, c.ref, c.lang).assign(sheet=p.added["sheet"].map(sheets))
         view = view.dropna(axis=1, how="all")
-        people_table(view.rename(columns=lambda x: c.t(f"col.{x}")), hide_index=True, width="stretch")
+        people_table(view)
 
 
 def confirm_and_commit(chk: workflow.Check, preview: workflow.Preview, *, source: str, key: str) -> None:

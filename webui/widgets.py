@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from analytics.i18n import has, t
 from analytics.readable import csv_for_people, readable
 from analytics.tables import mark_awaiting
 
@@ -29,14 +30,16 @@ def show_table(
     file_name: str,
     height: int | None = None,
     column_config: dict | None = None,
+    headers: str | None = None,
 ) -> None:
     """A table for people and its CSV download: codes as labels, headers in words, numbers
     and dates the reader's way, empty cells empty (``analytics.readable``); rows awaiting
     review say so in a column of their own. The CSV holds the same table, opens right in
     the reader's spreadsheet (UTF-8 with BOM; ``;`` in Spanish) and is neutralised; it is
-    built only when clicked."""
+    built only when clicked. ``headers``: the prefix of the page's own texts for its
+    columns (``<prefix><column>``), where it names them its own way."""
     c = ctx()
-    view = cache.derived(readable, mark_awaiting(df, c.lang), c.ref, c.lang)
+    view = cache.derived(readable, mark_awaiting(df, c.lang), c.ref, c.lang, own_headers(df, headers, c.lang))
     st.dataframe(view, hide_index=True, width="stretch", height=height or "auto", column_config=column_config)
     st.download_button(
         c.t("ui.download_csv"),
@@ -49,12 +52,20 @@ def show_table(
     )
 
 
-def people_table(df: pd.DataFrame, **kwargs: object) -> None:
-    """``st.dataframe`` of a table for people (``analytics.readable``), without a CSV."""
+def own_headers(df: pd.DataFrame, prefix: str | None, lang: str) -> dict[str, str] | None:
+    """The page's own header texts (``<prefix><column>``) for the columns that have one."""
+    if prefix is None:
+        return None
+    return {str(x): t(f"{prefix}{x}", lang) for x in df.columns if has(f"{prefix}{x}")}
+
+
+def people_table(df: pd.DataFrame, headers: str | None = None, **kwargs: object) -> None:
+    """``st.dataframe`` of a table for people (``analytics.readable``), without a CSV;
+    ``df``'s columns keep their codes (``headers`` as in ``show_table``)."""
     c = ctx()
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
-    st.dataframe(readable(df, c.ref, c.lang), **kwargs)
+    st.dataframe(readable(df, c.ref, c.lang, own_headers(df, headers, c.lang)), **kwargs)
 
 
 def no_data(c: Context) -> None:
@@ -71,6 +82,7 @@ def chart_block(
     on_select: str | Callable = "ignore",
     config: dict | None = None,
     awaiting: int = 0,
+    headers: str | None = None,
 ):
     """A chart with its one-sentence summary, and a table view + CSV of exactly what it shows.
 
@@ -87,17 +99,19 @@ def chart_block(
         config=config or {"displaylogo": False},
         selection_mode=("points",) if on_select != "ignore" else ("points", "box", "lasso"),
     )
-    table_view(c, data, key=key)
+    table_view(c, data, key=key, headers=headers)
     return event
 
 
-def table_view(c: Context, data: pd.DataFrame, *, key: str, file_name: str | None = None) -> None:
+def table_view(
+    c: Context, data: pd.DataFrame, *, key: str, file_name: str | None = None, headers: str | None = None
+) -> None:
     """The chart's data in a closed expander, drawn only once opened (a rerun): every
     closed table would otherwise be serialised and sent on every run."""
     box = st.expander(c.t("ui.table_view"), key=f"tv_{key}", on_change="rerun")
     if box.open:
         with box:
-            show_table(data, key=key, file_name=file_name or key)
+            show_table(data, key=key, file_name=file_name or key, headers=headers)
 
 
 NARROW_PX = 640
