@@ -14,7 +14,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics import ledger, review, tables
-from analytics.changes import display
 from analytics.errors import EspError
 from analytics.findings import Finding
 from analytics.i18n import datetime_text, error_message, t
@@ -225,7 +224,7 @@ def show_change(c: Context, change: Change) -> None:
         rows = tables.labelled_rows(change.added, c.ref, c.lang).assign(
             sheet=change.added["sheet"].map(sheets)
         )
-        rows = rows.dropna(axis=1, how="all").map(display)
+        rows = rows.dropna(axis=1, how="all")
         people_table(rows)
 
 
