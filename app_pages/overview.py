@@ -148,9 +148,9 @@ def render() -> None:
             st.switch_page("app_pages/country.py", query_params={"country": iso3, **urlstate.base_params()})
         # On a phone the heatmap's 4 × 15 cells are unreadable: the same values as a list.
         with st.container(key="matrix_narrow"):
+            widgets.swap_on_narrow_screens("overview_matrix", "matrix_narrow")
             for line in cache.derived(tables.matrix_lines, matrix, ref, lang):
                 st.markdown(widgets.md_escape(line))
-        widgets.swap_on_narrow_screens("overview_matrix", "matrix_narrow")
         with st.expander(c.t("overview.stage_scale")):
             st.markdown(c.t("overview.stage_scale_text"))
 

@@ -120,9 +120,12 @@ NARROW_PX = 640
 def swap_on_narrow_screens(wide_key: str, narrow_key: str) -> None:
     """On a screen narrower than ``NARROW_PX`` (a phone), hide the element keyed
     ``wide_key`` and show the one keyed ``narrow_key`` instead; elsewhere the reverse.
-    Our own stylesheet, no user text: the page still sends both, the browser picks."""
-    st.html(
+    Call it inside the narrow element, which it keeps out of sight until then. Our own
+    stylesheet, no user text. Markdown, not ``st.html``: the browser loads st.html's code on
+    demand, and until it came both elements showed (a flash of the list on every first load)."""
+    st.markdown(
         f"<style>.st-key-{narrow_key}{{display:none}}"
         f"@media (max-width:{NARROW_PX}px){{.st-key-{narrow_key}{{display:block}}"
-        f".st-key-{wide_key}{{display:none}}}}</style>"
+        f".st-key-{wide_key}{{display:none}}}}</style>",
+        unsafe_allow_html=True,
     )

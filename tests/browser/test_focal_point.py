@@ -141,7 +141,7 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
     changes = [
         r
         for r in tab.grid_rows()
-        if len(r) == 7 and r[1:5] == [COUNTRY, PERIOD, HEALTH, tr("col.stage", LANG)]
+        if len(r) == 7 and r[1:5] == [NAME, PERIOD, HEALTH, tr("col.stage", LANG)]  # the country by name
     ]
     assert changes and changes[0][6] == "5", tab.grid_rows()
     ack = tab.main.locator(".st-key-report_ack")

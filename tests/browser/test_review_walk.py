@@ -225,7 +225,7 @@ def test_a_report_is_published_only_once_a_reviewer_approves_it(
     changes = [
         r
         for r in reviewer.grid_rows()
-        if len(r) == 7 and r[1:5] == [COUNTRY, PERIOD, HEALTH, tr("col.stage", LANG)]
+        if len(r) == 7 and r[1:5] == [NAME, PERIOD, HEALTH, tr("col.stage", LANG)]  # the country by name
     ]
     assert changes and changes[0][5:] == [published, str(first)], reviewer.grid_rows()
     screenshot(reviewer, "review_walk_reviewer_es")
