@@ -9,10 +9,12 @@ the csv/parquet snapshots; this is for the eyes.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 
 import pandas as pd
 
+from .findings import Finding
 from .i18n import date_text, datetime_text, has, number, sort_key, t
 from .periods import EARLIEST_YEAR
 from .reference import Reference
@@ -118,6 +120,17 @@ def _sheet_names(value: object, lang: str) -> str:
 def origin(code: object, lang: str) -> str:
     """Where a submission came from, in words: "upload" → "Carga de archivo"."""
     return t(f"origin.{code}", lang) if has(f"origin.{code}") else cell(code, lang)
+
+
+def finding_in_words(f: Finding, ref: Reference, lang: str) -> Finding:
+    """A finding about a whole report ("GTM 2025") names its country ("Guatemala 2025"), for
+    the eyes only: the finding as stored keeps the code."""
+    params = f.param_dict()
+    if "country" not in params or "period" not in params:
+        return f
+    name = ref.country_name(params["country"], lang)
+    shown = tuple((k, name if k == "country" else v) for k, v in f.params)
+    return replace(f, value=f"{name} {params['period']}", params=shown)
 
 
 def _stages(values: pd.Series, ref: Reference, lang: str) -> list[str]:

@@ -13,7 +13,7 @@ from analytics import tables, workflow
 from analytics.errors import EspError
 from analytics.findings import Finding, collapse, counts
 from analytics.i18n import error_message, finding_message, has, t
-from analytics.readable import csv_for_people
+from analytics.readable import csv_for_people, finding_in_words
 from analytics.schema import SHEETS
 
 from .context import Context, ctx
@@ -26,6 +26,8 @@ FINDING_COLUMNS = ["severity", "sheet", "row", "column", "value", "message", "co
 def findings_frame(findings: list[Finding], lang: str) -> pd.DataFrame:
     """Every finding, one row each, in the user's language and under the headers the page
     uses (the CSV download, the review and submissions pages)."""
+    ref = ctx().ref
+    findings = [finding_in_words(f, ref, lang) for f in findings]
     frame = pd.DataFrame(
         [
             {
@@ -63,7 +65,7 @@ def show_findings(chk: workflow.Check) -> bool:
     else:
         st.success(c.t("report.verdict_ok", rows=chk.validation.row_count), icon=":material/check_circle:")
     if chk.findings:
-        grouped = collapse(chk.findings)
+        grouped = collapse([finding_in_words(f, c.ref, c.lang) for f in chk.findings])
         rows, messages = [], []
         for f, count, where in grouped:
             message = finding_message(

@@ -97,3 +97,14 @@ def test_filters_read_as_words_people_use(ref):
     assert readable.filters_in_words(Filters(), ref, "en", None, 2026) == (
         "All countries · Years: 2015–2026 · Data as of today"
     )
+
+
+def test_a_finding_about_a_whole_report_names_its_country_in_the_readers_language(ref):
+    from analytics.findings import Finding
+    from analytics.i18n import finding_message
+
+    f = Finding.warning("no_change", sheet="progress", value="MEX 2025", country="MEX", period="2025")
+    assert readable.finding_in_words(f, ref, "es").value == "México 2025"
+    assert "Mexico 2025" in finding_message(readable.finding_in_words(f, ref, "en"), "en")
+    plain = Finding.error("bad_number", sheet="progress", row=3, column="coverage_pct", value="x")
+    assert readable.finding_in_words(plain, ref, "es") == plain
