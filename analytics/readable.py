@@ -107,7 +107,7 @@ def _country_names(values: pd.Series, ref: Reference, lang: str) -> list[str]:
     return out
 
 
-def _sheet_names(value: object, lang: str) -> str:
+def sheet_names(value: object, lang: str) -> str:
     """ "capacity,progress" → "Capacidades, Avance": sheets by the names people know."""
     if is_empty(value):
         return ""
@@ -164,7 +164,7 @@ def column(name: str, values: pd.Series, ref: Reference, lang: str) -> pd.Series
     if name in STAGE_COLUMNS:
         return _stages(values, ref, lang)
     if name in ("sheet", "sheets"):
-        return [_sheet_names(v, lang) for v in values.tolist()]
+        return [sheet_names(v, lang) for v in values.tolist()]
     if name == "origin":
         return [origin(v, lang) for v in values.tolist()]
     if name == "periods":

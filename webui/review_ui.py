@@ -19,7 +19,6 @@ from analytics.findings import Finding
 from analytics.i18n import datetime_text, error_message, t
 from analytics.pending import Change
 from analytics.reference import Reference
-from analytics.schema import SHEETS
 
 from . import cache, connection
 from .context import Context, ctx
@@ -170,10 +169,6 @@ def submission_header(c: Context, sid: int, row: pd.Series) -> None:
             st.text(row["comment"])
 
 
-def _sheet_label(c: Context, sheet: str) -> str:
-    return c.t(f"snapshot.table.{sheet}")
-
-
 def show_change(c: Context, change: Change) -> None:
     """What approving the submission would change in the published reports."""
     st.markdown(f"**{c.t('review.changes_title', n=change.count)}**")
@@ -192,9 +187,9 @@ def show_change(c: Context, change: Change) -> None:
     cols[3].metric(c.t("report.rows_removed"), len(change.removed), border=True)
     view = pd.DataFrame(
         {
-            "country": [c.ref.country_name(x, c.lang) for x in effect["country"]],
+            "country": effect["country"],
             "period": effect["period"],
-            "sheet": [_sheet_label(c, s) for s in effect["sheet"]],
+            "sheet": effect["sheet"],
             "published_now": [
                 c.t("admin.report_none") if pd.isna(v) else f"#{int(v)}" for v in effect["shown_now"]
             ],
@@ -205,26 +200,17 @@ def show_change(c: Context, change: Change) -> None:
         }
     )
     people_table(view, headers="review.ecol_")
-    sheets = {s: _sheet_label(c, s) for s in SHEETS}
     if len(change.removed):
         st.markdown(c.t("report.removed_title", n=len(change.removed)))
-        rows = tables.labelled_rows(change.removed, c.ref, c.lang).assign(
-            sheet=change.removed["sheet"].map(sheets)
-        )
-        people_table(rows)
+        people_table(tables.labelled_rows(change.removed, c.ref, c.lang))
     if len(change.changed):
         st.markdown(c.t("report.changed_title"))
         rows = tables.changed_values(change.changed, c.ref, c.lang)
-        rows = rows.assign(
-            sheet=rows["sheet"].map(sheets), field=change.changed["field"].map(lambda f: c.t(f"col.{f}"))
-        )
+        rows = rows.assign(field=change.changed["field"].map(lambda f: c.t(f"col.{f}")))
         people_table(rows, headers="report.pcol_")
     if len(change.added):
         st.markdown(c.t("report.added_title"))
-        rows = tables.labelled_rows(change.added, c.ref, c.lang).assign(
-            sheet=change.added["sheet"].map(sheets)
-        )
-        rows = rows.dropna(axis=1, how="all")
+        rows = tables.labelled_rows(change.added, c.ref, c.lang).dropna(axis=1, how="all")
         people_table(rows)
 
 

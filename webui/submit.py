@@ -12,11 +12,10 @@ import streamlit as st
 from analytics import tables, workflow
 from analytics.errors import EspError
 from analytics.findings import Finding, collapse, counts
-from analytics.i18n import error_message, finding_message, has, t
-from analytics.readable import csv_for_people, finding_in_words
-from analytics.schema import SHEETS
+from analytics.i18n import error_message, finding_message, t
+from analytics.readable import csv_for_people, finding_in_words, sheet_names
 
-from .context import Context, ctx
+from .context import ctx
 from .urlstate import base_params
 from .widgets import md_escape, people_table
 
@@ -32,9 +31,7 @@ def findings_frame(findings: list[Finding], lang: str) -> pd.DataFrame:
         [
             {
                 "severity": t(f"report.sev_{f.severity}", lang),
-                "sheet": t(f"snapshot.table.{f.sheet}", lang)
-                if has(f"snapshot.table.{f.sheet}")
-                else f.sheet or "",
+                "sheet": sheet_names(f.sheet, lang),
                 "row": "" if f.row is None else str(f.row),
                 "column": f.column or "",
                 "value": f.value or "",
@@ -122,20 +119,15 @@ def _rows_text(rows: list[int]) -> str:
     return ", ".join(map(str, rows[:5])) + f" … (+{len(rows) - 5})"
 
 
-def _sheet_names(c: Context) -> dict[str, str]:
-    return {sheet: c.t(f"snapshot.table.{sheet}") for sheet in SHEETS}
-
-
 def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
     """What the file changes: rows it removes first, then the counts, changed values, new rows."""
     c = ctx()
     if title:
         st.subheader(c.t("report.preview_title"))
-    sheets = _sheet_names(c)
     if len(p.removed):
         st.warning(c.t("report.removed_title", n=len(p.removed)), icon=":material/delete:")
         view = tables.labelled_rows(p.removed, c.ref, c.lang)
-        people_table(view.assign(sheet=p.removed["sheet"].map(sheets)))
+        people_table(view)
     cols = st.columns(4)
     cols[0].metric(c.t("report.blocks_replaced"), len(p.replaced), border=True)
     cols[1].metric(c.t("report.rows_added"), len(p.added), border=True)
@@ -145,25 +137,18 @@ def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
         st.info(c.t("report.nothing_changes"))
     if len(p.replaced):
         st.markdown(c.t("report.replaced_title"))
-        view = p.replaced.assign(
-            sheet=p.replaced["sheet"].map(sheets),
-            committed_at=p.replaced["committed_at"],
-        )
         people_table(
-            view[["country", "period", "sheet", "submission_id", "uploaded_by", "committed_at"]],
+            p.replaced[["country", "period", "sheet", "submission_id", "uploaded_by", "committed_at"]],
             headers="report.pcol_",
         )
     if len(p.changed):
         st.markdown(c.t("report.changed_title"))
         view = tables.changed_values(p.changed, c.ref, c.lang)
-        view = view.assign(
-            sheet=view["sheet"].map(sheets), field=p.changed["field"].map(lambda f: c.t(f"col.{f}"))
-        )
+        view = view.assign(field=p.changed["field"].map(lambda f: c.t(f"col.{f}")))
         people_table(view, headers="report.pcol_")
     if len(p.added):
         st.markdown(c.t("report.added_title"))
-        view = tables.labelled_rows(p.added, c.ref, c.lang).assign(sheet=p.added["sheet"].map(sheets))
-        view = view.dropna(axis=1, how="all")
+        view = tables.labelled_rows(p.added, c.ref, c.lang).dropna(axis=1, how="all")
         people_table(view)
 
 

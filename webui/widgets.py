@@ -3,6 +3,7 @@ its CSV, escaped Markdown for text that came from users."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -115,6 +116,7 @@ def table_view(
 
 
 NARROW_PX = 640
+_KEY = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def swap_on_narrow_screens(wide_key: str, narrow_key: str) -> None:
@@ -123,6 +125,8 @@ def swap_on_narrow_screens(wide_key: str, narrow_key: str) -> None:
     Call it inside the narrow element, which it keeps out of sight until then. Our own
     stylesheet, no user text. Markdown, not ``st.html``: the browser loads st.html's code on
     demand, and until it came both elements showed (a flash of the list on every first load)."""
+    if not (_KEY.fullmatch(wide_key) and _KEY.fullmatch(narrow_key)):  # only our own keys reach the HTML
+        raise ValueError(f"not a widget key: {wide_key!r}, {narrow_key!r}")
     st.markdown(
         f"<style>.st-key-{narrow_key}{{display:none}}"
         f"@media (max-width:{NARROW_PX}px){{.st-key-{narrow_key}{{display:block}}"

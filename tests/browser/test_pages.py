@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,23 +47,31 @@ def _map_countries() -> int:
         return sum(1 for _ in csv.DictReader(fh))
 
 
-@pytest.fixture(scope="module")
-def lang_tab(
-    tab_factory: Callable[..., Any], app_url: str, tr: Callable[..., str]
+@contextmanager
+def tabs_by_language(
+    tab_factory: Callable[..., Any], app_url: str, tr: Callable[..., str], **size: int
 ) -> Iterator[Callable[[str], Any]]:
-    """One tab (one Streamlit session) per language, opened at ``/?lang=..`` and kept
-    for the whole module; the tests walk it through the sidebar."""
+    """One tab (one Streamlit session) per language, opened at ``/?lang=..`` and kept for
+    the whole module; the tests walk it through the sidebar."""
     opened: dict[str, Any] = {}
 
     def get(lang: str) -> Any:
         if lang not in opened:
-            tab = opened[lang] = tab_factory(width=1440)
+            tab = opened[lang] = tab_factory(**size)
             tab.open(app_url + f"?lang={lang}", tr("nav.overview", lang))
         return opened[lang]
 
     yield get
     for tab in opened.values():
         tab.close()
+
+
+@pytest.fixture(scope="module")
+def lang_tab(
+    tab_factory: Callable[..., Any], app_url: str, tr: Callable[..., str]
+) -> Iterator[Callable[[str], Any]]:
+    with tabs_by_language(tab_factory, app_url, tr, width=1440) as get:
+        yield get
 
 
 @pytest.mark.parametrize("key", PAGES)
@@ -111,17 +120,8 @@ def phone_tab(
     tab_factory: Callable[..., Any], app_url: str, tr: Callable[..., str]
 ) -> Iterator[Callable[[str], Any]]:
     """One tab per language at a phone's width (390 px)."""
-    opened: dict[str, Any] = {}
-
-    def get(lang: str) -> Any:
-        if lang not in opened:
-            tab = opened[lang] = tab_factory(width=390, height=844)
-            tab.open(app_url + f"?lang={lang}", tr("nav.overview", lang))
-        return opened[lang]
-
-    yield get
-    for tab in opened.values():
-        tab.close()
+    with tabs_by_language(tab_factory, app_url, tr, width=390, height=844) as get:
+        yield get
 
 
 @pytest.mark.parametrize("key", PAGES)
