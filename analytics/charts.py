@@ -10,15 +10,15 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from .i18n import number, sort_key, t
 from .reference import MODULES, Reference
+from .stage_cells import flag, matrix_cells
+from .stage_cells import short_modules as short_modules
 from .style import CATEGORICAL, FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
 
-ARROWS = {1: "▲", 0: "=", -1: "▼"}
 STEP_NUDGE = 0.07  # stage units between modules drawn at the same stage
 
 
@@ -65,11 +65,6 @@ def _year_axis(fig: go.Figure, years: list[int], open_year: int | None, lang: st
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=text)
 
 
-def short_modules(lang: str) -> dict[str, str]:
-    """Module names short enough for axes and legends."""
-    return {m: t(f"module_short.{m}", lang) for m in MODULES + ("CROSS",)}
-
-
 # What awaits review is outlined (cells) or ringed (points) in near-black, dotted, and
 # hatched (bars): never colour alone, and named in the legend.
 AWAITING_COLOR = "#1a1a1a"
@@ -82,11 +77,6 @@ def _awaiting(df: pd.DataFrame) -> pd.Series:
     if "awaiting" not in df:
         return pd.Series(False, index=df.index, dtype=bool)
     return df["awaiting"].fillna(False).astype(bool)
-
-
-def _flag(value: object) -> bool:
-    """A cell's ``awaiting`` value as a plain bool (missing counts as not awaiting)."""
-    return isinstance(value, bool | np.bool_) and bool(value)
 
 
 def _awaiting_legend(fig: go.Figure, lang: str, symbol: str = "square-open") -> None:
@@ -153,67 +143,32 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str, year: int, tit
     """Country × module heatmap of the stage at the end of ``year`` (``queries.stage_status``):
     stage colour, the number printed, an arrow for the change since the year before; a value
     carried forward from an earlier year is drawn paler and names its year."""
-    names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
-    mods = short_modules(lang)
+    cells = matrix_cells(matrix, ref, lang, year)
     stage_labels = ref.labels("stage", lang)
-    countries = sorted(
-        matrix["country"].unique(), key=lambda c: sort_key(names.get(c, c), lang), reverse=True
-    )
-    cells = {(r["country"], r["module"]): r for r in matrix.to_dict("records")}
-    z, text, hover, marked, carried = [], [], [], [], []
-    for yi, c in enumerate(countries):
-        zr, tr, hr = [], [], []
-        for xi, m in enumerate(MODULES):
-            r = cells.get((c, m))
-            if r is None:
-                zr.append(None)
-                tr.append("–")
-                hr.append(t("chart.matrix_hover_none", lang, country=names.get(c, c), module=mods[m]))
-                continue
-            stage = int(r["stage"])
-            arrow = "" if pd.isna(r["change"]) else " " + ARROWS[int(r["change"])]
-            zr.append(stage)
-            label = f"{stage}{arrow}"
-            note = ""
-            if pd.notna(r.get("carried_from")):
-                carried.append((xi, yi))
-                label += f"<br><span style='font-size:10px'>{int(r['carried_from'])}</span>"
-                note = "<br>" + t("refperiod.carried", lang, year=int(r["carried_from"]))
-            tr.append(label)
-            before = "—" if pd.isna(r["previous_stage"]) else str(int(r["previous_stage"]))
-            hr.append(
-                t(
-                    "chart.matrix_hover",
-                    lang,
-                    country=names.get(c, c),
-                    module=mods[m],
-                    stage=stage,
-                    label=stage_labels[str(stage)],
-                    period=r["period"],
-                    year=year,
-                    previous_year=year - 1,
-                    previous=before,
-                )
-                + note
-            )
-            if _flag(r.get("awaiting")):
-                marked.append((xi, yi))
-                hr[-1] += " · " + t("chart.awaiting", lang)
-        z.append(zr)
-        text.append(tr)
-        hover.append(hr)
+    countries = list(dict.fromkeys(cells["country"]))[::-1]  # the first name at the top
+    n_mod = len(MODULES)
+    grid = {(r.country, r.module): r for r in cells.itertuples()}
+    rows = [[grid[(c, m)] for m in MODULES] for c in countries]
+    z = [[None if pd.isna(r.stage) else int(r.stage) for r in row] for row in rows]
+    veiled = {(xi, yi) for yi, row in enumerate(rows) for xi, r in enumerate(row) if pd.notna(r.carried_from)}
+    marked = [(xi, yi) for yi, row in enumerate(rows) for xi, r in enumerate(row) if r.awaiting]
+    hover = [[r.hover for r in row] for row in rows]
+    text = [
+        [r.label + (f"<br><span style='font-size:10px'>{r.carried_from}</span>" if pd.notna(r.carried_from) else "")
+         for r in row]
+        for row in rows
+    ]  # fmt: skip
     n = len(STAGE_COLORS)
     scale = [[edge / n, col] for i, col in enumerate(STAGE_COLORS) for edge in (i, i + 1)]
     pale_scale = [[edge / n, _paler(col)] for i, col in enumerate(STAGE_COLORS) for edge in (i, i + 1)]
-    veiled = set(carried)
-    x_labels = [mods[m] for m in MODULES]
-    y_labels = [names.get(c, c) for c in countries]
+    x_labels = [rows[0][xi].module_label for xi in range(n_mod)] if rows else []
+    y_labels = [row[0].name for row in rows]
     fig = go.Figure(
         go.Heatmap(
             z=[[None if (xi, yi) in veiled else v for xi, v in enumerate(row)] for yi, row in enumerate(z)],
             x=x_labels,
             y=y_labels,
-            customdata=[[c] * len(MODULES) for c in countries],
+            customdata=[[c] * n_mod for c in countries],
             hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
             colorscale=scale,
@@ -233,20 +188,20 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str, year: int, tit
     # The same trace prints the numbers, dark stages in light text: one trace draws and
     # redraws far faster than one annotation per cell.
     fig.add_scatter(
-        x=[mods[m] for _ in countries for m in MODULES],
-        y=[names.get(c, c) for c in countries for _ in MODULES],
-        customdata=[c for c in countries for _ in MODULES],
+        x=[x_labels[xi] for _ in countries for xi in range(n_mod)],
+        y=[y for y in y_labels for _ in range(n_mod)],
+        customdata=[c for c in countries for _ in range(n_mod)],
         hovertext=[h for row in hover for h in row],
         hovertemplate="%{hovertext}<extra></extra>",
         mode="markers+text",
-        text=[text[yi][xi] for yi in range(len(countries)) for xi in range(len(MODULES))],
+        text=[text[yi][xi] for yi in range(len(countries)) for xi in range(n_mod)],
         textposition="middle center",
         textfont={
             "size": 14,
             "color": [
                 "#222" if z[yi][xi] is None or (xi, yi) in veiled else STAGE_TEXT_COLORS[z[yi][xi]]
                 for yi in range(len(countries))
-                for xi in range(len(MODULES))
+                for xi in range(n_mod)
             ],
         },
         marker={"symbol": "square", "size": 26, "color": "rgba(0,0,0,0)"},
@@ -254,7 +209,7 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str, year: int, tit
         name="",
     )
     fig.data[0].hoverinfo = "skip"
-    if carried:  # a value carried forward is drawn in a paler tone of its stage
+    if veiled:  # a value carried forward is drawn in a paler tone of its stage
         fig.add_heatmap(
             z=[[v if (xi, yi) in veiled else None for xi, v in enumerate(row)] for yi, row in enumerate(z)],
             x=x_labels,
@@ -268,7 +223,7 @@ def stage_matrix(matrix: pd.DataFrame, ref: Reference, lang: str, year: int, tit
             hoverinfo="skip",
             name="carried",
         )
-    if carried:  # name the veil in the legend: never a difference in colour alone
+    if veiled:  # name the veil in the legend: never a difference in colour alone
         fig.add_scatter(
             x=[None],
             y=[None],
@@ -710,7 +665,7 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
         zr, tr = [], []
         for xi, y in enumerate(years):
             r = cells[(c, y)]
-            if _flag(r.get("awaiting")):
+            if flag(r.get("awaiting")):
                 marked.append((xi, yi))
             if not r["expected"] and not r["progress"]:
                 zr.append(None)

@@ -29,7 +29,8 @@ from .style import FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
 # Relative on purpose: resolved against the page URL, so it also works under a
 # server.baseUrlPath / reverse-proxy prefix (an absolute "/app/static/..." would not).
 # plotly.js appends "<scope>_<resolution>m.json" = "world_110m.json".
-PLOTLY_CONFIG: dict[str, Any] = {"topojsonURL": "app/static/topojson/", "displaylogo": False}
+STATIC_BASE = "app/static/"  # where Streamlit serves ./static (server.enableStaticServing)
+PLOTLY_CONFIG: dict[str, Any] = {"topojsonURL": STATIC_BASE + "topojson/", "displaylogo": False}
 
 MAX_STAGE = 5
 SMALL_STATES = frozenset({"LCA", "TTO"})  # too small to see or click as shapes

@@ -3,9 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, clock, queries, summaries, tables
+from analytics import charts, clock, queries, stage_cells, summaries, tables, vega
 from analytics.i18n import number
-from analytics.maps import PLOTLY_CONFIG, map_figure
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
 from webui.context import Context, ctx
@@ -67,29 +66,24 @@ def map_section() -> None:
         ]
     )
     label = c.t("overview.average_stage") if measure == "average" else mods[measure]
-    fig = cache.figure(
-        map_figure,
-        values,
+    spec = vega.map_spec(
+        cache.derived(vega.map_data, values, mode),
         title=c.t("chart.map_title", measure=label, when=c.year.at_end(lang)),
-        colorbar_title=c.t("chart.stage"),
+        colour_title=c.t("chart.stage"),
+        stage_names=None if measure == "average" else ref.labels("stage", lang),
         no_data_label=c.t("chart.no_data"),
         mode=mode,
-        awaiting_label=c.t("chart.awaiting"),
     )
-    event = widgets.chart_block(
+    event = widgets.vega_block(
         c,
-        fig,
+        spec,
         values[["country", "value", "carried_from", "awaiting"]],
         summaries.map_sentence(values, year, lang),
         key="overview_map",
-        on_select="rerun",
-        config=PLOTLY_CONFIG,
         awaiting=tables.awaiting_count(values),
     )
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    picked = [p.get("customdata") for p in points if p.get("customdata")]
-    if picked:
-        iso3 = picked[0][0] if isinstance(picked[0], list) else picked[0]
+    iso3 = widgets.picked(event, *vega.MAP_CLICKS)
+    if iso3:
         st.session_state["profile_country"] = iso3
         st.switch_page("app_pages/country.py", query_params={"country": iso3, **urlstate.base_params()})
 
@@ -131,26 +125,31 @@ def render() -> None:
     if matrix.empty:
         widgets.no_data(c)
     else:
-        title = c.t("chart.matrix_title", when=c.year.at_end(lang), previous=year - 1)
-        fig = cache.figure(charts.stage_matrix, matrix, ref, lang, year, title)
-        event = widgets.chart_block(
+        cells = cache.derived(stage_cells.matrix_cells, matrix, ref, lang, year)
+        spec = vega.stage_matrix_spec(
+            cache.derived(vega.matrix_data, cells),
+            title=c.t("chart.matrix_title", when=c.year.at_end(lang), previous=year - 1),
+            stage_title=c.t("chart.stage"),
+            stage_names=ref.labels("stage", lang),
+        )
+        event = widgets.vega_block(
             c,
-            fig,
+            spec,
             matrix,
             summaries.matrix_sentence(matrix, year, lang),
             key="overview_matrix",
-            on_select="rerun",
             awaiting=tables.awaiting_count(matrix),
         )
-        points = event.get("selection", {}).get("points", []) if event else []
-        if points and points[0].get("customdata"):
-            iso3 = points[0]["customdata"]
+        if cells["carried_from"].notna().any():
+            st.caption(c.t("chart.carried_legend"))
+        iso3 = widgets.picked(event, *vega.MATRIX_CLICKS)
+        if iso3:
             st.switch_page("app_pages/country.py", query_params={"country": iso3, **urlstate.base_params()})
         # On a phone the heatmap's 4 × 15 cells are unreadable: the same values as a list.
         with st.container(key="matrix_narrow"):
             widgets.swap_on_narrow_screens("overview_matrix", "matrix_narrow")
-            for line in cache.derived(tables.matrix_lines, matrix, ref, lang):
-                st.markdown(widgets.md_escape(line))
+            lines = cache.derived(tables.matrix_lines, matrix, ref, lang)
+            st.markdown("\n".join(f"- {widgets.md_escape(line)}" for line in lines))
         with st.expander(c.t("overview.stage_scale")):
             st.markdown(c.t("overview.stage_scale_text"))
 

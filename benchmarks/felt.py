@@ -64,15 +64,17 @@ new MutationObserver(records => {
   if (seen) { window.__espMut += seen; window.__espLast = performance.now(); }
 }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 """
-# Quiet: connected, not running, nothing stale, every chart drew its SVG, and no change to
+# Quiet: connected, not running, nothing stale, every chart (Plotly or Vega-Lite) drew, and no change to
 # the page for QUIET_MS.
 QUIET_JS = """([n, quiet]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (document.querySelector('[data-stale="true"]')) return false;
-  const plots = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')];
-  if (!plots.every(p => p.querySelector('.main-svg'))) return false;
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (![...main.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))) return false;
+  const vega = [...main.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+  if (!vega.every(v => v.querySelector('svg.marks g[class*="role-mark"], canvas'))) return false;
   return window.__espMut > n && performance.now() - window.__espLast >= quiet;
 }"""
 

@@ -89,9 +89,7 @@ def chart_block(
 
     ``awaiting``: how many of the values shown await review; the sentence then says so.
     """
-    if awaiting:
-        summary = f"{summary} {c.t('review.chart_note', n=awaiting)}".strip()
-    st.markdown(f"**{md_escape(summary)}**" if summary else "")
+    _summary(c, summary, awaiting)
     event = st.plotly_chart(
         fig,
         width="stretch",
@@ -102,6 +100,42 @@ def chart_block(
     )
     table_view(c, data, key=key, headers=headers)
     return event
+
+
+def vega_block(
+    c: Context,
+    spec: dict,
+    data: pd.DataFrame,
+    summary: str,
+    *,
+    key: str,
+    awaiting: int = 0,
+    headers: str | None = None,
+):
+    """``chart_block`` for a Vega-Lite chart (``analytics.vega``): with a key and selections,
+    Streamlit keeps the chart and swaps only its data when a filter changes. Returns the
+    selection event (clicks rerun)."""
+    _summary(c, summary, awaiting)
+    event = st.vega_lite_chart(spec=spec, key=key, on_select="rerun", width="stretch")
+    table_view(c, data, key=key, headers=headers)
+    return event
+
+
+def picked(event, *params: str) -> str | None:
+    """The first value of the first point a selection ``params`` holds (a Vega-Lite
+    chart's click), else None."""
+    selection = (event or {}).get("selection", {}) if event else {}
+    for name in params:
+        for point in selection.get(name) or []:
+            if isinstance(point, dict) and point:
+                return next(iter(point.values()))
+    return None
+
+
+def _summary(c: Context, summary: str, awaiting: int) -> None:
+    if awaiting:
+        summary = f"{summary} {c.t('review.chart_note', n=awaiting)}".strip()
+    st.markdown(f"**{md_escape(summary)}**" if summary else "")
 
 
 def table_view(

@@ -63,6 +63,14 @@ CLIPPED_LABELS_JS = """() => {
   }
   return out;
 }"""
+CHARTS = ".js-plotly-plot, [data-testid=stVegaLiteChart]"
+VEGA_MARK_JS = """([key, layer, start]) => {
+  const items = document.querySelectorAll(`.st-key-${key} svg.marks g.${layer}_marks > [aria-label]`);
+  const el = [...items].find(e => e.getAttribute('aria-label').startsWith(start));
+  if (!el) return null;
+  const r = el.getBoundingClientRect();
+  return {text: el.textContent, label: el.getAttribute('aria-label'), x: r.x + r.width / 2, y: r.y + r.height / 2};
+}"""
 IDLE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
@@ -340,17 +348,23 @@ class Tab:
         self.wait_title(title)
 
     def wait_plots(self, n: int = 1, within: Any = None) -> int:
-        """At least ``n`` Plotly charts (in ``within``, else the main area) drew their
-        SVG; returns how many charts there are."""
+        """At least ``n`` charts (Plotly or Vega-Lite; in ``within``, else the main area)
+        drew their SVG; returns how many charts there are."""
         root = within or self.main
         self.page.wait_for_function(
-            "([el, n]) => [...el.querySelectorAll('.js-plotly-plot')]"
-            ".filter(g => g.querySelector('.main-svg')).length >= n",
-            arg=[root.element_handle(), n],
+            "([el, n, charts]) => [...el.querySelectorAll(charts)]"
+            ".filter(g => g.querySelector('.main-svg, svg.marks g[class*=role-mark]')).length >= n",
+            arg=[root.element_handle(), n, CHARTS],
             timeout=WAIT_MS,
             polling=200,
         )
-        return root.locator(".js-plotly-plot").count()
+        return root.locator(CHARTS).count()
+
+    def vega_mark(self, key: str, layer: str, label_start: str) -> dict[str, Any] | None:
+        """The item of the Vega-Lite chart in ``.st-key-<key>`` drawn by its layer named
+        ``layer`` whose accessible label (what a screen reader says) starts with
+        ``label_start``: its text and the centre of its box on the page."""
+        return self.page.evaluate(VEGA_MARK_JS, [key, layer, label_start])
 
     # --- reading -------------------------------------------------------------------------
     @property

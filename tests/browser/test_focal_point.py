@@ -168,16 +168,8 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
     overview.wait_plots(
         1, within=overview.main.locator(".st-key-overview_matrix")
     )  # charts draw in any order
-    cell = overview.page.evaluate(
-        """([mod, name]) => {
-          const gd = document.querySelector('.st-key-overview_matrix .js-plotly-plot');
-          const cells = gd.data.find(d => d.mode === 'markers+text');
-          const i = cells ? cells.x.findIndex((x, k) => x === mod && cells.y[k] === name) : -1;
-          return i >= 0 ? cells.text[i] : null;
-        }""",
-        [HEALTH, NAME],
-    )
-    assert cell is not None and cell.split()[0] == "5"
+    cell = overview.vega_mark("overview_matrix", "matrix_text", f"{NAME} · {HEALTH} ·")
+    assert cell is not None and cell["text"].split()[0] == "5", cell
     expander = overview.main.locator(".st-key-tv_overview_matrix")
     expander.locator("summary").click()  # the table is drawn once opened (a rerun)
     overview.wait_cell(NAME)  # the table reads as people read it: names and labels, not codes

@@ -92,11 +92,14 @@ def test_page(key: str, lang: str, lang_tab: Callable[[str], Any], tr: Callable[
     if key in WITH_CHARTS:
         assert tab.wait_plots(1) >= 1
     if key == "overview":
-        # The map drew its shapes from the app's own topojson, every outside request aborted.
+        # The map drew every country's shape and the land around them from the app's own
+        # files, every outside request aborted.
+        shapes = ".st-key-overview_map svg.marks g.shapes_marks > path"
         tab.page.wait_for_function(
-            "n => document.querySelectorAll('.choroplethlocation').length >= n", arg=_map_countries()
+            "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[shapes, _map_countries()]
         )
-        assert tab.page.locator(".st-key-overview_map .choroplethlocation").count() == _map_countries()
+        assert tab.page.locator(shapes).count() == _map_countries()
+        assert tab.page.locator(".st-key-overview_map svg.marks g.land_marks > path").count() > 50
         assert any(u.endswith("/app/static/topojson/world_110m.json") for u in tab.requests)
         assert tab.wait_plots(2) == 2  # the map and the matrix; the community section waits
         assert not tab.main.locator(".st-key-matrix_narrow").is_visible()  # the list is for phones
@@ -143,7 +146,6 @@ def test_page_on_a_phone(
     if key in WITH_CHARTS:
         assert tab.wait_plots(1) >= 1
     if key == "overview":
-        # The style that swaps them is drawn by st.html, whose code the browser loads on demand.
         tab.main.locator(".st-key-overview_matrix").wait_for(state="hidden")
         narrow = tab.main.locator(".st-key-matrix_narrow")
         assert narrow.is_visible() and tr("module_short.HEALTH", lang) in narrow.inner_text()

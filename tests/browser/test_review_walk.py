@@ -117,27 +117,14 @@ def health_cell(tab: Any, lang: str = LANG) -> str:
 
     module, name = t("module_short.HEALTH", lang), {"es": NAME, "en": "Peru"}[lang]
     tab.wait_plots(1, within=tab.main.locator(".st-key-overview_matrix"))
-    text = tab.page.evaluate(
-        """([mod, name]) => {
-          const gd = document.querySelector('.st-key-overview_matrix .js-plotly-plot');
-          const cells = gd.data.find(d => d.mode === 'markers+text');
-          const i = cells ? cells.x.findIndex((x, k) => x === mod && cells.y[k] === name) : -1;
-          return i >= 0 ? cells.text[i] : null;
-        }""",
-        [module, name],
-    )
-    assert text is not None
-    return text.split()[0]
+    cell = tab.vega_mark("overview_matrix", "matrix_text", f"{name} · {module} ·")
+    assert cell is not None
+    return cell["text"].split()[0]
 
 
 def outlined_cells(tab: Any) -> int:
     """How many cells of the matrix are outlined as awaiting review."""
-    return tab.page.evaluate(
-        """() => {
-          const gd = document.querySelector('.st-key-overview_matrix .js-plotly-plot');
-          return (gd.layout.shapes || []).filter(s => s.line && s.line.dash === 'dot').length;
-        }"""
-    )
+    return tab.page.locator(".st-key-overview_matrix svg.marks g.matrix_awaiting_marks > path").count()
 
 
 def choose(tab: Any, key: str, option: str) -> None:

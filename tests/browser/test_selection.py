@@ -1,7 +1,8 @@
 """Clicking a country on the overview opens its profile (real app, internet cut off).
 
-The map's markers and the stage matrix's cells carry the ISO3 in ``customdata``;
-``app_pages/overview.py`` switches to the country profile on a selection.
+A click on the map's shapes, discs or numbers, or on a stage matrix cell or its number,
+selects the country (``analytics.vega``); ``app_pages/overview.py`` then switches to the
+country profile.
 """
 
 from __future__ import annotations
@@ -18,33 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 if not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
     pytest.skip("/usr/bin/chromium not installed (required when CI is set)", allow_module_level=True)
 
-# Screen position of the point of a trace whose customdata is ISO3, in the chart inside
-# the container ``key`` (geo: plotly's own projection; cartesian: the axes).
-POINT_JS = """([key, iso3, traceType]) => {
-  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-  const box = gd.querySelector('.main-svg').getBoundingClientRect();
-  const flat = v => Array.isArray(v) ? v[0] : v;
-  for (const tr of gd._fullData) {
-    if (tr.type !== traceType || !tr.customdata) continue;
-    if (traceType === 'scattergeo') {
-      const i = [...tr.customdata].findIndex(c => flat(c) === iso3);
-      if (i < 0 || tr.hoverinfo === 'skip') continue;
-      const [x, y] = gd._fullLayout.geo._subplot.projection([tr.lon[i], tr.lat[i]]);
-      return [box.left + x, box.top + y];
-    }
-    if (traceType === 'heatmap') {
-      const row = tr.customdata.findIndex(r => flat(r) === iso3);
-      if (row < 0) continue;
-      const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-      return [box.left + xa._offset + xa.c2p(0), box.top + ya._offset + ya.c2p(row)];
-    }
-  }
-  return null;
-}"""
-
 
 def _click(tab: Any, x: float, y: float) -> None:
-    """Hover first (plotly selects what is hovered), then click."""
+    """Hover first, as a person does, then click."""
     tab.page.mouse.move(x - 4, y)
     tab.page.wait_for_timeout(150)
     tab.page.mouse.move(x, y)
@@ -73,12 +50,9 @@ def test_clicking_saint_lucia_on_the_map_opens_its_profile(
     new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str]
 ) -> None:
     tab = _overview(new_tab, app_url, tr)
-    tab.page.wait_for_function(
-        "() => document.querySelectorAll('.st-key-overview_map .choroplethlocation').length > 0"
-    )
-    xy = tab.page.evaluate(POINT_JS, ["overview_map", "LCA", "scattergeo"])
-    assert xy, "no Saint Lucia marker on the map"
-    _click(tab, *xy)
+    disc = tab.vega_mark("overview_map", "discs", "Saint Lucia:")
+    assert disc, "no Saint Lucia disc on the map"
+    _click(tab, disc["x"], disc["y"])
     _expect_profile(tab, "LCA", "Saint Lucia", tr, timeout=60_000)
     assert tab.unexpected_requests() == []
     tab.screenshot("selection_map_lca_en")
@@ -88,7 +62,7 @@ def test_clicking_a_stage_matrix_cell_opens_that_country(
     new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str]
 ) -> None:
     tab = _overview(new_tab, app_url, tr)
-    xy = tab.page.evaluate(POINT_JS, ["overview_matrix", "PER", "heatmap"])
-    assert xy, "no Peru row in the stage matrix"
-    _click(tab, *xy)
+    cell = tab.vega_mark("overview_matrix", "matrix_text", "Peru · ")
+    assert cell, "no Peru row in the stage matrix"
+    _click(tab, cell["x"], cell["y"])  # its number, which covers most of the cell
     _expect_profile(tab, "PER", "Peru", tr, timeout=15_000)
