@@ -8,6 +8,8 @@ shared by every user and must not be mutated.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -22,6 +24,9 @@ TILES_PATH = GEO_DIR / "tiles.csv"
 # Served by Streamlit (server.enableStaticServing) at app/static/topojson/world_110m.json:
 # the base map plotly.js fetches for every geo figure (see maps.PLOTLY_CONFIG).
 STATIC_TOPOJSON_PATH = ROOT / "static" / "topojson" / "world_110m.json"
+# Where the app serves the countries' shapes (a copy of GEOJSON_PATH: Streamlit serves files
+# from ./static only, and refuses links out of it): see ``publish_geojson``.
+SERVED_GEOJSON_PATH = ROOT / "static" / "geo" / GEOJSON_PATH.name
 # Marker nudges in degrees (lon, lat): El Salvador's centroid is ~2.5 degrees from
 # Guatemala's and Honduras's, so at regional zoom their value discs would overlap;
 # its disc sits just off its Pacific coast instead.
@@ -33,6 +38,29 @@ def lac_geojson() -> dict[str, Any]:
     """FeatureCollection of the 15 countries; ``properties.iso3`` and ``properties.name_en``."""
     with GEOJSON_PATH.open(encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def publish_geojson(target: Path = SERVED_GEOJSON_PATH) -> bool:
+    """Make ``target`` a byte-for-byte copy of the countries' shapes (written whole, then
+    renamed, so a reader never sees half a file); False when it cannot be written (a
+    read-only install: maps then carry the shapes inside each chart instead). The browser
+    fetches the file once and caches it, where shapes inside the chart cost every rerun
+    ~15 ms to serialise and parse again on the server."""
+    source = GEOJSON_PATH.read_bytes()
+    try:
+        if target.exists() and target.read_bytes() == source:
+            return True
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".geo-", delete=False) as tmp:
+            tmp.write(source)
+        os.chmod(tmp.name, 0o644)  # as any file the app serves
+        try:
+            os.replace(tmp.name, target)
+        finally:
+            Path(tmp.name).unlink(missing_ok=True)
+        return True
+    except OSError:
+        return False
 
 
 @lru_cache(maxsize=1)

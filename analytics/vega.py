@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from .geo import centroids, lac_geojson, tile_layout
+from .geo import GEOJSON_PATH, centroids, lac_geojson, tile_layout
+from .i18n import number, t
 from .maps import BORDER_COLOR, ISLAND_MARKER_PX, MAINLAND_MARKER_PX, SMALL_STATES, STATIC_BASE
 from .style import FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
 
@@ -33,6 +34,8 @@ CELL_PX = 34
 EXTENT = {"type": "MultiPoint", "coordinates": [[-118.0, -56.0], [-55.0, 33.0]]}
 # plotly.js's world base map, already served for the brief's figures (maps.PLOTLY_CONFIG).
 LAND_URL = STATIC_BASE + "topojson/world_110m.json"
+# The countries' shapes as the app serves them (geo.publish_geojson).
+SHAPES_URL = STATIC_BASE + "geo/" + GEOJSON_PATH.name
 
 
 def _tooltip(text: pd.Series) -> pd.Series:
@@ -41,11 +44,18 @@ def _tooltip(text: pd.Series) -> pd.Series:
 
 
 def _frame(title: str, height: Any) -> dict[str, Any]:
+    """The chart's frame. Its title is its ``description`` (what screen readers say of the
+    chart): pages print it above the chart, where it wraps on a phone (a Vega title is cut)."""
     return {
-        "title": {"text": title, "anchor": "start", "fontSize": 16, "fontWeight": "normal"},
+        "description": title,
         "width": "container",
         "height": height,
-        "config": {"font": FONT_FAMILY, "view": {"stroke": None}, "axis": {"labelFontSize": 13}},
+        "config": {
+            "font": FONT_FAMILY,
+            "view": {"stroke": None},
+            "axis": {"labelFontSize": 13, "labelColor": "#31333f", "labelLimit": 0},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 0},
+        },
         # SVG: every mark is an element people's assistive tools (and our tests) can find.
         "usermeta": {"embedOptions": {"renderer": "svg", "actions": False}},
     }
@@ -169,6 +179,29 @@ def stage_matrix_spec(
     return spec
 
 
+def map_hover(values: pd.DataFrame, last: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``values`` (``queries.map_values``) with its hover sentence per country (``text``):
+    the value, where it was carried from, the last period reported (``last``:
+    ``queries.last_reported``), and whether it awaits review."""
+    last_by = dict(zip(last["country"], last["last_period"], strict=True))
+    return values.assign(
+        text=[
+            f"{n}: {'—' if v != v else number(v, lang)}"
+            + (f" · {t('refperiod.carried', lang, year=int(cf))}" if pd.notna(cf) else "")
+            + (f" · {t('overview.last_reported', lang)} {last_by[i]}" if i in last_by else "")
+            + (f" · {t('chart.awaiting', lang)}" if w else "")
+            for i, n, v, cf, w in zip(
+                values["country"],
+                values["name"],
+                values["value"],
+                values["carried_from"],
+                values["awaiting"],
+                strict=True,
+            )
+        ]
+    )
+
+
 def map_data(values: pd.DataFrame, mode: str) -> pd.DataFrame:
     """What the map (``mode="map"``) or the tiles draw for each country of ``values``
     (``queries.map_values`` with a ``text`` hover)."""
@@ -191,13 +224,14 @@ def map_spec(
     title: str,
     colour_title: str,
     stage_names: dict[str, str] | None,
-    no_data_label: str,
     mode: str = "map",
+    shapes_url: str | None = None,
 ) -> dict[str, Any]:
     """One value (0-5 or missing) per country (``map_data``): a map of the countries with the value printed on a disc at each (islands get a larger disc
     and their name), or ``mode="tiles"``: one equal square per country. Whole stages
     (``stage_names`` given) get one flat colour each, averages a gradient; missing values are
-    grey; values awaiting review are ringed, dashed. A click selects the country
+    grey (the page says so); values awaiting review are ringed, dashed. The countries' shapes
+    come from ``shapes_url`` when the app serves them (``SHAPES_URL``), else inside the spec. A click selects the country
     (selection ``pick``)."""
     if mode not in ("map", "tiles"):
         raise ValueError(f"unknown map mode {mode!r}")
@@ -208,7 +242,6 @@ def map_spec(
     tooltip = {"field": "hover", "type": "nominal"}
     said = {"tooltip": tooltip, "description": tooltip}
     spec = _frame(title, 560)
-    spec["description"] = f"{title} (– {no_data_label})"
     if mode == "tiles":
         xy = {
             "x": {"field": "col", "type": "ordinal", "axis": None},
@@ -222,7 +255,7 @@ def map_spec(
                 {
                     "name": "tiles",
                     "params": _click("pick"),
-                    "mark": {"type": "rect", "stroke": BORDER_COLOR, "cursor": "pointer"},
+                    "mark": {"type": "rect", "stroke": "white", "strokeWidth": 3, "cursor": "pointer"},
                     "encoding": {"color": colour},
                 },
                 {
@@ -249,6 +282,8 @@ def map_spec(
             ],
         )
         return spec
+    # Below the map, not beside it: on a phone a legend at the side covers the islands.
+    colour["legend"] = {**colour["legend"], "orient": "bottom", "direction": "horizontal", "columns": 3}
     lonlat = {
         "longitude": {"field": "lon", "type": "quantitative"},
         "latitude": {"field": "lat", "type": "quantitative"},
@@ -258,7 +293,7 @@ def map_spec(
         "value": MAINLAND_MARKER_PX**2,
     }
     spec.update(
-        datasets={"values": data, "countries": lac_geojson()},
+        datasets={"values": data} if shapes_url else {"values": data, "countries": lac_geojson()},
         projection={"type": "mercator", "fit": EXTENT},
         layer=[
             {
@@ -276,7 +311,10 @@ def map_spec(
             {
                 "name": "shapes",
                 "params": _click("pick"),
-                "data": {"name": "countries", "format": {"type": "json", "property": "features"}},
+                "data": {
+                    **({"url": shapes_url} if shapes_url else {"name": "countries"}),
+                    "format": {"type": "json", "property": "features"},
+                },
                 "transform": [
                     {
                         "lookup": "properties.iso3",

@@ -1,6 +1,5 @@
 """Regional overview: KPIs, the map, the stage matrix, membership and milestones."""
 
-import pandas as pd
 import streamlit as st
 
 from analytics import charts, clock, queries, stage_cells, summaries, tables, vega
@@ -53,35 +52,26 @@ def map_section() -> None:
         widgets.no_data(c)
         return
     last = cache.cached(queries.last_reported, as_of=c.as_of, scope=c.scope)
-    last_by = dict(zip(last["country"], last["last_period"]))
-    values = values.assign(
-        text=[
-            f"{n}: {'—' if v != v else number(v, lang)}"
-            + (f" · {c.t('refperiod.carried', year=int(cf))}" if pd.notna(cf) else "")
-            + (f" · {c.t('overview.last_reported')} {last_by[i]}" if i in last_by else "")
-            + (f" · {c.t('chart.awaiting')}" if w else "")
-            for i, n, v, cf, w in zip(
-                values["country"], values["name"], values["value"], values["carried_from"], values["awaiting"]
-            )
-        ]
-    )
+    values = cache.derived(vega.map_hover, values, last, lang)
     label = c.t("overview.average_stage") if measure == "average" else mods[measure]
     spec = vega.map_spec(
         cache.derived(vega.map_data, values, mode),
         title=c.t("chart.map_title", measure=label, when=c.year.at_end(lang)),
         colour_title=c.t("chart.stage"),
         stage_names=None if measure == "average" else ref.labels("stage", lang),
-        no_data_label=c.t("chart.no_data"),
         mode=mode,
+        shapes_url=cache.shapes_url(),
     )
     event = widgets.vega_block(
         c,
         spec,
         values[["country", "value", "carried_from", "awaiting"]],
-        summaries.map_sentence(values, year, lang),
+        cache.derived(summaries.map_sentence, values, year, lang),
         key="overview_map",
         awaiting=tables.awaiting_count(values),
     )
+    if values["value"].isna().any():
+        st.caption(c.t("chart.no_data_grey"))
     iso3 = widgets.picked(event, *vega.MAP_CLICKS)
     if iso3:
         st.session_state["profile_country"] = iso3
@@ -110,7 +100,7 @@ def render() -> None:
             help=c.t(f"overview.kpi_{key}_help"),
             border=True,
         )
-    st.caption(summaries.kpi_sentence(kpis, lang))
+    st.caption(cache.derived(summaries.kpi_sentence, kpis, lang))
     if c.pending:  # the numbers above count what awaits review too
         st.caption(c.t("review.kpi_note"))
 
@@ -136,7 +126,7 @@ def render() -> None:
             c,
             spec,
             matrix,
-            summaries.matrix_sentence(matrix, year, lang),
+            cache.derived(summaries.matrix_sentence, matrix, year, lang),
             key="overview_matrix",
             awaiting=tables.awaiting_count(matrix),
         )

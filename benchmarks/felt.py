@@ -73,7 +73,8 @@ QUIET_JS = """([n, quiet]) => {
   if (document.querySelector('[data-stale="true"]')) return false;
   const main = document.querySelector('[data-testid="stMain"]');
   if (![...main.querySelectorAll('.js-plotly-plot')].every(p => p.querySelector('.main-svg'))) return false;
-  const vega = [...main.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+  // Vega-Lite draws nothing while hidden (the stage matrix on a phone): only what shows counts.
+  const vega = [...main.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(v => v.getClientRects().length);
   if (!vega.every(v => v.querySelector('svg.marks g[class*="role-mark"], canvas'))) return false;
   return window.__espMut > n && performance.now() - window.__espLast >= quiet;
 }"""

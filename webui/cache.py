@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import geo, vega
 from analytics.reference import Reference
 
 from .context import Context, clear_status, ctx
@@ -68,6 +69,13 @@ def _shallow_copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_shallow_copy(v) for v in value]
     return value
+
+
+@st.cache_resource(show_spinner=False)
+def shapes_url() -> str | None:
+    """Where browsers fetch the map's country shapes (published once per process), or None
+    when the app cannot write its static folder: the map then carries them inside."""
+    return vega.SHAPES_URL if geo.publish_geojson() else None
 
 
 def clear_caches() -> None:

@@ -174,11 +174,23 @@ def start(principal: Principal | None) -> Context:
     connection.scheduled_backups()
     source = connection.source()
     ref = _reference(f"{source}#{now_version}", con)
-    state = _view_state(ref)
+    return restate(store, con, source, now_version, ref, principal, _view_state(ref))
+
+
+def restate(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    now_version: int,
+    ref: Reference,
+    principal: Principal | None,
+    state: ViewState,
+) -> Context:
+    """The run's context for the view ``state`` (what the sidebar changes), on a store
+    already opened this run: a filter change rebuilds only this part."""
     as_of = as_of_datetime(state.as_of)
     version = now_version if as_of is None else ledger.data_version(con, as_of)
     illustrative, last_update = _status(f"{source}#{version}", con, as_of)
-    members = ref.countries[ref.countries["member"]]
     c = Context(
         session_id=_session_id(),
         store=store,
@@ -189,7 +201,7 @@ def start(principal: Principal | None) -> Context:
         version=version,
         ref=ref,
         filters=to_filters(ref.countries, state),
-        countries=sorted(members["iso3"]),
+        countries=resolve_countries(ref.countries, state),
         principal=principal,
         illustrative=illustrative,
         last_update=last_update,
@@ -198,7 +210,6 @@ def start(principal: Principal | None) -> Context:
         scope=review.scope_for(principal, state.pending),
         year=reference_year(as_of, state.year_to),
     )
-    c.countries = resolve_countries(ref.countries, state)
     _run.ctx = c
     return c
 

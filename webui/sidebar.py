@@ -12,7 +12,7 @@ from analytics.periods import EARLIEST_YEAR
 from analytics.permissions import allowed
 from analytics.views import SPOTLIGHT_CHOICES, ViewState
 
-from .context import STATE_KEY, Context, start
+from .context import STATE_KEY, Context, restate
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
@@ -109,7 +109,7 @@ def sidebar(c: Context) -> Context:
     st.session_state[STATE_KEY] = new
     if new.lang != s.lang:
         st.rerun()
-    return start(c.principal)
+    return restate(c.store, c.con, c.source, c.now_version, c.ref, c.principal, new)
 
 
 def notices(c: Context) -> None:

@@ -113,9 +113,10 @@ def vega_block(
     headers: str | None = None,
 ):
     """``chart_block`` for a Vega-Lite chart (``analytics.vega``): with a key and selections,
-    Streamlit keeps the chart and swaps only its data when a filter changes. Returns the
-    selection event (clicks rerun)."""
+    Streamlit keeps the chart and swaps only its data when a filter changes. Its title (the
+    spec's ``description``) is printed above it. Returns the selection event (clicks rerun)."""
     _summary(c, summary, awaiting)
+    st.markdown(md_escape(spec.get("description", "")))
     event = st.vega_lite_chart(spec=spec, key=key, on_select="rerun", width="stretch")
     table_view(c, data, key=key, headers=headers)
     return event

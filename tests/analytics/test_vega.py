@@ -1,11 +1,12 @@
 """The overview's Vega-Lite map and matrix: what they draw, and that filters change only data."""
 
 import json
+import os
 
 import pandas as pd
 import pytest
 
-from analytics import queries, reference, stage_cells, vega, workflow
+from analytics import geo, queries, reference, stage_cells, vega, workflow
 from analytics.ledger import WORKING
 from analytics.style import NO_DATA_COLOR, STAGE_COLORS
 from tests.helpers import ADMIN, progress_rows, workbook
@@ -104,7 +105,6 @@ def test_a_filter_changes_the_data_never_the_specification(mode):
             title="Map",
             colour_title="Stage",
             stage_names=None,
-            no_data_label="no data",
             mode=mode,
         )
         data = spec.pop("datasets")
@@ -121,9 +121,7 @@ def test_map_draws_each_country_its_value_and_marks_missing_and_awaiting():
     assert list(data["label"]) == ["2.5", "3.0", "–"]
     assert data.set_index("country").loc["LCA", "small"], "islands get a larger disc and their name"
     assert data[["lon", "lat"]].notna().all().all()
-    spec = vega.map_spec(
-        data, title="Map", colour_title="Stage", stage_names=None, no_data_label="no data", mode="map"
-    )
+    spec = vega.map_spec(data, title="Map", colour_title="Stage", stage_names=None, mode="map")
     shapes = _layers_with(spec, "geoshape")
     assert shapes[0]["data"]["url"] == vega.LAND_URL and shapes[0]["data"]["url"].startswith("app/static/")
     assert spec["datasets"]["countries"]["type"] == "FeatureCollection"
@@ -140,14 +138,40 @@ def test_whole_stages_are_named_in_the_legend_and_averages_are_a_gradient(con):
     data = vega.map_data(_values({"PER": 2.0, "GTM": 3.0}), "tiles")
     assert list(data["label"]) == ["2", "3"] and data[["col", "row"]].notna().all().all()
     names = ref.labels("stage", "es")
-    stages = vega.map_spec(
-        data, title="t", colour_title="Etapa", stage_names=names, no_data_label="-", mode="tiles"
-    )
+    stages = vega.map_spec(data, title="t", colour_title="Etapa", stage_names=names, mode="tiles")
     colour = stages["layer"][0]["encoding"]["color"]
     assert colour["type"] == "ordinal" and f"3 {names['3']}" in colour["legend"]["labelExpr"]
-    average = vega.map_spec(
-        data, title="t", colour_title="Etapa", stage_names=None, no_data_label="-", mode="tiles"
-    )
+    average = vega.map_spec(data, title="t", colour_title="Etapa", stage_names=None, mode="tiles")
     assert average["layer"][0]["encoding"]["color"]["type"] == "quantitative"
     with pytest.raises(ValueError):
-        vega.map_spec(data, title="t", colour_title="x", stage_names=None, no_data_label="-", mode="globe")
+        vega.map_spec(data, title="t", colour_title="x", stage_names=None, mode="globe")
+
+
+def test_the_countries_shapes_are_published_as_a_byte_for_byte_copy_once(tmp_path):
+    target = tmp_path / "static" / "geo" / "countries.geojson"
+    assert geo.publish_geojson(target)
+    assert target.read_bytes() == geo.GEOJSON_PATH.read_bytes()
+    assert target.stat().st_mode & 0o777 == 0o644
+    target.write_text("{}")  # a stale or damaged copy is replaced
+    assert geo.publish_geojson(target) and target.read_bytes() == geo.GEOJSON_PATH.read_bytes()
+    assert [p.name for p in target.parent.iterdir()] == [target.name], "no temporary file left"
+
+
+def test_a_read_only_install_sends_the_shapes_inside_the_chart(tmp_path):
+    folder = tmp_path / "static"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):  # root writes anywhere: a file in the way instead
+            folder.chmod(0o755)
+            (folder / "geo").write_text("a file where the folder should be")
+        assert not geo.publish_geojson(folder / "geo" / "countries.geojson")
+    finally:
+        folder.chmod(0o755)
+    data = vega.map_data(_values({"PER": 2.5}), "map")
+    inline = vega.map_spec(data, title="t", colour_title="c", stage_names=None)
+    served = vega.map_spec(data, title="t", colour_title="c", stage_names=None, shapes_url=vega.SHAPES_URL)
+    assert inline["datasets"]["countries"] is geo.lac_geojson()
+    assert "countries" not in served["datasets"]
+    assert _layers_with(served, "geoshape")[1]["data"]["url"] == "app/static/geo/lac_countries.geojson"
+    assert geo.SERVED_GEOJSON_PATH.relative_to(geo.ROOT).as_posix() == "static/geo/lac_countries.geojson"

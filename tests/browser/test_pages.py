@@ -101,6 +101,7 @@ def test_page(key: str, lang: str, lang_tab: Callable[[str], Any], tr: Callable[
         assert tab.page.locator(shapes).count() == _map_countries()
         assert tab.page.locator(".st-key-overview_map svg.marks g.land_marks > path").count() > 50
         assert any(u.endswith("/app/static/topojson/world_110m.json") for u in tab.requests)
+        assert any(u.endswith("/app/static/geo/lac_countries.geojson") for u in tab.requests)
         assert tab.wait_plots(2) == 2  # the map and the matrix; the community section waits
         assert not tab.main.locator(".st-key-matrix_narrow").is_visible()  # the list is for phones
         tab.main.locator(".st-key-overview_community summary").click()  # drawn once opened
