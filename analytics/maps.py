@@ -1,4 +1,6 @@
-"""Country maps (choropleth + markers, or equal tiles) that work with no internet.
+"""Country maps (choropleth + markers, or equal tiles) that work with no internet, drawn
+with Plotly for the HTML brief (the app's overview draws the same map with Vega-Lite:
+``analytics.vega``).
 
 Why this shape:
 - Geometry is our own 50m GeoJSON (``analytics.geo``): Natural Earth 110m, which plotly
@@ -11,7 +13,7 @@ Why this shape:
 - Every clickable trace carries ``customdata`` = ISO3, so a Streamlit selection
   (``points[i]["customdata"]``) maps back to a country whatever trace was clicked.
 
-No Streamlit import here: pages pass ``PLOTLY_CONFIG`` to ``st.plotly_chart``.
+No Streamlit import here: a page drawing one passes ``PLOTLY_CONFIG`` to ``st.plotly_chart``.
 """
 
 from __future__ import annotations
