@@ -89,6 +89,14 @@ def _click(name: str) -> list[dict[str, Any]]:
     return [{"name": name, "select": {"type": "point", "fields": ["country"], "on": "click"}}]
 
 
+def _below(colour: dict[str, Any]) -> dict[str, Any]:
+    """``colour`` with its legend under the chart, in three columns."""
+    return {
+        **colour,
+        "legend": {**colour["legend"], "orient": "bottom", "direction": "horizontal", "columns": 3},
+    }
+
+
 def _ink(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return STAGE_TEXT_COLORS[0]
@@ -150,7 +158,8 @@ def stage_matrix_spec(
                 "params": _click("cell"),
                 "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2, "cursor": "pointer"},
                 "encoding": {
-                    "color": _stage_colour("stage", stage_title, stage_names),
+                    # Below, not beside: a one-country matrix is one row high, and cut a legend at its side.
+                    "color": _below(_stage_colour("stage", stage_title, stage_names)),
                     "opacity": {"condition": {"test": "datum.carried", "value": CARRIED_OPACITY}, "value": 1},
                 },
             },
@@ -283,7 +292,7 @@ def map_spec(
         )
         return spec
     # Below the map, not beside it: on a phone a legend at the side covers the islands.
-    colour["legend"] = {**colour["legend"], "orient": "bottom", "direction": "horizontal", "columns": 3}
+    colour = _below(colour)
     lonlat = {
         "longitude": {"field": "lon", "type": "quantitative"},
         "latitude": {"field": "lat", "type": "quantitative"},
