@@ -17,8 +17,9 @@ def map_section() -> None:
     mods = charts.short_modules(lang)
     measures = ["average", *MODULES]
     wanted = urlstate.page_param("measure", "average")
-    col_a, col_b = st.columns([3, 2])
-    measure = col_a.selectbox(
+    # One row of controls: a horizontal container is one element where columns are three.
+    controls = st.container(horizontal=True, vertical_alignment="bottom")
+    measure = controls.selectbox(
         c.t("overview.measure"),
         measures,
         index=measures.index(wanted) if wanted in measures else 0,
@@ -26,7 +27,7 @@ def map_section() -> None:
     )
     view = urlstate.page_param("view", "map")
     mode = (
-        col_b.segmented_control(
+        controls.segmented_control(
             c.t("overview.map_mode"),
             ["map", "tiles"],
             default=view if view in ("map", "tiles") else "map",
@@ -89,11 +90,11 @@ def render() -> None:
     kpis = cache.cached(queries.kpis, ref, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year)
     k = kpis.set_index("kpi")
     st.caption(c.t("overview.kpi_year", when=c.year.at_end(lang), previous=year - 1))
-    cols = st.columns(4)
-    for col, key in zip(cols, ["members", "pilot_or_beyond", "average_stage", "reported"]):
+    row = st.container(horizontal=True)  # one element where four columns are five
+    for key in ["members", "pilot_or_beyond", "average_stage", "reported"]:
         v, p = k.loc[key, "value"], k.loc[key, "previous"]
         delta = None if v is None or p is None else round(v - p, 2)
-        col.metric(
+        row.metric(
             c.t(f"overview.kpi_{key}"),
             "—" if v is None else number(v, lang, 2 if key == "average_stage" else 0),
             delta=None if delta is None else number(delta, lang, 2 if key == "average_stage" else 0),
@@ -140,8 +141,10 @@ def render() -> None:
             widgets.swap_on_narrow_screens("overview_matrix", "matrix_narrow")
             lines = cache.derived(tables.matrix_lines, matrix, ref, lang)
             st.markdown("\n".join(f"- {widgets.md_escape(line)}" for line in lines))
-        with st.expander(c.t("overview.stage_scale")):
-            st.markdown(c.t("overview.stage_scale_text"))
+        scale = st.expander(c.t("overview.stage_scale"), key="overview_stage_scale", on_change="rerun")
+        if scale.open:  # written once opened, as the tables
+            with scale:
+                st.markdown(c.t("overview.stage_scale_text"))
 
     # 4. The community: membership and milestones, for the countries the sidebar chose. Drawn
     # only once opened: two more charts on every first load and filter change cost more than

@@ -115,8 +115,7 @@ def vega_block(
     """``chart_block`` for a Vega-Lite chart (``analytics.vega``): with a key and selections,
     Streamlit keeps the chart and swaps only its data when a filter changes. Its title (the
     spec's ``description``) is printed above it. Returns the selection event (clicks rerun)."""
-    _summary(c, summary, awaiting)
-    st.markdown(md_escape(spec.get("description", "")))
+    _summary(c, summary, awaiting, title=spec.get("description", ""))
     event = st.vega_lite_chart(spec=spec, key=key, on_select="rerun", width="stretch")
     table_view(c, data, key=key, headers=headers)
     return event
@@ -133,10 +132,12 @@ def picked(event, *params: str) -> str | None:
     return None
 
 
-def _summary(c: Context, summary: str, awaiting: int) -> None:
+def _summary(c: Context, summary: str, awaiting: int, title: str = "") -> None:
+    """The chart's sentence in bold, and under it (Vega-Lite charts) its title: one element."""
     if awaiting:
         summary = f"{summary} {c.t('review.chart_note', n=awaiting)}".strip()
-    st.markdown(f"**{md_escape(summary)}**" if summary else "")
+    parts = ([f"**{md_escape(summary)}**"] if summary else []) + ([md_escape(title)] if title else [])
+    st.markdown("\n\n".join(parts))
 
 
 def table_view(
