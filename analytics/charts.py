@@ -17,7 +17,7 @@ from .i18n import number, sort_key, t
 from .reference import MODULES, Reference
 from .stage_cells import flag, matrix_cells
 from .stage_cells import short_modules as short_modules
-from .style import CATEGORICAL, FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
+from .style import AWAITING_COLOR, CATEGORICAL, FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
 
 STEP_NUDGE = 0.07  # stage units between modules drawn at the same stage
 
@@ -67,7 +67,6 @@ def _year_axis(fig: go.Figure, years: list[int], open_year: int | None, lang: st
 
 # What awaits review is outlined (cells) or ringed (points) in near-black, dotted, and
 # hatched (bars): never colour alone, and named in the legend.
-AWAITING_COLOR = "#1a1a1a"
 AWAITING_OUTLINE = {"color": AWAITING_COLOR, "width": 3, "dash": "dot"}
 AWAITING_UNDERLINE = {"color": "#ffffff", "width": 5}
 

@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from .geo import centroids, lac_geojson, tile_layout
-from .style import FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
+from .style import AWAITING_COLOR, FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
 
 # Relative on purpose: resolved against the page URL, so it also works under a
 # server.baseUrlPath / reverse-proxy prefix (an absolute "/app/static/..." would not).
@@ -40,13 +40,12 @@ NO_DATA_MARK = "–"
 ISLAND_MARKER_PX = 20
 MAINLAND_MARKER_PX = 15  # Central American markers are ~15-20 px apart at 600 px tall
 BORDER_COLOR = "#4d4d4d"
-AWAITING_COLOR = "#1a1a1a"  # as in charts: values awaiting review are ringed in near-black
 # After a click, plotly fades the other points; dark text keeps their values readable
 # (white text on a faded dark fill would vanish).
 UNSELECTED = {"marker": {"opacity": 0.35}, "textfont": {"color": STAGE_TEXT_COLORS[0]}}
 
 
-def _is_stages(values: pd.Series) -> bool:
+def is_stages(values: pd.Series) -> bool:
     """True when every known value is a whole stage 0-5: then colours are discrete."""
     known = values.dropna()
     return bool(((known % 1 == 0) & known.between(0, MAX_STAGE)).all())
@@ -72,14 +71,14 @@ def _fill(value: float, discrete: bool) -> str:
     return sample_colorscale(_colorscale(False), [min(max(value / MAX_STAGE, 0), 1)])[0]
 
 
-def _ink(value: float) -> str:
+def ink(value: float) -> str:
     """Text colour readable on the value's fill."""
     if math.isnan(value):
         return STAGE_TEXT_COLORS[0]
     return STAGE_TEXT_COLORS[min(max(round(value), 0), MAX_STAGE)]
 
 
-def _label(value: float, discrete: bool) -> str:
+def value_label(value: float, discrete: bool) -> str:
     if math.isnan(value):
         return NO_DATA_MARK
     return f"{value:.0f}" if discrete else f"{value:.1f}"
@@ -92,7 +91,7 @@ def _colorbar(title: str, discrete: bool) -> dict[str, Any]:
     return bar
 
 
-def _prepare(values: pd.DataFrame) -> pd.DataFrame:
+def prepare(values: pd.DataFrame) -> pd.DataFrame:
     df = values[["country", "name", "value", "text"]].copy()
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
     df["text"] = df["text"].fillna(df["name"]).astype(str)
@@ -158,8 +157,8 @@ def _geo_traces(
             mode="markers+text",
             showlegend=False,
             name="",
-            text=[_label(v, discrete) for v in pos["value"]],
-            textfont={"color": [_ink(v) for v in pos["value"]], "size": 10},
+            text=[value_label(v, discrete) for v in pos["value"]],
+            textfont={"color": [ink(v) for v in pos["value"]], "size": 10},
             marker={
                 "size": [ISLAND_MARKER_PX if s else MAINLAND_MARKER_PX for s in small],
                 "opacity": 1,
@@ -223,10 +222,10 @@ def _tile_traces(
                 mode="markers+text",
                 marker=marker,
                 text=[
-                    f"<b>{c}</b><br>{_label(v, discrete)}"
+                    f"<b>{c}</b><br>{value_label(v, discrete)}"
                     for c, v in zip(part["country"], part["value"], strict=True)
                 ],
-                textfont={"color": [_ink(v) for v in part["value"]], "size": 12},
+                textfont={"color": [ink(v) for v in part["value"]], "size": 12},
                 customdata=part["country"],
                 hovertext=part["text"],
                 hovertemplate=_hover(),
@@ -287,8 +286,8 @@ def map_figure(
     Whole stages get one flat colour each; averages a continuous scale of the
     same palette. NaN is drawn in ``NO_DATA_COLOR`` and listed in the legend.
     """
-    df = _prepare(values)
-    discrete = _is_stages(df["value"])
+    df = prepare(values)
+    discrete = is_stages(df["value"])
     layout: dict[str, Any] = {
         "title": {"text": title, "x": 0, "xanchor": "left"},
         "font": {"family": FONT_FAMILY},

@@ -75,3 +75,17 @@ def matrix_cells(matrix: pd.DataFrame, ref: Reference, lang: str, year: int) -> 
     out["stage"] = out["stage"].astype("Int64")
     out["carried_from"] = out["carried_from"].astype("Int64")
     return out
+
+
+def matrix_lines(cells: pd.DataFrame) -> list[str]:
+    """The matrix (``matrix_cells``) as one line per country, for narrow screens: "Perú:
+    Salud 3 ▲ · Justicia y policía 1 = (2023) · …" (a year in brackets: carried forward
+    from it; a module without a report is left out)."""
+    out = []
+    for name, rows in cells[cells["stage"].notna()].groupby("name", sort=False):
+        parts = [
+            f"{m} {label}" + ("" if pd.isna(y) else f" ({y})")
+            for m, label, y in zip(rows["module_label"], rows["label"], rows["carried_from"], strict=True)
+        ]
+        out.append(f"{name}: " + " · ".join(parts))
+    return out

@@ -291,22 +291,3 @@ def review_by_period(states: pd.DataFrame, year: pd.DataFrame, ref: Reference, l
             "last_action_at": rows.get("last_action_at", pd.Series(pd.NaT, index=rows.index)),
         }
     ).reset_index(drop=True)
-
-
-def matrix_lines(matrix: pd.DataFrame, ref: Reference, lang: str) -> list[str]:
-    """The stage matrix as one line per country, for narrow screens: "Perú: Salud 3 ▲ ·
-    Justicia y policía 1 = (2023) · …" (a year in brackets: carried forward from it)."""
-    arrows = {1: "▲", 0: "=", -1: "▼"}
-    mods = {m: t(f"module_short.{m}", lang) for m in ("HEALTH", "JUSTICE", "SOCIAL", "COORD")}
-    out = []
-    for iso3 in members(ref, lang)["iso3"]:
-        rows = matrix[matrix["country"] == iso3]
-        if rows.empty:
-            continue
-        cells = []
-        for r in rows.sort_values("module", key=lambda m: m.map(list(mods).index)).to_dict("records"):
-            mark = "" if pd.isna(r["change"]) else " " + arrows[int(r["change"])]
-            carried = "" if pd.isna(r.get("carried_from")) else f" ({int(r['carried_from'])})"
-            cells.append(f"{mods.get(r['module'], r['module'])} {int(r['stage'])}{mark}{carried}")
-        out.append(f"{ref.country_name(iso3, lang)}: " + " · ".join(cells))
-    return out

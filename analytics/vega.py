@@ -14,15 +14,24 @@ as Arrow. The brief, a file on its own, keeps the Plotly drawings (``maps``, ``c
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import pandas as pd
 
 from .geo import GEOJSON_PATH, centroids, lac_geojson, tile_layout
 from .i18n import number, t
-from .maps import BORDER_COLOR, ISLAND_MARKER_PX, MAINLAND_MARKER_PX, SMALL_STATES, STATIC_BASE
-from .style import FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
+from .maps import (
+    BORDER_COLOR,
+    ISLAND_MARKER_PX,
+    MAINLAND_MARKER_PX,
+    SMALL_STATES,
+    STATIC_BASE,
+    ink,
+    is_stages,
+    prepare,
+    value_label,
+)
+from .style import AWAITING_COLOR, FONT_FAMILY, NO_DATA_COLOR, STAGE_COLORS, STAGE_TEXT_COLORS
 
 AWAITING_DASH = [4, 3]
 # The selections a click on the map (or tiles) and on the matrix can fill.
@@ -97,12 +106,6 @@ def _below(colour: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _ink(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return STAGE_TEXT_COLORS[0]
-    return STAGE_TEXT_COLORS[min(max(round(value), 0), len(STAGE_COLORS) - 1)]
-
-
 def matrix_data(cells: pd.DataFrame) -> pd.DataFrame:
     """What the matrix draws for each cell of ``stage_cells.matrix_cells``."""
     return cells.assign(
@@ -169,7 +172,7 @@ def stage_matrix_spec(
                 "mark": {
                     "type": "rect",
                     "fill": None,
-                    "stroke": "#1a1a1a",
+                    "stroke": AWAITING_COLOR,
                     "strokeWidth": 2.5,
                     "strokeDash": AWAITING_DASH,
                 },
@@ -214,17 +217,19 @@ def map_hover(values: pd.DataFrame, last: pd.DataFrame, lang: str) -> pd.DataFra
 def map_data(values: pd.DataFrame, mode: str) -> pd.DataFrame:
     """What the map (``mode="map"``) or the tiles draw for each country of ``values``
     (``queries.map_values`` with a ``text`` hover)."""
-    df = values[["country", "name", "value", "text"]].copy()
-    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
-    df["hover"] = _tooltip(df["text"].fillna(df["name"]))
-    df["awaiting"] = values["awaiting"].fillna(False).astype(bool) if "awaiting" in values else False
-    df["ink"] = [_ink(v) for v in df["value"]]
-    whole = bool(((df["value"].dropna() % 1) == 0).all())
-    df["label"] = ["–" if math.isnan(v) else (f"{v:.0f}" if whole else f"{v:.1f}") for v in df["value"]]
+    df = prepare(values)
+    discrete = is_stages(df["value"])
+    awaiting = values["awaiting"].fillna(False).astype(bool).to_numpy() if "awaiting" in values else False
+    df = df.assign(
+        hover=_tooltip(df.pop("text")),
+        awaiting=awaiting,
+        ink=[ink(v) for v in df["value"]],
+        label=[value_label(v, discrete) for v in df["value"]],
+    )
     where = tile_layout() if mode == "tiles" else centroids()
     df = df.merge(where, left_on="country", right_on="iso3", how="left").drop(columns="iso3")
     df["small"] = df["country"].isin(SMALL_STATES)
-    return df.drop(columns="text")
+    return df
 
 
 def map_spec(
@@ -273,7 +278,7 @@ def map_spec(
                     "mark": {
                         "type": "rect",
                         "fill": None,
-                        "stroke": "#1a1a1a",
+                        "stroke": AWAITING_COLOR,
                         "strokeWidth": 3,
                         "strokeDash": AWAITING_DASH,
                     },
@@ -365,7 +370,7 @@ def map_spec(
                     "type": "circle",
                     "aria": False,
                     "filled": False,
-                    "stroke": "#1a1a1a",
+                    "stroke": AWAITING_COLOR,
                     "strokeWidth": 2.5,
                     "strokeDash": AWAITING_DASH,
                     "size": (ISLAND_MARKER_PX + 10) ** 2,

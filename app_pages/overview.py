@@ -139,7 +139,7 @@ def render() -> None:
         # On a phone the heatmap's 4 × 15 cells are unreadable: the same values as a list.
         with st.container(key="matrix_narrow"):
             widgets.swap_on_narrow_screens("overview_matrix", "matrix_narrow")
-            lines = cache.derived(tables.matrix_lines, matrix, ref, lang)
+            lines = cache.derived(stage_cells.matrix_lines, cells)
             st.markdown("\n".join(f"- {widgets.md_escape(line)}" for line in lines))
         scale = st.expander(c.t("overview.stage_scale"), key="overview_stage_scale", on_change="rerun")
         if scale.open:  # written once opened, as the tables
