@@ -11,6 +11,8 @@ Debian's Chromium:
   starting for ``QUIET_MS``);
 * **sidebar change**: the same, from picking another option in a sidebar select (the bare
   app's select; the app's Spotlight filter) until the page is quiet again with its charts;
+  ``3 × --reps`` changes in each app after two warm-ups, taking turns (bare, app, bare, …)
+  as the first loads do;
 * **first view after a commit**: a report is committed through the upload page (a real
   file, a new stage for Peru), then a fresh context opens the page: its first load,
   against a warm first load of the same page just after.
@@ -39,6 +41,13 @@ from .loadtest import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, prepare_db, t
 RESULTS = Path(__file__).resolve().parent / "felt.json"
 TIMEOUT_MS = 180_000
 QUIET_MS = 600
+# A sidebar change takes a fifth of a second where a first load takes two: three per
+# repetition, for a median as steady as the first loads' at the same cost.
+SIDEBAR_CHANGES_PER_REP = 3
+# As the first loads: the first changes of each app (every option once) are warm-ups, kept in
+# felt.json but not in the medians: the app's first pick of a filter fills its caches, and a
+# fresh page's first runs are the browser compiling the code that draws it.
+SIDEBAR_WARMUPS = 2
 BARE_APP = """import plotly.graph_objects as go
 import streamlit as st
 
@@ -111,18 +120,34 @@ def _pick(page: Any, key: str, option: str) -> float:
     return (wait_quiet(page, changes) - t0) / 1000
 
 
-def sidebar_changes(browser: Any, url: str, key: str, options: list[str], reps: int) -> list[float]:
-    """Seconds from picking each option of a sidebar select until the page is quiet."""
+def _opened(browser: Any, url: str) -> tuple[Any, Any]:
+    """A fresh context on ``url``, drawn and quiet: (context, page)."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
     ctx.set_default_timeout(TIMEOUT_MS)
     ctx.add_init_script(INIT_JS)
     page = ctx.new_page()
+    page.goto(url, timeout=TIMEOUT_MS)
+    wait_quiet(page)
+    return ctx, page
+
+
+def sidebar_changes(
+    browser: Any, pickers: list[tuple[str, str, list[str]]], changes: int, warmups: int = 0
+) -> list[list[float]]:
+    """Seconds from picking an option of a sidebar select until the page is quiet, ``warmups
+    + changes`` times on each of ``pickers`` (url, the select's key, the options to cycle
+    through), taking turns: both apps see the same machine, so a busy moment slows them alike.
+    The first ``warmups`` of each list are the warm-ups."""
+    opened = [_opened(browser, url) for url, _, _ in pickers]
     try:
-        page.goto(url, timeout=TIMEOUT_MS)
-        wait_quiet(page)
-        return [_pick(page, key, options[i % len(options)]) for i in range(reps)]
+        times: list[list[float]] = [[] for _ in pickers]
+        for i in range(warmups + changes):
+            for (_, page), (_, key, options), out in zip(opened, pickers, times, strict=True):
+                out.append(_pick(page, key, options[i % len(options)]))
+        return times
     finally:
-        ctx.close()
+        for ctx, _ in opened:
+            ctx.close()
 
 
 def report_file(folder: Path, stage: int) -> Path:
@@ -184,9 +209,16 @@ def measure(browser: Any, bare_url: str, app_url: str, page: str, reps: int, wor
         bare_first.append(first_load(browser, bare_url))
         app_first.append(first_load(browser, app_page))
     with step("sidebar changes"):
-        bare_side = sidebar_changes(browser, bare_url, "bare_pick", ["b", "c", "a"], reps)
         spot = [t("ui.spotlight_yes", "es"), t("ui.spotlight_all", "es")]
-        app_side = sidebar_changes(browser, app_page, "w_spot", spot, reps)
+        bare_side, app_side = sidebar_changes(
+            browser,
+            [(bare_url, "bare_pick", ["b", "c", "a"]), (app_page, "w_spot", spot)],
+            SIDEBAR_CHANGES_PER_REP * reps,
+            SIDEBAR_WARMUPS,
+        )
+    (bare_side_warmup, bare_side), (app_side_warmup, app_side) = (
+        (x[:SIDEBAR_WARMUPS], x[SIDEBAR_WARMUPS:]) for x in (bare_side, app_side)
+    )
     after_commit, warm = [], []
     for i in range(reps):
         with step("a commit through the upload page"):
@@ -208,6 +240,8 @@ def measure(browser: Any, bare_url: str, app_url: str, page: str, reps: int, wor
             "app_first": app_first,
             "bare_sidebar": bare_side,
             "app_sidebar": app_side,
+            "bare_sidebar_warmup": bare_side_warmup,
+            "app_sidebar_warmup": app_side_warmup,
             "after_commit": after_commit,
             "warm": warm,
         },
