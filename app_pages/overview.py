@@ -89,7 +89,6 @@ def render() -> None:
     # 1. KPI cards: the end of the reference year, against the end of the year before
     kpis = cache.cached(queries.kpis, ref, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year)
     k = kpis.set_index("kpi")
-    st.caption(c.t("overview.kpi_year", when=c.year.at_end(lang), previous=year - 1))
     row = st.container(horizontal=True)  # one element where four columns are five
     for key in ["members", "pilot_or_beyond", "average_stage", "reported"]:
         v, p = k.loc[key, "value"], k.loc[key, "previous"]
@@ -101,19 +100,23 @@ def render() -> None:
             help=c.t(f"overview.kpi_{key}_help"),
             border=True,
         )
-    st.caption(cache.derived(summaries.kpi_sentence, kpis, lang))
-    if c.pending:  # the numbers above count what awaits review too
-        st.caption(c.t("review.kpi_note"))
+    # What the cards say in words, which year they show, and (pending) that they count what
+    # awaits review: one caption, one element less to send and draw on every filter change.
+    said = [
+        cache.derived(summaries.kpi_sentence, kpis, lang),
+        c.t("overview.kpi_year", when=c.year.at_end(lang), previous=year - 1),
+    ]
+    st.caption(" ".join(said + ([c.t("review.kpi_note")] if c.pending else [])))
 
     # 2. Map (a fragment: its measure and view rerun only the map)
     map_section()
 
-    # 3. Stage matrix
-    st.subheader(c.t("overview.matrix"))
+    # 3. Stage matrix (its heading printed with its sentence)
     matrix = cache.cached(
         queries.stage_status, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year
     )
     if matrix.empty:
+        st.subheader(c.t("overview.matrix"))
         widgets.no_data(c)
     else:
         cells = cache.derived(stage_cells.matrix_cells, matrix, ref, lang, year)
@@ -130,6 +133,7 @@ def render() -> None:
             cache.derived(summaries.matrix_sentence, matrix, year, lang),
             key="overview_matrix",
             awaiting=tables.awaiting_count(matrix),
+            heading=c.t("overview.matrix"),
         )
         if cells["carried_from"].notna().any():
             st.caption(c.t("chart.carried_legend"))

@@ -111,11 +111,13 @@ def vega_block(
     key: str,
     awaiting: int = 0,
     headers: str | None = None,
+    heading: str = "",
 ):
     """``chart_block`` for a Vega-Lite chart (``analytics.vega``): with a key and selections,
     Streamlit keeps the chart and swaps only its data when a filter changes. Its title (the
-    spec's ``description``) is printed above it. Returns the selection event (clicks rerun)."""
-    _summary(c, summary, awaiting, title=spec.get("description", ""))
+    spec's ``description``) is printed above it, under the section's ``heading`` if any.
+    Returns the selection event (clicks rerun)."""
+    _summary(c, summary, awaiting, title=spec.get("description", ""), heading=heading)
     event = st.vega_lite_chart(spec=spec, key=key, on_select="rerun", width="stretch")
     table_view(c, data, key=key, headers=headers)
     return event
@@ -132,11 +134,16 @@ def picked(event, *params: str) -> str | None:
     return None
 
 
-def _summary(c: Context, summary: str, awaiting: int, title: str = "") -> None:
-    """The chart's sentence in bold, and under it (Vega-Lite charts) its title: one element."""
+def _summary(c: Context, summary: str, awaiting: int, title: str = "", heading: str = "") -> None:
+    """The section's heading, the chart's sentence in bold and (Vega-Lite charts) its
+    title: one element, where three would each be sent and drawn again on every rerun."""
     if awaiting:
         summary = f"{summary} {c.t('review.chart_note', n=awaiting)}".strip()
-    parts = ([f"**{md_escape(summary)}**"] if summary else []) + ([md_escape(title)] if title else [])
+    parts = (
+        ([f"### {md_escape(heading)}"] if heading else [])
+        + ([f"**{md_escape(summary)}**"] if summary else [])
+        + ([md_escape(title)] if title else [])
+    )
     st.markdown("\n\n".join(parts))
 
 
