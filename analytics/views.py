@@ -65,21 +65,32 @@ class ViewState:
 
 def resolve_countries(countries: pd.DataFrame, state: ViewState) -> list[str]:
     """Member ISO3 codes that pass the country, sub-region, cohort and Spotlight filters."""
-    df = countries[countries["member"]]
-    if state.countries:
-        df = df[df["iso3"].isin(state.countries)]
-    if state.subregions:
-        df = df[df["subregion"].isin(state.subregions)]
-    if state.cohorts:
-        df = df[df["entry_route"].isin(state.cohorts)]
-    if state.spotlight in ("yes", "no"):
-        df = df[df["spotlight"] == (state.spotlight == "yes")]
-    return sorted(df["iso3"])
+    spotlight = {"yes": True, "no": False}.get(state.spotlight)
+    return sorted(
+        iso3
+        for iso3, member, subregion, route, spot in zip(
+            countries["iso3"].tolist(),
+            countries["member"].tolist(),
+            countries["subregion"].tolist(),
+            countries["entry_route"].tolist(),
+            countries["spotlight"].tolist(),
+            strict=True,
+        )
+        if member
+        and (not state.countries or iso3 in state.countries)
+        and (not state.subregions or subregion in state.subregions)
+        and (not state.cohorts or route in state.cohorts)
+        and (spotlight is None or spot == spotlight)
+    )
 
 
-def to_filters(countries: pd.DataFrame, state: ViewState) -> Filters:
-    all_members = sorted(countries[countries["member"]]["iso3"])
-    chosen = resolve_countries(countries, state)
+def to_filters(countries: pd.DataFrame, state: ViewState, chosen: list[str] | None = None) -> Filters:
+    """The query filters of ``state``; ``chosen``: its countries (``resolve_countries``),
+    where the caller has them already."""
+    all_members = sorted(
+        i for i, m in zip(countries["iso3"].tolist(), countries["member"].tolist(), strict=True) if m
+    )
+    chosen = resolve_countries(countries, state) if chosen is None else chosen
     return Filters(
         countries=tuple(chosen) if chosen != all_members else (),
         period_from=state.year_from,

@@ -191,6 +191,7 @@ def restate(
     as_of = as_of_datetime(state.as_of)
     version = now_version if as_of is None else ledger.data_version(con, as_of)
     illustrative, last_update = _status(f"{source}#{version}", con, as_of)
+    countries = resolve_countries(ref.countries, state)
     c = Context(
         session_id=_session_id(),
         store=store,
@@ -200,8 +201,8 @@ def restate(
         as_of=as_of,
         version=version,
         ref=ref,
-        filters=to_filters(ref.countries, state),
-        countries=resolve_countries(ref.countries, state),
+        filters=to_filters(ref.countries, state, countries),
+        countries=countries,
         principal=principal,
         illustrative=illustrative,
         last_update=last_update,
