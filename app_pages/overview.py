@@ -66,10 +66,11 @@ def map_section() -> None:
     event = widgets.vega_block(
         c,
         spec,
-        values[["country", "value", "carried_from", "awaiting"]],
+        values,
         cache.derived(summaries.map_sentence, values, year, lang),
         key="overview_map",
         awaiting=tables.awaiting_count(values),
+        columns=["country", "value", "carried_from", "awaiting"],
     )
     if values["value"].isna().any():
         st.caption(c.t("chart.no_data_grey"))
@@ -88,10 +89,10 @@ def render() -> None:
     year = c.year.year
     # 1. KPI cards: the end of the reference year, against the end of the year before
     kpis = cache.cached(queries.kpis, ref, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year)
-    k = kpis.set_index("kpi")
+    k = {r.kpi: (r.value, r.previous) for r in kpis.itertuples(index=False)}
     row = st.container(horizontal=True)  # one element where four columns are five
     for key in ["members", "pilot_or_beyond", "average_stage", "reported"]:
-        v, p = k.loc[key, "value"], k.loc[key, "previous"]
+        v, p = k[key]
         delta = None if v is None or p is None else round(v - p, 2)
         row.metric(
             c.t(f"overview.kpi_{key}"),

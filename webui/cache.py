@@ -45,7 +45,8 @@ def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     name, key = _name_and_key(c, fn, args, kwargs)
     # A call without as_of reads today's data, whatever date the reader chose.
     data_key = c.data_key if "as_of" in kwargs else c.now_key
-    value = _call(name, data_key, key, fn, c.con, args, kwargs)
+    # By keyword: Streamlit reads a positional argument's name from the signature (slow).
+    value = _call(name=name, data_key=data_key, key=key, _fn=fn, _con=c.con, _args=args, _kwargs=kwargs)
     return _remember(c, _shallow_copy(value), f"{data_key}|{name}{key}")
 
 
@@ -147,7 +148,7 @@ def derived(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """
     c = ctx()
     name, key = _name_and_key(c, fn, args, kwargs)
-    value = _derived(name, c.data_key, key, fn, args, kwargs)
+    value = _derived(name=name, data_key=c.data_key, key=key, _fn=fn, _args=args, _kwargs=kwargs)
     return _remember(c, _shallow_copy(value), f"{c.data_key}|{name}{key}")
 
 

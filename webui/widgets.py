@@ -112,14 +112,16 @@ def vega_block(
     awaiting: int = 0,
     headers: str | None = None,
     heading: str = "",
+    columns: list[str] | None = None,
 ):
     """``chart_block`` for a Vega-Lite chart (``analytics.vega``): with a key and selections,
     Streamlit keeps the chart and swaps only its data when a filter changes. Its title (the
     spec's ``description``) is printed above it, under the section's ``heading`` if any.
+    ``columns``: those of ``data`` its table shows (picked only once the table is opened).
     Returns the selection event (clicks rerun)."""
     _summary(c, summary, awaiting, title=spec.get("description", ""), heading=heading)
     event = st.vega_lite_chart(spec=spec, key=key, on_select="rerun", width="stretch")
-    table_view(c, data, key=key, headers=headers)
+    table_view(c, data, key=key, headers=headers, columns=columns)
     return event
 
 
@@ -148,14 +150,21 @@ def _summary(c: Context, summary: str, awaiting: int, title: str = "", heading: 
 
 
 def table_view(
-    c: Context, data: pd.DataFrame, *, key: str, file_name: str | None = None, headers: str | None = None
+    c: Context,
+    data: pd.DataFrame,
+    *,
+    key: str,
+    file_name: str | None = None,
+    headers: str | None = None,
+    columns: list[str] | None = None,
 ) -> None:
-    """The chart's data in a closed expander, drawn only once opened (a rerun): every
-    closed table would otherwise be serialised and sent on every run."""
+    """The chart's data (its ``columns``, or all) in a closed expander, drawn only once
+    opened (a rerun): every closed table would otherwise be serialised and sent on every run."""
     box = st.expander(c.t("ui.table_view"), key=f"tv_{key}", on_change="rerun")
     if box.open:
         with box:
-            show_table(data, key=key, file_name=file_name or key, headers=headers)
+            shown = data if columns is None else data[columns]
+            show_table(shown, key=key, file_name=file_name or key, headers=headers)
 
 
 NARROW_PX = 640
