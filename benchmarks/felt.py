@@ -11,7 +11,7 @@ Debian's Chromium:
   starting for ``QUIET_MS``);
 * **sidebar change**: the same, from picking another option in a sidebar select (the bare
   app's select; the app's Spotlight filter) until the page is quiet again with its charts;
-  ``3 × --reps`` changes in each app after two warm-ups, taking turns (bare, app, bare, …)
+  ``6 × --reps`` changes in each app after two warm-ups, taking turns (bare, app, bare, …)
   as the first loads do;
 * **first view after a commit**: a report is committed through the upload page (a real
   file, a new stage for Peru), then a fresh context opens the page: its first load,
@@ -41,9 +41,9 @@ from .loadtest import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, prepare_db, t
 RESULTS = Path(__file__).resolve().parent / "felt.json"
 TIMEOUT_MS = 180_000
 QUIET_MS = 600
-# A sidebar change takes a fifth of a second where a first load takes two: three per
-# repetition, for a median as steady as the first loads' at the same cost.
-SIDEBAR_CHANGES_PER_REP = 3
+# A sidebar change takes a fifth of a second where a first load takes two, and varies by a
+# third from one change to the next: six per repetition, for a steadier median.
+SIDEBAR_CHANGES_PER_REP = 6
 # As the first loads: the first changes of each app (every option once) are warm-ups, kept in
 # felt.json but not in the medians: the app's first pick of a filter fills its caches, and a
 # fresh page's first runs are the browser compiling the code that draws it.
