@@ -96,12 +96,17 @@ def wait_quiet(page: Any, changes_before: int = 0) -> float:
     return float(page.evaluate("window.__espLast"))
 
 
-def first_load(browser: Any, url: str) -> float:
-    """Seconds from navigation until every chart is drawn and the page is quiet."""
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+def _new_page(browser: Any, height: int = 1000) -> tuple[Any, Any]:
+    """A fresh browser context (nothing cached) watching the page's changes: (context, page)."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": height})
     ctx.set_default_timeout(TIMEOUT_MS)
     ctx.add_init_script(INIT_JS)
-    page = ctx.new_page()
+    return ctx, ctx.new_page()
+
+
+def first_load(browser: Any, url: str) -> float:
+    """Seconds from navigation until every chart is drawn and the page is quiet."""
+    ctx, page = _new_page(browser)
     try:
         page.goto(url, timeout=TIMEOUT_MS)
         return wait_quiet(page) / 1000
@@ -122,10 +127,7 @@ def _pick(page: Any, key: str, option: str) -> float:
 
 def _opened(browser: Any, url: str) -> tuple[Any, Any]:
     """A fresh context on ``url``, drawn and quiet: (context, page)."""
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
-    ctx.set_default_timeout(TIMEOUT_MS)
-    ctx.add_init_script(INIT_JS)
-    page = ctx.new_page()
+    ctx, page = _new_page(browser)
     page.goto(url, timeout=TIMEOUT_MS)
     wait_quiet(page)
     return ctx, page
@@ -167,10 +169,7 @@ def report_file(folder: Path, stage: int) -> Path:
 
 
 def commit_through_the_upload_page(browser: Any, url: str, path: Path) -> None:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 2400})
-    ctx.set_default_timeout(TIMEOUT_MS)
-    ctx.add_init_script(INIT_JS)
-    page = ctx.new_page()
+    ctx, page = _new_page(browser, height=2400)
     try:
         page.goto(url + "upload?lang=es", timeout=TIMEOUT_MS)
         page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(str(path))
