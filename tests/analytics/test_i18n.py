@@ -1,6 +1,7 @@
 import re
 import string
 
+import pandas as pd
 import pytest
 
 from analytics import i18n
@@ -119,6 +120,16 @@ def test_a_sentence_about_one_reads_in_the_singular():
     assert i18n.t("report.ack_warnings", "es", n=1) == "He revisado el aviso y quiero continuar."
     assert i18n.t("report.ack_warnings", "en", n=1) == "I have reviewed the warning and want to go on."
     assert i18n.t("overview.membership_summary", "es", n=1).endswith("1 país miembro.")
+
+
+def test_the_map_sentence_about_one_country_chosen_reads_in_the_singular():
+    from analytics.summaries import map_sentence
+
+    one = pd.DataFrame({"name": ["Perú"], "value": [3.0], "carried": [0]})
+    assert "1 de 1 país tiene datos" in map_sentence(one, 2025, "es")
+    assert "1 of 1 country has data" in map_sentence(one, 2025, "en")
+    two = pd.concat([one, one.assign(name="Chile", value=None)], ignore_index=True)
+    assert "1 de 2 países tienen datos" in map_sentence(two, 2025, "es")
 
 
 @pytest.mark.parametrize(
