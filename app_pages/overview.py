@@ -109,55 +109,66 @@ def render() -> None:
     ]
     st.caption(" ".join(said + ([c.t("review.kpi_note")] if c.pending else [])))
 
-    # 2. Map (a fragment: its measure and view rerun only the map)
-    map_section()
-
-    # 3. Stage matrix (its heading printed with its sentence)
-    matrix = cache.cached(
-        queries.stage_status, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year
-    )
-    if matrix.empty:
-        st.subheader(c.t("overview.matrix"))
-        widgets.no_data(c)
+    # 2. The map and the stage matrix, one at a time: each of them drawn again on every filter
+    # change cost the browser more than the two side by side were worth (measured: make felt).
+    tabs = {"map": c.t("overview.tab_map"), "matrix": c.t("overview.tab_matrix")}
+    wanted = tabs.get(urlstate.page_param("tab", "map") or "map", tabs["map"])
+    on_map, on_matrix = st.tabs(list(tabs.values()), default=wanted, key="overview_tab", on_change="rerun")
+    urlstate.sync_url({"tab": "matrix" if on_matrix.open else ""})
+    if on_matrix.open:
+        with on_matrix:
+            matrix_section(c)
     else:
-        cells = cache.derived(stage_cells.matrix_cells, matrix, ref, lang, year)
-        spec = vega.stage_matrix_spec(
-            cache.derived(vega.matrix_data, cells),
-            title=c.t("chart.matrix_title", when=c.year.at_end(lang), previous=year - 1),
-            stage_title=c.t("chart.stage"),
-            stage_names=ref.labels("stage", lang),
-        )
-        event = widgets.vega_block(
-            c,
-            spec,
-            matrix,
-            cache.derived(summaries.matrix_sentence, matrix, year, lang),
-            key="overview_matrix",
-            awaiting=tables.awaiting_count(matrix),
-            heading=c.t("overview.matrix"),
-        )
-        if cells["carried_from"].notna().any():
-            st.caption(c.t("chart.carried_legend"))
-        iso3 = widgets.picked(event, *vega.MATRIX_CLICKS)
-        if iso3:
-            st.switch_page("app_pages/country.py", query_params={"country": iso3, **urlstate.base_params()})
-        # On a phone the heatmap's 4 × 15 cells are unreadable: the same values as a list.
-        with st.container(key="matrix_narrow"):
-            widgets.swap_on_narrow_screens("overview_matrix", "matrix_narrow")
-            lines = cache.derived(stage_cells.matrix_lines, cells)
-            st.markdown("\n".join(f"- {widgets.md_escape(line)}" for line in lines))
-        scale = st.expander(c.t("overview.stage_scale"), key="overview_stage_scale", on_change="rerun")
-        if scale.open:  # written once opened, as the tables
-            with scale:
-                st.markdown(c.t("overview.stage_scale_text"))
+        with on_map:
+            map_section()  # a fragment: its measure and view rerun only the map
+    scale = st.expander(c.t("overview.stage_scale"), key="overview_stage_scale", on_change="rerun")
+    if scale.open:  # written once opened, as the tables
+        with scale:
+            st.markdown(c.t("overview.stage_scale_text"))
 
-    # 4. The community: membership and milestones, for the countries the sidebar chose. Drawn
+    # 3. The community: membership and milestones, for the countries the sidebar chose. Drawn
     # only once opened: two more charts on every first load and filter change cost more than
     # their place on the overview is worth (measured: make felt).
     box = st.expander(c.t("overview.community"), key="overview_community", on_change="rerun")
     if box.open:
         with box:
             community(c)
+
+
+def matrix_section(c: Context) -> None:
+    """The stage of every country in every module, with its change since the year before."""
+    ref, lang, year = c.ref, c.lang, c.year.year
+    matrix = cache.cached(
+        queries.stage_status, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year
+    )
+    if matrix.empty:
+        widgets.no_data(c)
+        return
+    cells = cache.derived(stage_cells.matrix_cells, matrix, ref, lang, year)
+    spec = vega.stage_matrix_spec(
+        cache.derived(vega.matrix_data, cells),
+        title=c.t("chart.matrix_title", when=c.year.at_end(lang), previous=year - 1),
+        stage_title=c.t("chart.stage"),
+        stage_names=ref.labels("stage", lang),
+    )
+    event = widgets.vega_block(
+        c,
+        spec,
+        matrix,
+        cache.derived(summaries.matrix_sentence, matrix, year, lang),
+        key="overview_matrix",
+        awaiting=tables.awaiting_count(matrix),
+    )
+    if cells["carried_from"].notna().any():
+        st.caption(c.t("chart.carried_legend"))
+    iso3 = widgets.picked(event, *vega.MATRIX_CLICKS)
+    if iso3:
+        st.switch_page("app_pages/country.py", query_params={"country": iso3, **urlstate.base_params()})
+    # On a phone the heatmap's 4 × 15 cells are unreadable: the same values as a list.
+    with st.container(key="matrix_narrow"):
+        widgets.swap_on_narrow_screens("overview_matrix", "matrix_narrow")
+        lines = cache.derived(stage_cells.matrix_lines, cells)
+        st.markdown("\n".join(f"- {widgets.md_escape(line)}" for line in lines))
 
 
 def community(c: Context) -> None:

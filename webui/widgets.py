@@ -111,15 +111,14 @@ def vega_block(
     key: str,
     awaiting: int = 0,
     headers: str | None = None,
-    heading: str = "",
     columns: list[str] | None = None,
 ):
     """``chart_block`` for a Vega-Lite chart (``analytics.vega``): with a key and selections,
     Streamlit keeps the chart and swaps only its data when a filter changes. Its title (the
-    spec's ``description``) is printed above it, under the section's ``heading`` if any.
+    spec's ``description``) is printed above it.
     ``columns``: those of ``data`` its table shows (picked only once the table is opened).
     Returns the selection event (clicks rerun)."""
-    _summary(c, summary, awaiting, title=spec.get("description", ""), heading=heading)
+    _summary(c, summary, awaiting, title=spec.get("description", ""))
     event = st.vega_lite_chart(spec=spec, key=key, on_select="rerun", width="stretch")
     table_view(c, data, key=key, headers=headers, columns=columns)
     return event
@@ -136,16 +135,12 @@ def picked(event, *params: str) -> str | None:
     return None
 
 
-def _summary(c: Context, summary: str, awaiting: int, title: str = "", heading: str = "") -> None:
-    """The section's heading, the chart's sentence in bold and (Vega-Lite charts) its
-    title: one element, where three would each be sent and drawn again on every rerun."""
+def _summary(c: Context, summary: str, awaiting: int, title: str = "") -> None:
+    """The chart's sentence in bold and (Vega-Lite charts) its title: one element, where two
+    would each be sent and drawn again on every rerun."""
     if awaiting:
         summary = f"{summary} {c.t('review.chart_note', n=awaiting)}".strip()
-    parts = (
-        ([f"### {md_escape(heading)}"] if heading else [])
-        + ([f"**{md_escape(summary)}**"] if summary else [])
-        + ([md_escape(title)] if title else [])
-    )
+    parts = ([f"**{md_escape(summary)}**"] if summary else []) + ([md_escape(title)] if title else [])
     st.markdown("\n\n".join(parts))
 
 

@@ -163,7 +163,9 @@ def test_focal_point_reports_a_new_stage_and_sees_it(
 
     # The overview (up to that year, Peru only): the matrix shows stage 5 for Health.
     overview = new_tab()
-    overview.open(app_url + f"?lang={LANG}&to={PERIOD}&countries={COUNTRY}", tr("nav.overview", LANG))
+    overview.open(
+        app_url + f"?lang={LANG}&to={PERIOD}&countries={COUNTRY}&tab=matrix", tr("nav.overview", LANG)
+    )
     assert overview.footer_version() == version
     overview.wait_plots(
         1, within=overview.main.locator(".st-key-overview_matrix")

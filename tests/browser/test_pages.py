@@ -102,11 +102,16 @@ def test_page(key: str, lang: str, lang_tab: Callable[[str], Any], tr: Callable[
         assert tab.page.locator(".st-key-overview_map svg.marks g.land_marks > path").count() > 50
         assert any(u.endswith("/app/static/topojson/world_110m.json") for u in tab.requests)
         assert any(u.endswith("/app/static/geo/lac_countries.geojson") for u in tab.requests)
-        assert tab.wait_plots(2) == 2  # the map and the matrix; the community section waits
+        assert tab.wait_plots(1) == 1  # the map; the matrix's tab and the community section wait
+        tab.screenshot(f"{key}_map_{lang}")
+        tab.main.get_by_role("tab", name=tr("overview.tab_matrix", lang)).click()  # drawn once chosen
+        tab.wait_plots(1, within=tab.main.locator(".st-key-overview_matrix"))
+        tab.page.wait_for_url("**tab=matrix*")  # a link keeps the tab
+        assert tab.wait_plots(1) == 1  # the matrix, in the map's place
         assert not tab.main.locator(".st-key-matrix_narrow").is_visible()  # the list is for phones
         tab.main.locator(".st-key-overview_community summary").click()  # drawn once opened
         tab.idle()
-        assert tab.wait_plots(4) == 4
+        assert tab.wait_plots(3) == 3
         # The expander opens with an animation: its last chart lies inside it once it has.
         tab.page.wait_for_function(
             """() => { const d = document.querySelector('.st-key-overview_community details');
@@ -147,6 +152,9 @@ def test_page_on_a_phone(
     if key in WITH_CHARTS:
         assert tab.wait_plots(1) >= 1
     if key == "overview":
+        tab.screenshot(f"{key}_map_{lang}_390")
+        tab.main.get_by_role("tab", name=tr("overview.tab_matrix", lang)).click()
+        tab.main.locator(".st-key-matrix_narrow").wait_for()
         tab.main.locator(".st-key-overview_matrix").wait_for(state="hidden")
         narrow = tab.main.locator(".st-key-matrix_narrow")
         assert narrow.is_visible() and tr("module_short.HEALTH", lang) in narrow.inner_text()

@@ -182,7 +182,7 @@ def test_a_report_is_published_only_once_a_reviewer_approves_it(
     tmp_path: Path,
 ) -> None:
     url, provider = signed_app
-    overview = f"?lang={LANG}&to={PERIOD}&countries={COUNTRY}"
+    overview = f"?lang={LANG}&to={PERIOD}&countries={COUNTRY}&tab=matrix"
     focal, reviewer, analyst = new_tab(), new_tab(), new_tab()
     for tab, email in ((focal, FOCAL), (reviewer, REVIEWER), (analyst, ANALYST)):
         sign_in(tab, url, email, tr)
@@ -253,7 +253,10 @@ def test_a_report_is_published_only_once_a_reviewer_approves_it(
     # The reviewer may look at it in the views, marked as awaiting review.
     for lang in ("es", "en"):
         open_page(
-            reviewer, url, f"?lang={lang}&to={PERIOD}&countries={COUNTRY}&pending=1", tr("nav.overview", lang)
+            reviewer,
+            url,
+            f"?lang={lang}&to={PERIOD}&countries={COUNTRY}&tab=matrix&pending=1",
+            tr("nav.overview", lang),
         )
         assert health_cell(reviewer, lang) == str(fix) and outlined_cells(reviewer) >= 1
         screenshot(reviewer, f"overview_pending_{lang}")

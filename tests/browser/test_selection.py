@@ -39,10 +39,16 @@ def _expect_profile(tab: Any, iso3: str, name: str, tr: Callable[..., str], time
     assert name in tab.main.locator(".st-key-country_stages .gtitle").text_content()
 
 
-def _overview(new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str]) -> Any:
+def _overview(new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str], matrix: bool = False) -> Any:
+    """The overview on its map, or on the stage matrix's tab (chosen as a person does)."""
     tab = new_tab()
     tab.open(app_url + "?lang=en", tr("nav.overview", "en"))
-    tab.wait_plots(2)
+    tab.wait_plots(1, within=tab.main.locator(".st-key-overview_map"))
+    if matrix:
+        tab.main.get_by_role("tab", name=tr("overview.tab_matrix", "en")).click()
+        tab.wait_plots(1, within=tab.main.locator(".st-key-overview_matrix"))
+        tab.page.wait_for_url("**tab=matrix*")
+        assert tab.main.locator(".st-key-overview_map").count() == 0  # one chart at a time
     return tab
 
 
@@ -61,7 +67,7 @@ def test_clicking_saint_lucia_on_the_map_opens_its_profile(
 def test_clicking_a_stage_matrix_cell_opens_that_country(
     new_tab: Callable[..., Any], app_url: str, tr: Callable[..., str]
 ) -> None:
-    tab = _overview(new_tab, app_url, tr)
+    tab = _overview(new_tab, app_url, tr, matrix=True)
     cell = tab.vega_mark("overview_matrix", "matrix_text", "Peru · ")
     assert cell, "no Peru row in the stage matrix"
     _click(tab, cell["x"], cell["y"])  # its number, which covers most of the cell

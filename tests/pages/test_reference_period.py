@@ -25,7 +25,8 @@ def test_overview_states_its_year_and_its_kpi_and_matrix_agree(open_app):
     shown = texts(app)
     assert f"at the end of {LAST_FULL} (latest full year)" in shown
     pilot = int(next(m for m in app.metric if m.label == t("overview.kpi_pilot_or_beyond", "en")).value)
-    assert f"At the end of {LAST_FULL}, {pilot} of " in shown  # the matrix's sentence: the same number
+    app.query_params["tab"] = "matrix"  # the matrix's tab: the same number in its sentence
+    assert f"At the end of {LAST_FULL}, {pilot} of " in texts(app.run())
 
 
 def test_completeness_opens_on_the_latest_full_year_and_names_the_year_under_way(open_app):

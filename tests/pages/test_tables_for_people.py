@@ -21,6 +21,8 @@ from tests.pages.conftest import PAGES, ROOT
 SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 BAD = {"None", "nan", "NaN", "NaT", "<NA>"}
 LAZY_SECTIONS = ("overview_community",)  # sections drawn only once opened
+# Tabs drawn only once chosen, as the URL chooses them: the page opens on its first tab.
+OTHER_TABS = {"overview": [{"tab": "matrix"}]}
 KEY = re.compile(r"""key=["']([a-z][a-z0-9_]*)["']""")
 LIST = re.compile(r"\s*[,;]\s*")
 ISO3 = set(read_csv("countries.csv")["iso3"])
@@ -79,9 +81,13 @@ def test_no_page_shows_none_nan_or_a_snake_case_header(app, page, lang):
         app.session_state[f"tv_{key}"] = True
     for key in LAZY_SECTIONS:
         app.session_state[key] = True
-    readable.UNTEXTED.clear()
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    found = {i: problems(d, lang) for i, d in enumerate(app.dataframe)}
-    assert not {i: p for i, p in found.items() if p}, found
-    assert not readable.UNTEXTED, f"columns shown without a text of their own: {sorted(readable.UNTEXTED)}"
+    for params in [{}, *OTHER_TABS.get(page, [])]:
+        app.query_params.update(params)
+        readable.UNTEXTED.clear()
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        found = {i: problems(d, lang) for i, d in enumerate(app.dataframe)}
+        assert not {i: p for i, p in found.items() if p}, (params, found)
+        assert not readable.UNTEXTED, (
+            f"{params}: columns shown without a text of their own: {sorted(readable.UNTEXTED)}"
+        )

@@ -52,6 +52,7 @@ def test_chart_table_view_is_drawn_only_once_opened(open_app):
     stage, module = t("col.stage", "en"), t("col.module", "en")
     app = open_app("overview", "en")
     assert not [d for d in app.dataframe if stage in d.value.columns and module in d.value.columns]
+    app.query_params["tab"] = "matrix"
     app.session_state["tv_overview_matrix"] = True
     app.run()
     matrix = next(d.value for d in app.dataframe if stage in d.value.columns and module in d.value.columns)

@@ -54,3 +54,21 @@ def test_the_practices_list_keeps_its_filters_and_page_in_the_url(app):
     app.text_input(key="practice_q").input("unidades").run()
     assert app.query_params["q"] in ("unidades", ["unidades"])
     assert app.query_params["modules"] in ("JUSTICE", ["JUSTICE"])
+
+
+def test_the_overview_draws_the_map_or_the_matrix_and_keeps_the_tab_in_the_url(app):
+    from analytics.i18n import t
+
+    app.query_params["lang"] = "en"
+    app.run()
+    shown = " ".join(m.value for m in app.markdown)
+    assert "countries have data" in shown and "country\\-modules" not in shown  # the map alone
+    assert "tab" not in app.query_params
+    app.session_state["overview_tab"] = t("overview.tab_matrix", "en")  # as a click on the tab
+    app.run()
+    shown = " ".join(m.value for m in app.markdown)
+    assert "country\\-modules" in shown and "countries have data" not in shown  # the matrix alone
+    assert app.query_params["tab"] in ("matrix", ["matrix"])
+    app.radio(key="w_lang").set_value("es").run()  # another language: the same tab
+    assert app.tabs[1].label == t("overview.tab_matrix", "es")
+    assert "combinaciones país\\-módulo" in " ".join(m.value for m in app.markdown)
