@@ -74,7 +74,11 @@ def map_section() -> None:
     )
     if values["value"].isna().any():
         st.caption(c.t("chart.no_data_grey"))
-    iso3 = widgets.picked(event, *vega.MAP_CLICKS)
+    open_profile(widgets.picked(event, *vega.MAP_CLICKS))
+
+
+def open_profile(iso3: str | None) -> None:
+    """A country clicked on the map or the matrix: its profile, in the same view."""
     if iso3:
         st.session_state["profile_country"] = iso3
         st.switch_page("app_pages/country.py", query_params={"country": iso3, **urlstate.base_params()})
@@ -161,9 +165,7 @@ def matrix_section(c: Context) -> None:
     )
     if cells["carried_from"].notna().any():
         st.caption(c.t("chart.carried_legend"))
-    iso3 = widgets.picked(event, *vega.MATRIX_CLICKS)
-    if iso3:
-        st.switch_page("app_pages/country.py", query_params={"country": iso3, **urlstate.base_params()})
+    open_profile(widgets.picked(event, *vega.MATRIX_CLICKS))
     # On a phone the heatmap's 4 × 15 cells are unreadable: the same values as a list.
     with st.container(key="matrix_narrow"):
         widgets.swap_on_narrow_screens("overview_matrix", "matrix_narrow")

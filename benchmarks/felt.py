@@ -10,7 +10,8 @@ Debian's Chromium:
   has drawn and the page is quiet (no script run going, nothing stale, and no new run
   starting for ``QUIET_MS``);
 * **sidebar change**: the same, from picking another option in a sidebar select (the bare
-  app's select; the app's Spotlight filter) until the page is quiet again with its charts;
+  app's select; the app's Spotlight filter; the overview on its first tab, the map) until the
+  page is quiet again with its charts;
   ``6 × --reps`` changes in each app after two warm-ups, taking turns (bare, app, bare, …)
   as the first loads do;
 * **first view after a commit**: a report is committed through the upload page (a real
