@@ -24,6 +24,7 @@ def map_section() -> None:
         measures,
         index=measures.index(wanted) if wanted in measures else 0,
         format_func=lambda m: c.t("overview.average_stage") if m == "average" else mods[m],
+        width=280,  # its longest name whole; on a phone the switch then goes below it
     )
     view = urlstate.page_param("view", "map")
     mode = (
