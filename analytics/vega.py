@@ -41,6 +41,7 @@ CARRIED_OPACITY = 0.45
 CELL_PX = 34
 # The members' extent (lon, lat), a little wider: what the map fits its frame to.
 EXTENT = {"type": "MultiPoint", "coordinates": [[-118.0, -56.0], [-55.0, 33.0]]}
+NARROW_MAP_PX = 600  # a map narrower than this (a phone's) names the islands left of their disc
 # plotly.js's world base map, already served for the brief's figures (maps.PLOTLY_CONFIG).
 LAND_URL = STATIC_BASE + "topojson/world_110m.json"
 # The countries' shapes as the app serves them (geo.publish_geojson).
@@ -390,14 +391,17 @@ def map_spec(
                 },
             },
             {
+                "name": "island_names",
                 "data": {"name": "values"},
                 "transform": [{"filter": "datum.small"}],
                 "mark": {
                     "type": "text",
                     "aria": False,
                     "fontSize": 11,
-                    "align": "left",
-                    "dx": ISLAND_MARKER_PX // 2 + 4,
+                    # Right of the disc; on a phone's narrow map, left of it: the eastern
+                    # islands' names would run past the map's edge.
+                    "align": {"expr": f"width < {NARROW_MAP_PX} ? 'right' : 'left'"},
+                    "dx": {"expr": f"(width < {NARROW_MAP_PX} ? -1 : 1) * {ISLAND_MARKER_PX // 2 + 4}"},
                     "color": "#222222",
                 },
                 "encoding": {**lonlat, "text": {"field": "name"}},

@@ -61,6 +61,19 @@ CLIPPED_LABELS_JS = """() => {
         out.push(`${title}: ${t.textContent}`);
     }
   }
+  for (const chart of document.querySelectorAll('[data-testid=stVegaLiteChart]')) {
+    const svg = chart.querySelector('svg.marks');
+    if (!svg || !svg.getClientRects().length) continue;
+    const box = svg.getBoundingClientRect();
+    for (const t of svg.querySelectorAll('g.mark-text text, g.role-axis-label text, g.role-legend-label text')) {
+      const r = t.getBoundingClientRect();
+      if (!t.textContent.trim() || r.width === 0) continue;
+      // A text's box is its line's height: an axis label at the top edge reaches 1-2 px above
+      // the chart, its letters do not.
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 4 || r.bottom > box.bottom + 4)
+        out.push(`${chart.closest('[class*="st-key-"]')?.className.match(/st-key-[\\w-]+/)?.[0] || 'vega'}: ${t.textContent}`);
+    }
+  }
   return out;
 }"""
 CHARTS = ".js-plotly-plot, [data-testid=stVegaLiteChart]"

@@ -152,6 +152,7 @@ def test_page_on_a_phone(
     if key in WITH_CHARTS:
         assert tab.wait_plots(1) >= 1
     if key == "overview":
+        assert tab.clipped_labels() == []  # the islands' names inside the map
         tab.screenshot(f"{key}_map_{lang}_390")
         tab.main.get_by_role("tab", name=tr("overview.tab_matrix", lang)).click()
         tab.main.locator(".st-key-matrix_narrow").wait_for()
