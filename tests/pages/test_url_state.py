@@ -72,3 +72,11 @@ def test_the_overview_draws_the_map_or_the_matrix_and_keeps_the_tab_in_the_url(a
     app.radio(key="w_lang").set_value("es").run()  # another language: the same tab
     assert app.tabs[1].label == t("overview.tab_matrix", "es")
     assert "combinaciones país\\-módulo" in " ".join(m.value for m in app.markdown)
+
+
+def test_an_unknown_overview_tab_in_the_url_opens_the_map(app):
+    app.query_params.update({"lang": "en", "tab": "<script>alert(1)</script>"})
+    app.run()
+    assert not app.exception
+    assert "countries have data" in " ".join(m.value for m in app.markdown)
+    assert "tab" not in app.query_params  # the map is the default: nothing to keep
