@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import charts, clock, queries, stage_cells, summaries, tables, vega
+from analytics import charts, clock, queries, stage_cells, summaries, vega
 from analytics.i18n import number
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
@@ -70,7 +70,6 @@ def map_section() -> None:
         values,
         cache.derived(summaries.map_sentence, values, year, lang),
         key="overview_map",
-        awaiting=tables.awaiting_count(values),
         columns=["country", "value", "carried_from", "awaiting"],
     )
     if values["value"].isna().any():
@@ -162,7 +161,6 @@ def matrix_section(c: Context) -> None:
         matrix,
         cache.derived(summaries.matrix_sentence, matrix, year, lang),
         key="overview_matrix",
-        awaiting=tables.awaiting_count(matrix),
     )
     if cells["carried_from"].notna().any():
         st.caption(c.t("chart.carried_legend"))

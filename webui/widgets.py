@@ -11,7 +11,7 @@ import streamlit as st
 
 from analytics.i18n import has, t
 from analytics.readable import csv_for_people, readable
-from analytics.tables import mark_awaiting
+from analytics.tables import awaiting_count, mark_awaiting
 
 from . import cache
 from .context import Context, ctx
@@ -109,16 +109,15 @@ def vega_block(
     summary: str,
     *,
     key: str,
-    awaiting: int = 0,
     headers: str | None = None,
     columns: list[str] | None = None,
 ):
     """``chart_block`` for a Vega-Lite chart (``analytics.vega``): with a key and selections,
     Streamlit keeps the chart and swaps only its data when a filter changes. Its title (the
-    spec's ``description``) is printed above it.
+    spec's ``description``) is printed above it, and how many of ``data``'s rows await review.
     ``columns``: those of ``data`` its table shows (picked only once the table is opened).
     Returns the selection event (clicks rerun)."""
-    _summary(c, summary, awaiting, title=spec.get("description", ""))
+    _summary(c, summary, awaiting_count(data), title=spec.get("description", ""))
     event = st.vega_lite_chart(spec=spec, key=key, on_select="rerun", width="stretch")
     table_view(c, data, key=key, headers=headers, columns=columns)
     return event
