@@ -348,7 +348,8 @@ def search(df: pd.DataFrame, text: str, columns: list[str]) -> pd.DataFrame:
     needle = normalise(text or "")
     if not needle or df.empty:
         return df
-    hay = df[columns].astype(str).agg(" ".join, axis=1).map(normalise)
+    # pandas 3 keeps missing values as NaN in string columns: fill them before joining.
+    hay = df[columns].fillna("").astype(str).agg(" ".join, axis=1).map(normalise)
     return df[hay.str.contains(needle, regex=False)]
 
 

@@ -152,7 +152,7 @@ def _numbers(name: str, values: pd.Series, lang: str) -> pd.Series | list[str]:
         return [cell(v, lang) for v in values.tolist()]
     if name in IDENTIFIERS:
         return values
-    if pd.api.types.is_integer_dtype(values) and values.abs().max() < 1000:
+    if pd.api.types.is_integer_dtype(values) and (values.empty or values.abs().max() < 1000):
         return values
     return [cell(v, lang) for v in values.tolist()]
 

@@ -200,12 +200,15 @@ def within_years(df: pd.DataFrame, year_from: int | None, year_to: int | None) -
 
 def latest_by_module(yearly: pd.DataFrame) -> dict:
     """The year of the newest report and, per module at its latest year, mean coverage
-    and total trained staff (the country page's two sentences)."""
+    and total trained staff (the country page's two sentences). Both columns are optional:
+    a measure no module reported is ``None``, never 0."""
     latest = yearly.sort_values("year").groupby("module").tail(1)
+    coverage = latest["coverage_pct"].dropna()
+    staff = latest["trained_staff"].dropna()
     return {
         "year": int(yearly["year"].max()),
-        "coverage": float(latest["coverage_pct"].mean()),
-        "staff": int(latest["trained_staff"].fillna(0).sum()),
+        "coverage": float(coverage.mean()) if len(coverage) else None,
+        "staff": int(staff.sum()) if len(staff) else None,
     }
 
 

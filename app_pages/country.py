@@ -109,7 +109,11 @@ def render() -> None:
                 c,
                 fig,
                 yearly[["module", "year", "coverage_pct", "awaiting"]],
-                c.t("country.coverage_summary", year=latest["year"], value=round(latest["coverage"])),
+                (
+                    c.t("country.coverage_summary", year=latest["year"], value=round(latest["coverage"]))
+                    if latest["coverage"] is not None
+                    else c.t("country.coverage_none", year=latest["year"])
+                ),
                 key="country_coverage",
                 awaiting=tables.awaiting_count(yearly),
             )
@@ -130,7 +134,11 @@ def render() -> None:
                 c,
                 fig,
                 yearly[["module", "year", "trained_staff", "awaiting"]],
-                c.t("country.staff_summary", value=latest["staff"], year=latest["year"]),
+                (
+                    c.t("country.staff_summary", value=latest["staff"], year=latest["year"])
+                    if latest["staff"] is not None
+                    else c.t("country.staff_none", year=latest["year"])
+                ),
                 key="country_staff",
                 awaiting=tables.awaiting_count(yearly),
             )
