@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics.i18n import t
-from analytics.permissions import allowed
+from analytics.ledger.permissions import allowed
 from webui import auth, context, sidebar, urlstate
 
 STARTED = time.perf_counter()

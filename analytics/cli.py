@@ -9,25 +9,16 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import (
-    backup,
-    clock,
-    demo,
-    exports,
-    ledger,
-    pending,
-    periods,
-    permissions,
-    reference,
-    review,
-    store,
-    workflow,
-)
-from .errors import EspError
-from .findings import Finding, sort_key
-from .i18n import LANGUAGES, error_message, finding_message, t
-from .snapshot import SUBMISSION_COLUMNS
-from .template import template
+from analytics import clock, periods, reference
+from analytics.demo import dataset
+from analytics.errors import EspError
+from analytics.exports import writers
+from analytics.exports.snapshot import SUBMISSION_COLUMNS
+from analytics.exports.template import template
+from analytics.findings import Finding, sort_key
+from analytics.i18n import LANGUAGES, error_message, finding_message, t
+from analytics.ledger import pending, permissions, reads, review, workflow
+from analytics.store import backup, factory, facts
 
 CREATING = ("init",)  # the only command that may create a store (SPEC "Stores")
 
@@ -65,7 +56,7 @@ def _parser() -> _Parser:
     s.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS)
     s.add_argument("-o", "--output", required=True)
     s = sub.add_parser("snapshot", help="write a snapshot")
-    s.add_argument("--format", required=True, choices=list(exports.FORMATS))
+    s.add_argument("--format", required=True, choices=list(writers.FORMATS))
     s.add_argument("--as-of")
     s.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS)
     s.add_argument("--user")
@@ -89,7 +80,7 @@ def _review_parser(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("review", help="review submissions before publication")
     actions = r.add_subparsers(dest="review_command", required=True, parser_class=_Parser)
     s = actions.add_parser("list", help="submissions with their review state")
-    s.add_argument("--status", choices=[ledger.SUBMITTED, ledger.APPROVED, ledger.RETURNED])
+    s.add_argument("--status", choices=[reads.SUBMITTED, reads.APPROVED, reads.RETURNED])
     s.add_argument("--country")
     s.add_argument("--json", action="store_true")
     s = actions.add_parser("approve", help="approve submissions awaiting review")
@@ -191,9 +182,9 @@ def _report(e: EspError, args: argparse.Namespace, lang: str) -> int:
 
 def _dispatch(args: argparse.Namespace, lang: str) -> int:
     _check_arguments(args)
-    st = store.open_store(create=args.command in CREATING)
+    st = factory.open_store(create=args.command in CREATING)
     try:
-        reference.ensure_loaded(st)
+        facts.ensure_loaded(st)
         return _COMMANDS[args.command](st, args, lang)
     finally:
         st.close()
@@ -213,24 +204,24 @@ def _check_arguments(args: argparse.Namespace) -> None:
         _bad("--comment: returning a submission needs a comment that says what to fix")
 
 
-def _cmd_init(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_init(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     return _init(st, args.demo, lang)
 
 
-def _cmd_check(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_check(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang) if args.user else None
     chk = workflow.check(st.reader(), args.data, Path(args.file).name, principal=principal)
     _emit_findings(chk.findings, args.json, lang)
     return 0 if chk.ok else 1
 
 
-def _cmd_load(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_load(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang)
     chk, out = workflow.load(st, args.data, Path(args.file).name, principal=principal, source="cli")
     return _emit_load(chk, out, args.json, lang)
 
 
-def _cmd_template(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_template(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     con = st.reader()
     ref = reference.build(con)
     country = ref.code("country", args.country)
@@ -242,30 +233,30 @@ def _cmd_template(st: store.Store, args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
-def _cmd_snapshot(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_snapshot(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang)
     permissions.require(principal, "download")
     if args.include_unreviewed:
         permissions.require(principal, "unreviewed")
     scope = review.scope_for(principal, args.include_unreviewed)
-    _, data = exports.write(st.reader(), args.format, as_of=args.as_of, lang=lang, scope=scope)
+    _, data = writers.write(st.reader(), args.format, as_of=args.as_of, lang=lang, scope=scope)
     Path(args.output).write_bytes(data)
     print(args.output)
     return 0
 
 
-def _cmd_history(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_history(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     return _history(st.reader(), args.json, lang)
 
 
-def _cmd_rollback(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_rollback(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang)
     version = workflow.rollback(st, args.id, principal=principal, reason=args.reason)
     print(t("cli.rolled_back", lang, id=args.id, version=version))
     return 0
 
 
-def _cmd_backup(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_backup(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     done = backup.write(st, Path(args.output))
     print(
         t(
@@ -280,14 +271,14 @@ def _cmd_backup(st: store.Store, args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
-def _cmd_restore(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_restore(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     done = backup.restore(st, Path(args.input))
     print(
         t(
             "cli.restore_done",
             lang,
             path=done.path,
-            store=store.describe(),
+            store=factory.describe(),
             tables=done.tables,
             rows=done.rows,
             version=done.data_version,
@@ -297,16 +288,16 @@ def _cmd_restore(st: store.Store, args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
-def _init(st: store.Store, with_demo: bool, lang: str) -> int:
-    reference.load(st)
+def _init(st: factory.Store, with_demo: bool, lang: str) -> int:
+    facts.load(st)
     n = 0
     if with_demo and st.version() == 0:
-        n = demo.load_demo(st)
-    print(t("cli.init_done", lang, path=store.describe(), version=st.version(), demo=n))
+        n = dataset.load_demo(st)
+    print(t("cli.init_done", lang, path=factory.describe(), version=st.version(), demo=n))
     return 0
 
 
-def _review(st: store.Store, args: argparse.Namespace, lang: str) -> int:
+def _review(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     if args.review_command == "list":
         listing = pending.listing(st.reader(), status=args.status, country=args.country)
         if args.json:
@@ -331,7 +322,7 @@ def _review(st: store.Store, args: argparse.Namespace, lang: str) -> int:
 
 
 def _history(con, as_json: bool, lang: str) -> int:
-    h = ledger.history(con)[SUBMISSION_COLUMNS]
+    h = reads.history(con)[SUBMISSION_COLUMNS]
     if as_json:
         records = json.loads(h.to_json(orient="records", date_format="iso"))
         print(json.dumps(records, ensure_ascii=False, indent=1))

@@ -15,8 +15,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import EspError
-from .findings import Finding
+from analytics.errors import EspError
+from analytics.findings import Finding
 
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"

@@ -3,8 +3,10 @@ completion, women and men as reported, the virtual course's reach, and every act
 
 import streamlit as st
 
-from analytics import capacity, charts, queries, tables
+from analytics.figures import charts
 from analytics.i18n import number, sort_key
+from analytics.insights import capacity, filters
+from analytics.present import tables
 from webui import cache, urlstate, widgets
 from webui.context import ctx
 
@@ -151,7 +153,7 @@ def render() -> None:
     urlstate.sync_url({"q": text})
     rows = cache.derived(capacity.activity_list, cap)
     if text.strip():
-        rows = cache.derived(queries.search, rows, text, ["activity", "notes", "country"])
+        rows = cache.derived(filters.search, rows, text, ["activity", "notes", "country"])
     widgets.show_table(_labelled(rows), key="capacity_table", file_name="capacity")
 
 

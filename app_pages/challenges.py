@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from analytics import charts, clock, queries, summaries, tables
+from analytics import clock
+from analytics.figures import charts
+from analytics.insights import challenges, filters
+from analytics.present import summaries, tables
 from webui import cache, urlstate, widgets
 from webui.context import ctx
 
@@ -14,7 +17,7 @@ def render() -> None:
     st.title(c.t("nav.challenges"))
 
     ch = cache.cached(
-        queries.challenges,
+        challenges.challenges,
         as_of=c.as_of,
         scope=c.scope,
         countries=c.countries,
@@ -30,7 +33,7 @@ def render() -> None:
     st.markdown(widgets.md_escape(cache.derived(summaries.challenges_sentence, ch, ref, lang)))
 
     # 1. Category × module
-    hm = cache.derived(queries.challenge_heatmap, ch)
+    hm = cache.derived(challenges.challenge_heatmap, ch)
     fig = cache.figure(
         charts.heatmap,
         hm,
@@ -59,7 +62,7 @@ def render() -> None:
     )
 
     # 2. Over time: one small chart per category, on one scale (no ten-line tangle)
-    tr = cache.derived(queries.challenge_trend, ch)
+    tr = cache.derived(challenges.challenge_trend, ch)
     fig = cache.figure(
         charts.small_multiples,
         tr,
@@ -84,7 +87,7 @@ def render() -> None:
     )
 
     # 3. Severity × status
-    ss = cache.derived(queries.challenge_severity_status, ch)
+    ss = cache.derived(challenges.challenge_severity_status, ch)
     fig = cache.figure(
         charts.bars,
         ss,
@@ -111,7 +114,7 @@ def render() -> None:
 
     # 4. Challenges shared by several countries
     st.subheader(c.t("challenges.shared_title"))
-    shared = cache.derived(queries.shared_challenges, ch)
+    shared = cache.derived(challenges.shared_challenges, ch)
     if shared.empty:
         st.caption(c.t("challenges.shared_none"))
     else:
@@ -132,7 +135,7 @@ def render() -> None:
     )
     urlstate.sync_url({"q": text})
     found = (
-        cache.derived(queries.search, ch, text, ["description", "country", "category"])
+        cache.derived(filters.search, ch, text, ["description", "country", "category"])
         if text.strip()
         else ch
     )

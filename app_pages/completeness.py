@@ -3,8 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, clock, pending, queries, summaries, tables
+from analytics import clock
+from analytics.figures import charts
 from analytics.i18n import sort_key
+from analytics.insights import completeness
+from analytics.ledger import pending
+from analytics.present import summaries, tables
 from webui import cache, urlstate, widgets
 from webui.context import ctx
 
@@ -18,7 +22,7 @@ def render() -> None:
 
     comp = cache.derived(
         tables.within_years,
-        cache.cached(queries.completeness, ref, as_of=c.as_of, scope=c.scope, countries=c.countries),
+        cache.cached(completeness.completeness, ref, as_of=c.as_of, scope=c.scope, countries=c.countries),
         c.state.year_from,
         c.state.year_to,
     )
@@ -87,7 +91,7 @@ def render() -> None:
 
     # 5. Last report per country (the badge the overview and profiles reuse)
     st.subheader(c.t("completeness.last_title"))
-    last = cache.cached(queries.last_reported, as_of=c.as_of, scope=c.scope)
+    last = cache.cached(completeness.last_reported, as_of=c.as_of, scope=c.scope)
     last = last[last["country"].isin(c.countries)]
     last = last.iloc[last["country"].map(lambda x: sort_key(ref.country_name(x, lang), lang)).argsort()]
     widgets.show_table(last, key="completeness_last", file_name="last_reported")

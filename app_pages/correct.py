@@ -6,10 +6,12 @@ check → preview → commit as an uploaded file (source "editor").
 
 import streamlit as st
 
-from analytics import clock, ledger, periods, tables, workflow
-from analytics.permissions import writable_countries
+from analytics import clock, periods
+from analytics.ledger import reads, workflow
+from analytics.ledger.permissions import writable_countries
+from analytics.present import tables
 from analytics.reference import MODULES
-from analytics.schema import SHEETS
+from analytics.sheets.schema import SHEETS
 from webui import cache, submit
 from webui.context import ctx
 
@@ -42,7 +44,7 @@ def render() -> None:
     # 2. The current rows, editable (codes shown as labels in the page language)
     mods = ref.labels("module", lang)
     stage_labels = ref.labels("stage", lang)
-    current = {s: cache.cached(ledger.current, s, countries=[country]) for s in SHEETS}
+    current = {s: cache.cached(reads.current, s, countries=[country]) for s in SHEETS}
     rows = cache.derived(tables.editor_rows, current, period.code, ref, lang, list(MODULES))
     reported = dict(zip(rows["reported"]["sheet"], rows["reported"]["rows"]))
     base = rows["progress"]

@@ -3,8 +3,10 @@ other countries, history, context."""
 
 import streamlit as st
 
-from analytics import charts, exchange, queries, summaries, tables
+from analytics.figures import charts
 from analytics.i18n import datetime_text
+from analytics.insights import challenges, completeness, exchange, membership, practices, status
+from analytics.present import summaries, tables
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
 from webui.context import ctx
@@ -41,7 +43,7 @@ def render() -> None:
     # 2. Facts
     routes = ref.labels("entry_route", lang)
     joined = info["joined"] or c.t("country.joined_later")
-    last = cache.cached(queries.last_reported, as_of=c.as_of, scope=c.scope)
+    last = cache.cached(completeness.last_reported, as_of=c.as_of, scope=c.scope)
     last_row = last[last["country"] == iso3]
     cols = st.columns(4)
     cols[0].metric(c.t("country.joined"), joined, border=True)
@@ -73,7 +75,7 @@ def render() -> None:
     # 3. Stages over time
     yearly = cache.derived(
         tables.within_years,
-        cache.cached(queries.yearly_progress, as_of=c.as_of, scope=c.scope, countries=[iso3]),
+        cache.cached(status.yearly_progress, as_of=c.as_of, scope=c.scope, countries=[iso3]),
         c.state.year_from,
         c.state.year_to,
     )
@@ -145,7 +147,7 @@ def render() -> None:
 
     # 4. Context: SDG 5.2.1
     st.subheader(c.t("country.context_title"))
-    ctx_df = cache.cached(queries.context_indicator, iso3)
+    ctx_df = cache.cached(membership.context_indicator, iso3)
     ctx_df = ctx_df[ctx_df["value_pct"].notna()]
     if ctx_df.empty:
         st.info(c.t("country.context_none", country=name))
@@ -172,7 +174,7 @@ def render() -> None:
     # 5. Challenges and practices (user text shown as data, never as markup)
     st.subheader(c.t("country.challenges_title"))
     ch = cache.cached(
-        queries.challenges,
+        challenges.challenges,
         as_of=c.as_of,
         scope=c.scope,
         countries=[iso3],
@@ -189,7 +191,7 @@ def render() -> None:
             file_name=f"{iso3}_challenges",
         )
     st.subheader(c.t("country.practices_title"))
-    pr = cache.cached(queries.practices, as_of=c.as_of, scope=c.scope, countries=[iso3])
+    pr = cache.cached(practices.practices, as_of=c.as_of, scope=c.scope, countries=[iso3])
     if pr.empty:
         widgets.no_data(c)
     else:
@@ -205,7 +207,7 @@ def render() -> None:
 
     # 7. Submission history
     st.subheader(c.t("country.history_title"))
-    hist = cache.cached(queries.country_history, iso3, as_of=c.as_of)
+    hist = cache.cached(completeness.country_history, iso3, as_of=c.as_of)
     if hist.empty:
         widgets.no_data(c)
     else:
@@ -221,7 +223,7 @@ def exchange_section(iso3: str, name: str) -> None:
     """Practices the country adapted from others, and adaptations elsewhere of its practices."""
     c = ctx()
     st.subheader(c.t("exchange.country_title"))
-    edges = cache.derived(exchange.edges, cache.cached(queries.practices, as_of=c.as_of))
+    edges = cache.derived(exchange.edges, cache.cached(practices.practices, as_of=c.as_of))
     edges = cache.derived(exchange.within, edges, [iso3], c.state.year_from, c.state.year_to)
     took, gave = cache.derived(exchange.took_and_gave, edges, iso3)
     st.markdown(widgets.md_escape(cache.derived(exchange.country_sentence, took, gave, name, c.ref, c.lang)))

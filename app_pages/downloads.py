@@ -4,10 +4,12 @@ from datetime import date, datetime, time
 
 import streamlit as st
 
-from analytics import clock, exports, ledger, review
+from analytics import clock
+from analytics.exports import writers
 from analytics.i18n import LANGUAGES
-from analytics.permissions import allowed
-from analytics.readable import filters_in_words
+from analytics.ledger import reads, review
+from analytics.ledger.permissions import allowed
+from analytics.present.readable import filters_in_words
 from webui import connection
 from webui.context import ctx
 from webui.sidebar import LANGUAGE_NAMES
@@ -42,7 +44,7 @@ def render() -> None:
     as_of = clock.utc(datetime.combine(day, at))
     if as_of >= clock.now():
         as_of = None
-    version = ledger.data_version(c.con, as_of)
+    version = reads.data_version(c.con, as_of)
     # Published data, unless someone who may see what awaits review asks for it too.
     unreviewed = allowed(c.principal, "unreviewed") and st.checkbox(
         c.t("downloads.include_unreviewed"),
@@ -64,17 +66,17 @@ def render() -> None:
     )
 
     # 2. One button per format; each file is built only when its button is pressed
-    for fmt, spec in exports.FORMATS.items():
+    for fmt, spec in writers.FORMATS.items():
         with st.container(border=True):
             a, b = st.columns([3, 1])
             a.markdown(f"**{c.t(f'downloads.{fmt}_title')}**")
             a.caption(c.t(f"downloads.{fmt}_what"))
             b.download_button(
                 c.t("downloads.button"),
-                data=lambda fmt=fmt: exports.write(
+                data=lambda fmt=fmt: writers.write(
                     connection.cursor(), fmt, as_of=as_of, lang=lang, filters=c.filters, scope=scope
                 )[1],
-                file_name=exports.file_name(fmt, at=as_of or clock.now(), version=version),
+                file_name=writers.file_name(fmt, at=as_of or clock.now(), version=version),
                 mime=spec.mime,
                 on_click="ignore",
                 icon=":material/download:",

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from analytics import charts, queries, summaries, tables
+from analytics.figures import charts
 from analytics.i18n import number
+from analytics.insights import membership, progress
+from analytics.present import summaries, tables
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
 from webui.context import ctx
@@ -31,7 +33,7 @@ def render() -> None:
     label = mods[module]
 
     rank = cache.cached(
-        queries.module_ranking,
+        progress.module_ranking,
         module,
         as_of=c.as_of,
         scope=c.scope,
@@ -44,7 +46,7 @@ def render() -> None:
     dist = cache.derived(
         tables.within_years,
         cache.cached(
-            queries.module_distribution, module, as_of=c.as_of, scope=c.scope, countries=c.countries
+            progress.module_distribution, module, as_of=c.as_of, scope=c.scope, countries=c.countries
         ),
         c.state.year_from,
         c.state.year_to,
@@ -109,7 +111,7 @@ def render() -> None:
             )
     with right:
         coh = cache.cached(
-            queries.cohort_comparison, ref, module, as_of=c.as_of, scope=c.scope, countries=c.countries
+            progress.cohort_comparison, ref, module, as_of=c.as_of, scope=c.scope, countries=c.countries
         )
         if coh.empty:
             widgets.no_data(c)
@@ -147,7 +149,7 @@ def render() -> None:
 
     # 4. What the module covers (reference facts)
     st.subheader(c.t("modules.services_title", module=label))
-    svc = cache.cached(queries.services, module)
+    svc = cache.cached(membership.services, module)
     st.caption(c.t("modules.services_note"))
     view = svc.assign(service=svc[f"name_{lang}"], verified=svc["verified"].map({True: "✓", False: ""}))[
         ["ord", "level", "service", "verified", "source"]

@@ -3,7 +3,7 @@ and what to do next (a returned file: fix it and upload it again, from a templat
 
 import streamlit as st
 
-from analytics import ledger
+from analytics.ledger import reads
 from webui import reports_ui, widgets
 from webui.context import ctx
 
@@ -24,7 +24,7 @@ def render() -> None:
         return
     counts = mine["status"].value_counts()
     cols = st.columns(4)
-    for col, status in zip(cols, ledger.STATUSES):
+    for col, status in zip(cols, reads.STATUSES):
         col.metric(c.t(f"review.status_{status}"), int(counts.get(status, 0)), border=True)
     widgets.show_table(
         mine.assign(
@@ -50,7 +50,7 @@ def render() -> None:
     )
 
     # 2. Each file: its state, the reviewer's word, what to do next
-    needs = mine["status"].eq(ledger.RETURNED) & mine.apply(
+    needs = mine["status"].eq(reads.RETURNED) & mine.apply(
         lambda r: reports_ui.answered_by(mine, r) is None, axis=1
     )
     ordered = mine.loc[needs].index.tolist() + mine.loc[~needs].index.tolist()

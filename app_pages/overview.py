@@ -2,8 +2,11 @@
 
 import streamlit as st
 
-from analytics import charts, clock, queries, stage_cells, summaries, vega
+from analytics import clock
+from analytics.figures import charts, vega
 from analytics.i18n import number
+from analytics.insights import completeness, membership, status
+from analytics.present import stage_cells, summaries
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
 from webui.context import Context, ctx
@@ -41,7 +44,7 @@ def map_section() -> None:
         {"measure": measure if measure != "average" else "", "view": mode if mode != "map" else ""}
     )
     values = cache.cached(
-        queries.map_values,
+        status.map_values,
         ref,
         lang=lang,
         measure=measure,
@@ -53,7 +56,7 @@ def map_section() -> None:
     if not values["value"].notna().any():
         widgets.no_data(c)
         return
-    last = cache.cached(queries.last_reported, as_of=c.as_of, scope=c.scope)
+    last = cache.cached(completeness.last_reported, as_of=c.as_of, scope=c.scope)
     values = cache.derived(vega.map_hover, values, last, lang)
     label = c.t("overview.average_stage") if measure == "average" else mods[measure]
     spec = vega.map_spec(
@@ -92,7 +95,7 @@ def render() -> None:
 
     year = c.year.year
     # 1. KPI cards: the end of the reference year, against the end of the year before
-    kpis = cache.cached(queries.kpis, ref, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year)
+    kpis = cache.cached(status.kpis, ref, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year)
     k = {r.kpi: (r.value, r.previous) for r in kpis.itertuples(index=False)}
     row = st.container(horizontal=True)  # one element where four columns are five
     for key in ["members", "pilot_or_beyond", "average_stage", "reported"]:
@@ -142,9 +145,7 @@ def render() -> None:
 def matrix_section(c: Context) -> None:
     """The stage of every country in every module, with its change since the year before."""
     ref, lang, year = c.ref, c.lang, c.year.year
-    matrix = cache.cached(
-        queries.stage_status, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year
-    )
+    matrix = cache.cached(status.stage_status, as_of=c.as_of, scope=c.scope, countries=c.countries, year=year)
     if matrix.empty:
         widgets.no_data(c)
         return
@@ -177,7 +178,7 @@ def community(c: Context) -> None:
     ref, lang = c.ref, c.lang
     filtered = len(c.countries) < len(ref.members(lang))
     chosen = c.countries if filtered else None
-    growth = queries.membership_growth(ref, until=(c.as_of or clock.now()).year, countries=chosen)
+    growth = membership.membership_growth(ref, until=(c.as_of or clock.now()).year, countries=chosen)
     left, _ = st.columns([3, 2])
     with left:
         widgets.chart_block(
@@ -187,7 +188,7 @@ def community(c: Context) -> None:
             c.t("overview.membership_summary", n=int(growth.groupby("year")["members"].sum().max() or 0)),
             key="overview_membership",
         )
-    ms = cache.cached(queries.milestones, chosen)
+    ms = cache.cached(membership.milestones, chosen)
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
     widgets.chart_block(
         c,

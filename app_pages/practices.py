@@ -5,7 +5,9 @@ countries it came from and the countries that adapted it."""
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, exchange, queries, tables
+from analytics.figures import charts
+from analytics.insights import exchange, filters, practices
+from analytics.present import tables
 from analytics.reference import MODULES
 from webui import cache, urlstate, widgets
 from webui.context import ctx
@@ -21,7 +23,7 @@ def render() -> None:
 
     pr = cache.derived(
         tables.within_years,
-        cache.cached(queries.practices, as_of=c.as_of, scope=c.scope, countries=c.countries),
+        cache.cached(practices.practices, as_of=c.as_of, scope=c.scope, countries=c.countries),
         c.state.year_from,
         c.state.year_to,
     )
@@ -29,7 +31,7 @@ def render() -> None:
 
     # 1. Exchange between countries: every country's practices count, so that an adaptation
     # shows whichever side of it the filters keep
-    edges = cache.derived(exchange.edges, cache.cached(queries.practices, as_of=c.as_of))
+    edges = cache.derived(exchange.edges, cache.cached(practices.practices, as_of=c.as_of))
     exchange_section(edges)
 
     # 2. Filters
@@ -58,7 +60,7 @@ def render() -> None:
     if chosen:
         pr = pr[pr["module"].isin(chosen)]
     if text.strip():
-        pr = cache.derived(queries.search, pr, text, ["title", "description", "country"])
+        pr = cache.derived(filters.search, pr, text, ["title", "description", "country"])
 
     # 3. The list: title, country, module, period, description and the link, all as plain text
     st.caption(

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from analytics import clock, ingest, periods, workflow
-from analytics.permissions import writable_countries
-from analytics.template import template
+from analytics import clock, periods
+from analytics.exports.template import template
+from analytics.intake import reading
+from analytics.ledger import workflow
+from analytics.ledger.permissions import writable_countries
 from webui import connection, reports_ui, submit
 from webui.context import ctx
 
@@ -49,7 +51,7 @@ def render() -> None:
     st.subheader(c.t("report.step2"))
     nonce = st.session_state.setdefault("upload_nonce", 0)
     upload = st.file_uploader(
-        c.t("report.upload_label", mb=ingest.MAX_BYTES // (1024 * 1024)),
+        c.t("report.upload_label", mb=reading.MAX_BYTES // (1024 * 1024)),
         type=["xlsx", "ods", "csv"],
         key=f"uploader_{nonce}",
     )

@@ -4,12 +4,12 @@ every one the filters show, after a confirmation) or return it with a comment.""
 
 import streamlit as st
 
-from analytics import ledger, pending
-from analytics.permissions import allowed
+from analytics.ledger import pending, reads
+from analytics.ledger.permissions import allowed
 from webui import cache, review_ui
 from webui.context import ctx
 
-STATUSES = (ledger.SUBMITTED, ledger.RETURNED, ledger.APPROVED)
+STATUSES = (reads.SUBMITTED, reads.RETURNED, reads.APPROVED)
 OPENABLE = 200  # the newest submissions of the filtered list can be opened
 COUNTED = 50  # the newest of them show their count of changes in the list (each is a diff)
 
@@ -53,18 +53,18 @@ def render() -> None:
     # 2. The list, with what approving each would change
     st.caption(c.t("review.count", n=len(view), state=c.t(f"review.status_{status}").lower()))
     if view.empty:
-        st.info(c.t("review.none" if status == ledger.SUBMITTED else "review.none_filtered"))
+        st.info(c.t("review.none" if status == reads.SUBMITTED else "review.none_filtered"))
         return
     recent = view.head(OPENABLE)
     changes = (
         {int(i): cache.cached(pending.change, int(i)) for i in recent["id"].head(COUNTED)}
-        if status == ledger.SUBMITTED
+        if status == reads.SUBMITTED
         else {}
     )
     review_ui.show_queue(c, review_ui.queue_table(recent, changes, ref, lang))
 
     # 3. Approve every submission the filters show (not one's own), after a confirmation
-    if status == ledger.SUBMITTED:
+    if status == reads.SUBMITTED:
         review_ui.approve_shown(c, view)
 
     # 4. One submission: what it changes, its warnings, the original file, approve or return
@@ -82,11 +82,11 @@ def render() -> None:
         st.caption(c.t("review.open_recent", n=OPENABLE))
     row = view.set_index("id").loc[sid]
     review_ui.submission_header(c, sid, row)
-    if status == ledger.SUBMITTED:
+    if status == reads.SUBMITTED:
         review_ui.show_change(c, cache.cached(pending.change, sid))
-    review_ui.show_warnings(c, cache.cached(ledger.submission_findings, sid))
+    review_ui.show_warnings(c, cache.cached(reads.submission_findings, sid))
     review_ui.original_file(c, sid)
-    if status == ledger.SUBMITTED:
+    if status == reads.SUBMITTED:
         review_ui.decide(c, sid, own=row["uploaded_by"] == c.principal.email)
 
 

@@ -4,11 +4,12 @@ replaced; the original file; rollback with a reason."""
 import pandas as pd
 import streamlit as st
 
-from analytics import ledger, tables, workflow
 from analytics.errors import EspError
 from analytics.i18n import datetime_text, error_message
-from analytics.permissions import allowed
-from analytics.readable import origin
+from analytics.ledger import reads, workflow
+from analytics.ledger.permissions import allowed
+from analytics.present import tables
+from analytics.present.readable import origin
 from webui import cache, connection, submit, widgets
 from webui.context import Context, ctx
 
@@ -28,7 +29,7 @@ def render() -> None:
     notice = st.session_state.pop("adm_notice", None)
     if notice:
         st.success(notice, icon=":material/undo:")
-    hist = cache.cached(ledger.history)
+    hist = cache.cached(reads.history)
     if hist.empty:
         st.info(c.t("admin.none"))
         return
@@ -124,7 +125,7 @@ def render() -> None:
         )
     tab_rows, tab_find, tab_rep = st.tabs([c.t("admin.rows"), c.t("admin.findings"), c.t("admin.replaced")])
     with tab_rows:
-        for sheet, df in cache.cached(ledger.submission_rows, int(sid)).items():
+        for sheet, df in cache.cached(reads.submission_rows, int(sid)).items():
             if len(df):
                 st.markdown(f"**{c.t(f'snapshot.table.{sheet}')}**")
                 widgets.people_table(
@@ -133,13 +134,13 @@ def render() -> None:
                     width="stretch",
                 )
     with tab_find:
-        found = cache.cached(ledger.submission_findings, int(sid))
+        found = cache.cached(reads.submission_findings, int(sid))
         if found:
             widgets.people_table(submit.findings_frame(found, lang))
         else:
             st.caption(c.t("admin.no_findings"))
     with tab_rep:
-        rep = cache.cached(ledger.submission_blocks, int(sid))
+        rep = cache.cached(reads.submission_blocks, int(sid))
         widgets.people_table(rep, headers="admin.bcol_")
     name = row["file_name"]
     st.download_button(
@@ -182,7 +183,7 @@ def backup_status(c: Context) -> None:
 def rollback_form(c: Context, sid: int) -> None:
     """Rolling a submission back: what each of its reports will show afterwards, then a reason
     and a ticked confirmation, or nothing happens."""
-    effect = cache.cached(ledger.rollback_effect, sid)
+    effect = cache.cached(reads.rollback_effect, sid)
     st.markdown(c.t("admin.rollback_title", id=sid))
     if not (effect["shown_now"] == sid).any():
         st.info(c.t("admin.rollback_changes_nothing", id=sid), icon=":material/info:")

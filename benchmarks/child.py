@@ -120,33 +120,33 @@ def bare(args: dict) -> dict:
 
 def queries(args: dict) -> dict:
     """Raw DuckDB/pandas time of the heaviest page queries on a held connection."""
-    from analytics import ledger
-    from analytics import queries as q
-    from analytics.duckstore import DuckDBStore
+    from analytics.insights import status
+    from analytics.ledger import reads
+    from analytics.store.duckstore import DuckDBStore
 
     store = DuckDBStore.open(Path(args["db"]), read_only=True)
     reps = int(args.get("reps", 5)) * 4
     cur = store.reader()
     return {
-        "current_progress_ms": _ms(_timed(lambda: ledger.current(cur, "progress"), reps)),
-        "current_blocks_ms": _ms(_timed(lambda: ledger.current_blocks(cur), reps)),
-        "stage_matrix_ms": _ms(_timed(lambda: q.stage_status(cur, year=2025), reps)),
-        "history_ms": _ms(_timed(lambda: ledger.history(cur), reps)),
+        "current_progress_ms": _ms(_timed(lambda: reads.current(cur, "progress"), reps)),
+        "current_blocks_ms": _ms(_timed(lambda: reads.current_blocks(cur), reps)),
+        "stage_matrix_ms": _ms(_timed(lambda: status.stage_status(cur, year=2025), reps)),
+        "history_ms": _ms(_timed(lambda: reads.history(cur), reps)),
     }
 
 
 def snapshots(args: dict) -> dict:
-    from analytics import exports
-    from analytics.duckstore import DuckDBStore
+    from analytics.exports import writers
+    from analytics.store.duckstore import DuckDBStore
 
     store = DuckDBStore.open(Path(args["db"]), read_only=True)
     out = {}
-    for fmt in args.get("formats") or exports.FORMATS:
+    for fmt in args.get("formats") or writers.FORMATS:
         size = 0
 
         def write(fmt: str = fmt) -> None:
             nonlocal size
-            size = len(exports.write(store.reader(), fmt)[1])
+            size = len(writers.write(store.reader(), fmt)[1])
 
         secs = _timed(write, int(args.get("reps", 3)))
         out[fmt] = {"ms": _ms(secs), "bytes": size}
@@ -156,9 +156,9 @@ def snapshots(args: dict) -> dict:
 def ingest(args: dict) -> dict:
     """``check`` or ``load`` (check + commit) of one workbook; time and peak memory
     of this process and of the parsing worker it starts."""
-    from analytics import workflow
-    from analytics.duckstore import DuckDBStore
-    from analytics.permissions import LOCAL_ADMIN
+    from analytics.ledger import workflow
+    from analytics.ledger.permissions import LOCAL_ADMIN
+    from analytics.store.duckstore import DuckDBStore
 
     data = Path(args["workbook"]).read_bytes()
     store = DuckDBStore.open(Path(args["db"]))
@@ -217,17 +217,17 @@ def profile(args: dict) -> dict:
     else:
         prof = Profiler(interval=0.0005)
         if target == "snapshot":
-            from analytics import exports
-            from analytics.duckstore import DuckDBStore
+            from analytics.exports import writers
+            from analytics.store.duckstore import DuckDBStore
 
             con = DuckDBStore.open(Path(args["db"]), read_only=True).reader()
-            exports.write(con, args["fmt"])  # warm-up
+            writers.write(con, args["fmt"])  # warm-up
             prof.start()
-            exports.write(con, args["fmt"])
+            writers.write(con, args["fmt"])
         else:
-            from analytics import workflow
-            from analytics.duckstore import DuckDBStore
-            from analytics.permissions import LOCAL_ADMIN
+            from analytics.ledger import workflow
+            from analytics.ledger.permissions import LOCAL_ADMIN
+            from analytics.store.duckstore import DuckDBStore
 
             store = DuckDBStore.open(Path(args["db"]))
             data = Path(args["workbook"]).read_bytes()

@@ -375,12 +375,13 @@ def prepare_db(spec: str, workdir: Path) -> Path:
         src, _ = synth.build(synth.SIZES[spec])
         shutil.copyfile(src, dst)
     elif spec == "demo":
-        from analytics import demo, reference
-        from analytics.duckstore import DuckDBStore
+        from analytics.demo import dataset
+        from analytics.store import facts
+        from analytics.store.duckstore import DuckDBStore
 
         store = DuckDBStore.open(dst, create=True)
-        reference.load(store)
-        demo.load_demo(store)
+        facts.load(store)
+        dataset.load_demo(store)
         store.close()
     else:
         shutil.copyfile(spec, dst)

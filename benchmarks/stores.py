@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from analytics import backup
-from analytics.duckstore import DuckDBStore
-from analytics.pgstore import PgStore
+from analytics.store import backup
+from analytics.store.duckstore import DuckDBStore
+from analytics.store.pgstore import PgStore
 
 
 def available() -> str | None:

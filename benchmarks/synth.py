@@ -1,6 +1,6 @@
 """Synthetic benchmark data, loaded through the real upload path.
 
-Every file is an xlsx built by ``analytics.template.frames_to_workbook`` and goes
+Every file is an xlsx built by ``analytics.exports.template.frames_to_workbook`` and goes
 through ``workflow.check`` (zip checks, parsing in the sandboxed worker process,
 validation, history warnings) and ``workflow.commit``, exactly like an upload.
 
@@ -9,7 +9,7 @@ Sizes (issue 7):
 - ``S1``: the 15 member countries x 4 modules, 2018-Q1..2025-Q4 (32 quarters), 5
   revisions of each report, one report (country, quarter) per file: 2,400 files.
 - ``S2``: 200 reporting units (the 15 members + 185 synthetic ``Z..`` codes added
-  through ``reference.load(extra_countries=...)``, counted as members so that every
+  through ``facts.load(extra_countries=...)``, counted as members so that every
   page works on all 200) x 4 modules x 40 quarters (2016-Q1..2025-Q4) x 10
   revisions = 80,000 reports. File by file that is ~9 h on this machine (0.4 s per
   file, measured and printed by ``run``), so S2 puts one revision of the 40
@@ -49,17 +49,20 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import __version__, clock, demo, migrations, reference, workflow
-from analytics.duckstore import DuckDBStore
+from analytics import __version__, clock, reference
+from analytics.demo import dataset
+from analytics.ledger import workflow
+from analytics.ledger.permissions import Principal
 from analytics.paths import REFERENCE_DIR
-from analytics.permissions import Principal
-from analytics.store import Store
-from analytics.workbook import frames_to_workbook
+from analytics.sheets.workbook import frames_to_workbook
+from analytics.store import facts, migrations
+from analytics.store.duckstore import DuckDBStore
+from analytics.store.protocol import Store
 
 OUT = Path(__file__).resolve().parent / "out"
 LOADER = Principal("benchmark@example.org", "admin")
 MODULES = reference.MODULES
-CATEGORIES = sorted(demo.CHALLENGES)
+CATEGORIES = sorted(dataset.CHALLENGES)
 SEVERITIES = ("LOW", "MEDIUM", "MEDIUM", "HIGH")
 STATUSES = ("OPEN", "IN_PROGRESS", "RESOLVED")
 SUBREGIONS = ("Central America", "Caribbean", "South America")
@@ -190,12 +193,12 @@ def _report(unit: str, u: int, qi: int, period: str, rev: int, last_rev: int) ->
                 "category": cat,
                 "severity": SEVERITIES[(u + k + off) % 4],
                 "status": STATUSES[(qi + k) % 3],
-                "description": demo.CHALLENGES[cat][k % len(demo.CHALLENGES[cat])][0],
+                "description": dataset.CHALLENGES[cat][k % len(dataset.CHALLENGES[cat])][0],
             }
         )
     practices = []
     if qi % 4 == 1:
-        mod, t_es, _, d_es, _ = demo.PRACTICES[(u + qi) % len(demo.PRACTICES)]
+        mod, t_es, _, d_es, _ = dataset.PRACTICES[(u + qi) % len(dataset.PRACTICES)]
         practices.append(
             {
                 "country": unit,
@@ -333,7 +336,7 @@ def build(size: Size, *, out: Path = OUT, rebuild: bool = False, verbose: bool =
         print(f"building {size.name}: {size.reports} reports → {tmp.name} (cached afterwards)", flush=True)
     store = DuckDBStore.open(tmp, create=True)
     try:
-        reference.load(store, extra_countries=extra_countries(size.units - 15))
+        facts.load(store, extra_countries=extra_countries(size.units - 15))
         stats = load_files(store, generate(size), progress_every=200 if verbose else 0)
         con = store.reader()
         counts = {

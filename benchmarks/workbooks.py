@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.workbook import frames_to_workbook
+from analytics.sheets.workbook import frames_to_workbook
 
 from . import synth
 
@@ -46,7 +46,7 @@ def bulk_tables(units: list[str], rows: int) -> dict[str, pd.DataFrame]:
                 "category": cat,
                 "severity": synth.SEVERITIES[k % 4],
                 "status": synth.STATUSES[k % 3],
-                "description": synth.demo.CHALLENGES[cat][0][0] + f" [{k}]",
+                "description": synth.dataset.CHALLENGES[cat][0][0] + f" [{k}]",
             }
         )
     return {"progress": pd.DataFrame(progress), "challenges": pd.DataFrame(challenges)}

@@ -77,15 +77,15 @@ class _Databases:
 @pytest.fixture(scope="session")
 def pg_template(pg_server) -> str:
     """The name of a database holding the schema and the reference facts, copied per test."""
-    from analytics import reference
-    from analytics.pgstore import PgStore
+    from analytics.store import facts
+    from analytics.store.pgstore import PgStore
 
     dbs = _Databases(pg_server)
     name = f"esp_template_{os.getpid()}"
     dbs._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     dbs._admin(f'CREATE DATABASE "{name}"')
     s = PgStore.open(_with_database(pg_server, name), create=True)
-    reference.load(s)
+    facts.load(s)
     s.close()
     yield name
     dbs._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -108,17 +108,17 @@ def pg_url(pg_databases) -> str:
 def store(store_kind, request):
     """A fresh store with the schema and the reference facts: in memory (DuckDB) or a new
     PostgreSQL database, by ``store_kind``."""
-    from analytics import reference
-    from analytics.duckstore import DuckDBStore
+    from analytics.store import facts
+    from analytics.store.duckstore import DuckDBStore
 
     if store_kind == "postgresql":
-        from analytics.pgstore import PgStore
+        from analytics.store.pgstore import PgStore
 
         template = request.getfixturevalue("pg_template")
         s = PgStore.open(request.getfixturevalue("pg_databases").new(template))
     else:
         s = DuckDBStore.memory()
-        reference.load(s)
+        facts.load(s)
     yield s
     s.close()
 
@@ -142,11 +142,11 @@ def db_file(tmp_path, monkeypatch):
 @pytest.fixture
 def ready_db(db_file):
     """``db_file`` made by init (the schema and the reference facts, no submissions)."""
-    from analytics import reference
-    from analytics.duckstore import DuckDBStore
+    from analytics.store import facts
+    from analytics.store.duckstore import DuckDBStore
 
     s = DuckDBStore.open(db_file, create=True)
-    reference.load(s)
+    facts.load(s)
     s.close()
     return db_file
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.permissions import LOCAL_ADMIN, Principal
-from analytics.workbook import frames_to_workbook
+from analytics.ledger.permissions import LOCAL_ADMIN, Principal
+from analytics.sheets.workbook import frames_to_workbook
 
 ADMIN = LOCAL_ADMIN
 PER_FOCAL = Principal("fp.peru@example.org", "focal_point", frozenset({"PER"}))

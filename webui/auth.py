@@ -13,9 +13,9 @@ import time
 
 import streamlit as st
 
-from analytics import permissions
 from analytics.i18n import t
-from analytics.permissions import Principal
+from analytics.ledger import permissions
+from analytics.ledger.permissions import Principal
 
 DEFAULT_MAX_AGE_HOURS = 12.0
 _LOG = logging.getLogger(__name__)

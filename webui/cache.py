@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import geo, vega
+from analytics.figures import geo, vega
 from analytics.reference import Reference
 
 from .context import Context, clear_status, ctx

@@ -8,25 +8,25 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from analytics import backup_schedule, reference, store
-from analytics.backup_schedule import Latest, Scheduler, Settings
-from analytics.store import Store
+from analytics.store import factory, facts, schedule
+from analytics.store.protocol import Store
+from analytics.store.schedule import Latest, Scheduler, Settings
 
 
 @st.cache_resource(show_spinner=False)
 def _store(target: str) -> Store:
-    opened = store.open_store(target)
-    reference.ensure_loaded(opened)
+    opened = factory.open_store(target)
+    facts.ensure_loaded(opened)
     return opened
 
 
 def current_store() -> Store:
-    return _store(store.target())
+    return _store(factory.target())
 
 
 def source() -> str:
     """What the caches are keyed by besides the data version: the store's name."""
-    return store.target()
+    return factory.target()
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
@@ -40,10 +40,10 @@ def _scheduler(target: str, directory: str, every: float, keep: int) -> Schedule
 
 def scheduled_backups() -> Scheduler | None:
     """The process's backup schedule, started on first use; None when ESP_BACKUP_DIR is unset."""
-    plan = backup_schedule.settings()
+    plan = schedule.settings()
     if plan.directory is None:
         return None
-    return _scheduler(store.target(), str(plan.directory), plan.every, plan.keep)
+    return _scheduler(factory.target(), str(plan.directory), plan.every, plan.keep)
 
 
 def last_backup() -> tuple[Scheduler | None, Latest | None]:
@@ -51,4 +51,4 @@ def last_backup() -> tuple[Scheduler | None, Latest | None]:
     scheduler = scheduled_backups()
     if scheduler is None or scheduler.plan.directory is None:
         return scheduler, None
-    return scheduler, backup_schedule.latest(scheduler.plan.directory, scheduler.store.label)
+    return scheduler, schedule.latest(scheduler.plan.directory, scheduler.store.label)

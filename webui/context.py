@@ -15,15 +15,16 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from analytics import clock, ledger, reference, review
+from analytics import clock, reference
 from analytics.errors import EspError
 from analytics.i18n import DEFAULT_LANGUAGE, error_message, t
-from analytics.ledger import PUBLISHED, Scope
-from analytics.permissions import Principal
+from analytics.insights.filters import Filters, ViewState, from_query_params, resolve_countries, to_filters
+from analytics.insights.refperiod import ReferenceYear, reference_year
+from analytics.ledger import reads, review
+from analytics.ledger.permissions import Principal
+from analytics.ledger.reads import PUBLISHED, Scope
 from analytics.reference import Reference
-from analytics.refperiod import ReferenceYear, reference_year
-from analytics.store import Store
-from analytics.views import Filters, ViewState, from_query_params, resolve_countries, to_filters
+from analytics.store.protocol import Store
 
 from . import auth, connection
 
@@ -128,7 +129,7 @@ def _status(
 ) -> tuple[bool, datetime | None]:
     """Whether illustrative data is live, and the last change: fixed by the data version
     (every as-of with the same version sees the same commits and rollbacks)."""
-    return ledger.has_demo_data(_con, _as_of), ledger.last_update(_con, _as_of)
+    return reads.has_demo_data(_con, _as_of), reads.last_update(_con, _as_of)
 
 
 def clear_status() -> None:
@@ -189,7 +190,7 @@ def restate(
     """The run's context for the view ``state`` (what the sidebar changes), on a store
     already opened this run: a filter change rebuilds only this part."""
     as_of = as_of_datetime(state.as_of)
-    version = now_version if as_of is None else ledger.data_version(con, as_of)
+    version = now_version if as_of is None else reads.data_version(con, as_of)
     illustrative, last_update = _status(f"{source}#{version}", con, as_of)
     countries = resolve_countries(ref.countries, state)
     c = Context(

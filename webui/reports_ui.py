@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import ledger
+from analytics.exports.template import template
 from analytics.i18n import datetime_text
-from analytics.template import template
+from analytics.ledger import reads
 
 from . import cache, connection
 from .context import Context
@@ -16,17 +16,17 @@ from .urlstate import base_params
 from .widgets import md_escape
 
 STATE_ICONS = {
-    ledger.SUBMITTED: ":material/hourglass_top:",
-    ledger.APPROVED: ":material/task_alt:",
-    ledger.RETURNED: ":material/assignment_return:",
-    ledger.ROLLED_BACK: ":material/undo:",
+    reads.SUBMITTED: ":material/hourglass_top:",
+    reads.APPROVED: ":material/task_alt:",
+    reads.RETURNED: ":material/assignment_return:",
+    reads.ROLLED_BACK: ":material/undo:",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def my_files(c: Context) -> pd.DataFrame:
     """The files this person sent, newest first."""
-    h = cache.cached(ledger.history)
+    h = cache.cached(reads.history)
     email = c.principal.email if c.principal else ""
     return h[h["uploaded_by"] == email].sort_values("id", ascending=False).reset_index(drop=True)
 
@@ -53,7 +53,7 @@ def latest_panel(c: Context, most: int = 3) -> None:
         return
     with st.container(border=True):
         st.markdown(f"**{c.t('myreports.panel_title')}**")
-        returned = mine[mine["status"] == ledger.RETURNED]
+        returned = mine[mine["status"] == reads.RETURNED]
         open_returns = [r for r in returned.itertuples() if answered_by(mine, mine.loc[r.Index]) is None]
         if open_returns:
             st.warning(
@@ -98,7 +98,7 @@ def report_card(c: Context, mine: pd.DataFrame, row: pd.Series) -> None:
                 periods=md_escape(", ".join(_split(row["periods"]))),
             )
         )
-        if isinstance(row["reviewed_by"], str) and status in (ledger.APPROVED, ledger.RETURNED):
+        if isinstance(row["reviewed_by"], str) and status in (reads.APPROVED, reads.RETURNED):
             st.caption(
                 c.t(
                     "myreports.reviewed",
@@ -109,7 +109,7 @@ def report_card(c: Context, mine: pd.DataFrame, row: pd.Series) -> None:
             if isinstance(row["review_comment"], str) and row["review_comment"]:
                 st.caption(c.t("myreports.comment"))
                 st.text(row["review_comment"])
-        if status == ledger.ROLLED_BACK:
+        if status == reads.ROLLED_BACK:
             st.caption(
                 c.t(
                     "myreports.rolled_back",
@@ -120,16 +120,16 @@ def report_card(c: Context, mine: pd.DataFrame, row: pd.Series) -> None:
             st.text(row["rollback_reason"] or "")
         later = answered_by(mine, row)
         next_key = f"myreports.next_{status}"
-        if status == ledger.RETURNED and later is not None:
+        if status == reads.RETURNED and later is not None:
             next_key = "myreports.next_answered"
         st.info(c.t(next_key, id=later or ""), icon=STATE_ICONS.get(status))
-        if status == ledger.RETURNED and later is None:
+        if status == reads.RETURNED and later is None:
             fix_again(c, int(row["id"]))
 
 
 def fix_again(c: Context, sid: int) -> None:
     """Templates to correct a returned file: from the file itself, or from the published report."""
-    blocks = cache.cached(ledger.submission_blocks, sid)
+    blocks = cache.cached(reads.submission_blocks, sid)
     pairs = sorted(set(zip(blocks["country"], blocks["period"])))
     if not pairs:
         return

@@ -1,6 +1,6 @@
 """The review page's parts: the queue, what a submission would change, and the decisions.
 
-Every decision goes through ``analytics.review`` (which checks the role, the state and
+Every decision goes through ``analytics.ledger.review`` (which checks the role, the state and
 that nobody reviews their own file) from a button callback. A second click on the same
 decision in this session does nothing: the first has already been recorded, and the core
 would refuse it anyway (the submission no longer awaits review).
@@ -13,11 +13,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from analytics import ledger, review, tables
 from analytics.errors import EspError
 from analytics.findings import Finding
 from analytics.i18n import datetime_text, error_message, t
-from analytics.pending import Change
+from analytics.ledger import reads, review
+from analytics.ledger.pending import Change
+from analytics.present import tables
 from analytics.reference import Reference
 
 from . import cache, connection
@@ -224,7 +225,7 @@ def show_warnings(c: Context, found: list[Finding]) -> None:
 
 def original_file(c: Context, sid: int) -> None:
     """The file exactly as the focal point sent it."""
-    name = cache.cached(ledger.history).set_index("id").loc[sid, "file_name"]
+    name = cache.cached(reads.history).set_index("id").loc[sid, "file_name"]
     st.download_button(
         c.t("review.download_original", name=name),
         data=lambda: connection.current_store().raw_file(sid)[1],

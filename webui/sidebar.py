@@ -8,9 +8,9 @@ import streamlit as st
 
 from analytics import clock
 from analytics.i18n import LANGUAGES, date_text, datetime_text
+from analytics.insights.filters import SPOTLIGHT_CHOICES, ViewState
+from analytics.ledger.permissions import allowed
 from analytics.periods import EARLIEST_YEAR
-from analytics.permissions import allowed
-from analytics.views import SPOTLIGHT_CHOICES, ViewState
 
 from .context import STATE_KEY, Context, restate
 

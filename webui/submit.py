@@ -9,11 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import tables, workflow
 from analytics.errors import EspError
 from analytics.findings import Finding, collapse, counts
 from analytics.i18n import error_message, finding_message, t
-from analytics.readable import csv_for_people, finding_in_words, sheet_names
+from analytics.ledger import workflow
+from analytics.present import tables
+from analytics.present.readable import csv_for_people, finding_in_words, sheet_names
 
 from .context import ctx
 from .urlstate import base_params

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.views import to_query_params
+from analytics.insights.filters import to_query_params
 
 from .context import STATE_KEY
 

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics.i18n import has, t
-from analytics.readable import csv_for_people, readable
-from analytics.tables import awaiting_count, mark_awaiting
+from analytics.present.readable import csv_for_people, readable
+from analytics.present.tables import awaiting_count, mark_awaiting
 
 from . import cache
 from .context import Context, ctx
@@ -34,7 +34,7 @@ def show_table(
     headers: str | None = None,
 ) -> None:
     """A table for people and its CSV download: codes as labels, headers in words, numbers
-    and dates the reader's way, empty cells empty (``analytics.readable``); rows awaiting
+    and dates the reader's way, empty cells empty (``analytics.present.readable``); rows awaiting
     review say so in a column of their own. The CSV holds the same table, opens right in
     the reader's spreadsheet (UTF-8 with BOM; ``;`` in Spanish) and is neutralised; it is
     built only when clicked. ``headers``: the prefix of the page's own texts for its
@@ -61,7 +61,7 @@ def own_headers(df: pd.DataFrame, prefix: str | None, lang: str) -> dict[str, st
 
 
 def people_table(df: pd.DataFrame, headers: str | None = None, **kwargs: object) -> None:
-    """``st.dataframe`` of a table for people (``analytics.readable``), without a CSV;
+    """``st.dataframe`` of a table for people (``analytics.present.readable``), without a CSV;
     ``df``'s columns keep their codes (``headers`` as in ``show_table``)."""
     c = ctx()
     kwargs.setdefault("hide_index", True)
@@ -112,7 +112,7 @@ def vega_block(
     headers: str | None = None,
     columns: list[str] | None = None,
 ):
-    """``chart_block`` for a Vega-Lite chart (``analytics.vega``): with a key and selections,
+    """``chart_block`` for a Vega-Lite chart (``analytics.figures.vega``): with a key and selections,
     Streamlit keeps the chart and swaps only its data when a filter changes. Its title (the
     spec's ``description``) is printed above it, and how many of ``data``'s rows await review.
     ``columns``: those of ``data`` its table shows (picked only once the table is opened).

@@ -15,10 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import backup, ledger, reference, review, snapshot, workflow
-from analytics.duckstore import DuckDBStore
 from analytics.errors import EspError
-from analytics.permissions import Principal
+from analytics.exports import snapshot
+from analytics.ledger import reads, review, workflow
+from analytics.ledger.permissions import Principal
+from analytics.store import backup, facts
+from analytics.store.duckstore import DuckDBStore
 from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
 
@@ -63,8 +65,8 @@ def fill(store) -> None:
 def tables(store) -> dict[str, pd.DataFrame]:
     """Every snapshot table (awaiting review included) and the raw files, comparable."""
     con = store.reader()
-    out = dict(snapshot.build(con, generated_at=GENERATED, scope=ledger.WORKING).tables)
-    out["history"] = ledger.history(con)
+    out = dict(snapshot.build(con, generated_at=GENERATED, scope=reads.WORKING).tables)
+    out["history"] = reads.history(con)
     out["raw"] = pd.DataFrame({"raw": [store.raw_file(i)[1] for i in out["history"]["id"]]})
     return out
 
@@ -77,12 +79,12 @@ def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
 
 def empty_store(kind: str, request, tmp_path: Path):
     if kind == "postgresql":
-        from analytics.pgstore import PgStore
+        from analytics.store.pgstore import PgStore
 
         s = PgStore.open(request.getfixturevalue("pg_databases").new(), create=True)
     else:
         s = DuckDBStore.open(tmp_path / f"restored-{kind}.duckdb", create=True)
-    reference.load(s)
+    facts.load(s)
     return s
 
 
@@ -92,7 +94,7 @@ def test_backup_then_restore_gives_identical_snapshot_tables(store, store_kind, 
     before = tables(store)
     out = tmp_path / "b.zip"
     written = backup.write(store, out)
-    assert written.data_version == ledger.data_version(store.reader()) == 6
+    assert written.data_version == reads.data_version(store.reader()) == 6
     target = empty_store(into, request, tmp_path)
     try:
         done = backup.restore(target, out)
@@ -141,7 +143,7 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(store, request, 
         with pytest.raises(EspError) as e:
             backup.restore(target, bad)
         assert (e.value.code, e.value.params["table"]) == ("backup_damaged", "submissions")
-        assert target.version() == 0 and ledger.history(target.reader()).empty
+        assert target.version() == 0 and reads.history(target.reader()).empty
         (tmp_path / "not-a-backup.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
         with pytest.raises(EspError) as e:
             backup.restore(target, tmp_path / "not-a-backup.zip")

@@ -4,7 +4,9 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from analytics import exports, ledger, reference, workflow
+from analytics import reference
+from analytics.exports import writers
+from analytics.ledger import reads, workflow
 from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
 
@@ -33,7 +35,7 @@ def brief_con(store, con):
 
 
 def html(con, lang="es", **kw) -> str:
-    return exports.write(con, "html", lang=lang, **kw)[1].decode("utf-8")
+    return writers.write(con, "html", lang=lang, **kw)[1].decode("utf-8")
 
 
 def test_brief_names_every_member_country(brief_con):
@@ -60,23 +62,23 @@ def test_no_external_url_in_any_src_or_href_of_scripts_styles_images(brief_con):
 
 
 def test_brief_respects_as_of(brief_con):
-    before = ledger.last_update(brief_con) - timedelta(seconds=1)
+    before = reads.last_update(brief_con) - timedelta(seconds=1)
     old = html(brief_con, as_of=before)
     assert "&lt;script&gt;" not in old
     assert "&lt;script&gt;" in html(brief_con)
 
 
 def test_same_as_of_and_data_give_the_same_brief_apart_from_generation_time(brief_con):
-    at = ledger.last_update(brief_con) + timedelta(seconds=1)
+    at = reads.last_update(brief_con) + timedelta(seconds=1)
     a, b = html(brief_con, as_of=at), html(brief_con, as_of=at)
     strip = re.compile(r"(generado el|generated) \d{4}-\d\d-\d\d \d\d:\d\d UTC")
     assert strip.sub("", a) == strip.sub("", b)
 
 
 def test_brief_says_when_data_is_illustrative(store, con):
-    from analytics import demo
+    from analytics.demo import dataset
 
-    demo.load_demo(store)
+    dataset.load_demo(store)
     assert "Datos ilustrativos" in html(con)
     assert "ESP Monitor&#x27;s own" in html(con, lang="en")
 
@@ -91,7 +93,7 @@ def test_a_brief_that_includes_files_awaiting_review_says_so_and_charts_them(sto
     published = html(con, lang="en")
     assert t("snapshot.unreviewed_yes", "en") not in published
     assert "awaiting review" not in published, "nothing marked: the file is not in it"
-    working = html(con, lang="en", scope=ledger.WORKING)
+    working = html(con, lang="en", scope=reads.WORKING)
     assert t("snapshot.unreviewed_yes", "en") in working
     assert "awaiting review" in working, "the charts mark what awaits review"
 

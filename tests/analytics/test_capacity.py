@@ -3,7 +3,10 @@
 import pandas as pd
 import pytest
 
-from analytics import capacity, charts, reference, workflow
+from analytics import reference
+from analytics.figures import charts
+from analytics.insights import capacity
+from analytics.ledger import workflow
 from tests.helpers import ADMIN, workbook
 
 COURSE_ES, COURSE_EN = "Curso virtual sobre servicios esenciales", "Virtual course on essential services"
@@ -156,14 +159,14 @@ def test_an_empty_capacity_gives_empty_frames_and_a_no_data_sentence(con):
 
 
 def test_a_capacity_report_awaiting_review_is_published_only_once_approved(store, con):
-    from analytics import ledger, review
-    from analytics.permissions import DEMO_REVIEWER
+    from analytics.ledger import reads, review
+    from analytics.ledger.permissions import DEMO_REVIEWER
 
     frame = pd.DataFrame(ROWS[:1], columns=COLUMNS)
     chk = workflow.check(con, workbook(capacity=frame), "c.xlsx", principal=ADMIN)
     out = workflow.commit(store, chk, principal=ADMIN, publish=False)
     assert capacity.capacity(con).empty, "awaiting review: not published"
-    waiting = capacity.capacity(con, scope=ledger.WORKING)
+    waiting = capacity.capacity(con, scope=reads.WORKING)
     assert waiting["awaiting"].tolist() == [True]
     review.approve(store, [out.submission_id], principal=DEMO_REVIEWER)
     assert capacity.capacity(con)["participants_total"].tolist() == [40]

@@ -2,7 +2,10 @@
 
 import pandas as pd
 
-from analytics import charts, queries, reference, workflow
+from analytics import reference
+from analytics.figures import charts
+from analytics.insights import completeness, membership, progress, status
+from analytics.ledger import workflow
 from tests.helpers import ADMIN, progress_rows, workbook
 
 
@@ -12,7 +15,7 @@ def test_stage_matrix_prints_stage_and_arrow_and_marks_each_cell_clickable(store
             store, workbook(progress=progress_rows("PER", period, stages)), "f.xlsx", principal=ADMIN
         )
     ref = reference.build(con)
-    fig = charts.stage_matrix(queries.stage_status(con, year=2024), ref, "es", 2024, "Etapa por país")
+    fig = charts.stage_matrix(status.stage_status(con, year=2024), ref, "es", 2024, "Etapa por país")
     texts = set(fig.data[1].text)
     assert {"3 ▲", "1 =", "0 ▼"} <= texts
     assert not fig.layout.annotations, "the numbers are one text trace, not an annotation each"
@@ -23,17 +26,17 @@ def test_stage_matrix_prints_stage_and_arrow_and_marks_each_cell_clickable(store
 
 def test_builders_translate_titles(con):
     ref = reference.build(con)
-    growth = queries.membership_growth(ref, until=2020)
+    growth = membership.membership_growth(ref, until=2020)
     assert charts.membership(growth, ref, "en").layout.title.text.startswith("Growth")
     assert charts.membership(growth, ref, "es").layout.title.text.startswith("Crecimiento")
-    ms = queries.milestones(con)
+    ms = membership.milestones(con)
     assert len(charts.milestones(ms, "en").data[1].x) == len(ms)
 
 
 def test_completeness_figure_marks_reported_missing_and_not_yet_member(store, con):
     ref = reference.build(con)
     workflow.load(store, workbook(progress=progress_rows("PER", "2018")), "f.xlsx", principal=ADMIN)
-    comp = queries.completeness(con, ref, until=2018)
+    comp = completeness.completeness(con, ref, until=2018)
     fig = charts.completeness(comp, ref, "en")
     cells = dict(zip(fig.data[0].y, [row for row in fig.data[0].text]))
     assert cells["Peru"][list(fig.data[0].x).index("2018")] == "✓"
@@ -72,35 +75,35 @@ def test_country_steps_keep_modules_at_one_stage_apart_and_hover_the_true_stage(
         store, workbook(progress=progress_rows("PER", "2024", (2, 2, 2, 2))), "f.xlsx", principal=ADMIN
     )
     ref = reference.build(con)
-    fig = charts.stage_steps(queries.yearly_progress(con, countries=["PER"]), ref, "en", "Peru")
+    fig = charts.stage_steps(status.yearly_progress(con, countries=["PER"]), ref, "en", "Peru")
     drawn = [tr.y[0] for tr in fig.data]
     assert len(set(drawn)) == 4 and all(abs(y - 2) < 0.25 for y in drawn)
     assert [tr.customdata[0] for tr in fig.data] == [2, 2, 2, 2]
 
 
 def test_values_awaiting_review_are_outlined_ringed_hatched_and_named(store, con, monkeypatch):
-    from analytics.ledger import WORKING
+    from analytics.ledger.reads import WORKING
 
     monkeypatch.setenv("ESP_REVIEW", "on")
     workflow.load(
         store, workbook(progress=progress_rows("PER", "2024", (3, 1, 0, 1))), "f.xlsx", principal=ADMIN
     )
     ref = reference.build(con)
-    published = charts.stage_matrix(queries.stage_status(con, year=2024), ref, "es", 2024, "t")
+    published = charts.stage_matrix(status.stage_status(con, year=2024), ref, "es", 2024, "t")
     assert not published.layout.shapes, "nothing awaits review in published data"
-    matrix = queries.stage_status(con, scope=WORKING, year=2024)
+    matrix = status.stage_status(con, scope=WORKING, year=2024)
     assert matrix["awaiting"].all()
     fig = charts.stage_matrix(matrix, ref, "en", 2024, "t")
     dotted = [s for s in fig.layout.shapes if s.line.dash == "dot"]
     assert len(dotted) == 4, "one outline per awaiting cell"
     assert "awaiting review" in [d.name for d in fig.data]
-    yearly = queries.yearly_progress(con, scope=WORKING)
+    yearly = status.yearly_progress(con, scope=WORKING)
     steps = charts.stage_steps(yearly, ref, "es", "t")
     rings = [d for d in steps.data if d.name == "en espera de revisión"]
     assert sum(len(d.x) for d in rings) == 4 and [d.showlegend for d in rings].count(True) == 1
-    rank = queries.module_ranking(con, "HEALTH", scope=WORKING, year=2024)
+    rank = progress.module_ranking(con, "HEALTH", scope=WORKING, year=2024)
     assert list(charts.ranking(rank, ref, "en", "t").data[0].marker.pattern.shape) == ["/"]
-    comp = queries.completeness(con, ref, scope=WORKING, until=2024)
+    comp = completeness.completeness(con, ref, scope=WORKING, until=2024)
     assert comp.set_index(["year", "country"]).loc[(2024, "PER"), "awaiting"]
     grid = charts.completeness(comp, ref, "en")
     assert len([s for s in grid.layout.shapes if s.line.dash == "dot"]) == 1
@@ -111,7 +114,7 @@ def test_a_value_carried_forward_is_veiled_names_its_year_and_the_legend_says_so
         store, workbook(progress=progress_rows("PER", "2023", (1, 2, 3, 4))), "f.xlsx", principal=ADMIN
     )
     ref = reference.build(con)
-    fig = charts.stage_matrix(queries.stage_status(con, year=2025), ref, "en", 2025, "t")
+    fig = charts.stage_matrix(status.stage_status(con, year=2025), ref, "en", 2025, "t")
     assert [list(r) for r in fig.data[0].z] == [[None] * 4], "no carried cell in its full colour"
     pale = next(d for d in fig.data if d.type == "heatmap" and d.name == "carried")
     assert [list(r) for r in pale.z] == [[1, 2, 3, 4]] and pale.showscale is False

@@ -71,12 +71,12 @@ def cli(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
 
 
 def history(db_file: Path) -> pd.DataFrame:
-    from analytics import ledger
-    from analytics.duckstore import DuckDBStore
+    from analytics.ledger import reads
+    from analytics.store.duckstore import DuckDBStore
 
     store = DuckDBStore.open(db_file)
     try:
-        return ledger.history(store.reader())
+        return reads.history(store.reader())
     finally:
         store.close()
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics import ledger, reference, workflow
+from analytics import reference
 from analytics.errors import WriteConflict
+from analytics.ledger import reads, workflow
 from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows
 
@@ -66,11 +67,11 @@ def test_a_hundred_simultaneous_commits_all_succeed_in_turn(store, con):
     assert internal == [], internal[:3]
     committed = [o for o in outcomes if isinstance(o, workflow.Outcome)]
     assert len(committed) == 100, f"{100 - len(committed)} were told to retry"
-    hist = ledger.history(store.reader())
+    hist = reads.history(store.reader())
     assert sorted(hist["id"]) == list(range(1, 101))
     assert sorted(hist["version"]) == list(range(1, 101))
     assert sorted(o.submission_id for o in committed) == list(range(1, 101))
-    assert len(ledger.current(store.reader(), "progress")) == 400
+    assert len(reads.current(store.reader(), "progress")) == 400
 
 
 APP_DRIVER = textwrap.dedent(
@@ -149,14 +150,14 @@ def test_two_app_processes_and_two_command_line_loads_commit_at_once(pg_url, tmp
         out, err = app.communicate(timeout=180)
         result = json.loads(out.strip().splitlines()[-1])
         assert result["saved"] and not result["errors"] and not result["exception"], (result, err[-2000:])
-    from analytics.pgstore import PgStore
+    from analytics.store.pgstore import PgStore
 
     store = PgStore.open(pg_url)
     try:
-        hist = ledger.history(store.reader())
+        hist = reads.history(store.reader())
         assert sorted(hist["file_name"]) == sorted(f.name for f in files.values())
         assert sorted(hist["version"]) == [1, 2, 3, 4] and hist["sha256"].is_unique
-        cur = ledger.current(store.reader(), "progress")
+        cur = reads.current(store.reader(), "progress")
         assert sorted(cur["country"].unique()) == ["GTM", "MEX", "PER", "URY"] and len(cur) == 16
     finally:
         store.close()
@@ -164,7 +165,7 @@ def test_two_app_processes_and_two_command_line_loads_commit_at_once(pg_url, tmp
 
 @pytest.fixture
 def pg_store(pg_databases, pg_template):
-    from analytics.pgstore import PgStore
+    from analytics.store.pgstore import PgStore
 
     s = PgStore.open(pg_databases.new(pg_template))
     yield s
@@ -173,7 +174,7 @@ def pg_store(pg_databases, pg_template):
 
 def test_a_writer_waiting_past_its_turn_is_told_plainly(pg_store, monkeypatch):
     """PostgreSQL: a write that cannot take its turn becomes WriteConflict ('db_busy')."""
-    from analytics import pgstore
+    from analytics.store import pgstore
 
     store = pg_store
     monkeypatch.setattr(pgstore, "WRITE_WAIT", 1)

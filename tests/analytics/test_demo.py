@@ -6,8 +6,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import demo, reference
-from analytics.duckstore import DuckDBStore
+from analytics import reference
+from analytics.demo import dataset
+from analytics.store import facts
+from analytics.store.duckstore import DuckDBStore
 
 TODAY = date(2026, 12, 6)
 
@@ -15,10 +17,10 @@ TODAY = date(2026, 12, 6)
 @pytest.fixture(scope="module")
 def generated():
     store = DuckDBStore.memory()
-    reference.load(store)
+    facts.load(store)
     countries = reference.build(store.reader()).countries
     store.close()
-    files = demo.generate(TODAY, countries)
+    files = dataset.generate(TODAY, countries)
     sheets = {
         s: pd.concat([f["tables"][s] for f in files if s in f["tables"]], ignore_index=True)
         for s in ("capacity", "practices")
@@ -39,8 +41,8 @@ def test_every_member_reports_capacity_and_none_before_joining(generated):
 def test_the_virtual_course_runs_from_2019_in_every_country_and_some_rows_have_no_split(generated):
     _, sheets, _ = generated
     cap = sheets["capacity"]
-    course = cap[cap["activity"].isin(demo.VIRTUAL_COURSE[1:])]
-    assert course["period"].astype(int).min() == demo.VIRTUAL_COURSE_FROM
+    course = cap[cap["activity"].isin(dataset.VIRTUAL_COURSE[1:])]
+    assert course["period"].astype(int).min() == dataset.VIRTUAL_COURSE_FROM
     assert course["country"].nunique() == 15
     assert set(cap["kind"]) == {"COURSE", "WORKSHOP", "EXCHANGE", "TECHNICAL_ASSISTANCE"}
     no_split = cap["participants_women"].isna() & cap["participants_men"].isna()
@@ -56,11 +58,11 @@ def test_each_adaptation_follows_its_source_s_practice_and_an_exchange_visit(gen
     pr, cap = sheets["practices"], sheets["capacity"]
     adopted = pr[pr["adopted_from"].notna()]
     assert sorted(zip(adopted["country"], adopted["adopted_from"])) == sorted(
-        (a, ";".join(s)) for a, _, s in demo.ADOPTIONS
+        (a, ";".join(s)) for a, _, s in dataset.ADOPTIONS
     )
     hnd = adopted[adopted["country"] == "HND"].iloc[0]
     assert (hnd["title"], hnd["adopted_from"]) == ("Fiscalías especializadas", "GTM")
-    for adopter, _title, sources in demo.ADOPTIONS:
+    for adopter, _title, sources in dataset.ADOPTIONS:
         when = adopted[adopted["country"] == adopter]["period"].iloc[0]
         module = pr[(pr["country"] == adopter) & (pr["period"] == when)]["module"].iloc[0]
         for source in sources:
@@ -68,5 +70,5 @@ def test_each_adaptation_follows_its_source_s_practice_and_an_exchange_visit(gen
             assert len(own) == 1 and own["period"].iloc[0] < when, (adopter, source)
         visits = cap[(cap["country"] == adopter) & (cap["period"] == when) & (cap["kind"] == "EXCHANGE")]
         assert visits["activity"].str.contains("Intercambio con|Exchange with").any(), adopter
-    shared = pr[[(c, t) in demo.SOURCES for c, t in zip(pr["country"], pr["title"])]]
+    shared = pr[[(c, t) in dataset.SOURCES for c, t in zip(pr["country"], pr["title"])]]
     assert (shared["replicable"] == "yes").all()

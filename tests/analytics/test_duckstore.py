@@ -6,9 +6,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import duckstore, migrations, reference
-from analytics.duckstore import DuckDBStore
 from analytics.errors import DatabaseDamaged, DatabaseInUse, DatabaseInvalid, DatabaseTooNew
+from analytics.store import duckstore, facts, migrations
+from analytics.store.duckstore import DuckDBStore
 
 
 def test_connect_creates_the_schema_and_records_its_version(db_file):
@@ -22,7 +22,7 @@ def test_connect_creates_the_schema_and_records_its_version(db_file):
 
 def test_reopening_keeps_the_data(db_file):
     store = DuckDBStore.open(db_file, create=True)
-    reference.load(store)
+    facts.load(store)
     store.close()
     store = DuckDBStore.open(db_file)
     assert store.reader().execute("SELECT count(*) FROM countries").fetchall()[0][0] == 15
@@ -86,11 +86,11 @@ def test_a_schema_3_database_gains_the_capacity_sheet_and_its_practices_stay_as_
     """Schema 3 had no capacity table and practices without adopted_from or replicable: a
     database from then is brought forward by migration 4, its practices read as not replicable
     (as a blank cell now stores), so uploading them again changes nothing."""
-    from analytics import ledger, workflow
+    from analytics.ledger import reads, workflow
     from tests.helpers import ADMIN, workbook
 
     store = DuckDBStore.open(db_file, create=True)
-    reference.load(store)
+    facts.load(store)
     old_practice = pd.DataFrame(
         [{"country": "GTM", "period": "2023", "module": "JUSTICE", "title": "Fiscalías", "description": "d"}]
     )
@@ -107,7 +107,7 @@ def test_a_schema_3_database_gains_the_capacity_sheet_and_its_practices_stay_as_
     con = store.reader()
     assert duckstore.schema_version(con) == migrations.SCHEMA_VERSION >= 4
     assert con.execute("SELECT count(*) FROM capacity").fetchall() == [(0,)]
-    practices = ledger.current(con, "practices")
+    practices = reads.current(con, "practices")
     assert practices["replicable"].tolist() == [False] and practices["adopted_from"].isna().all()
     chk = workflow.check(con, data, "again.xlsx", principal=ADMIN)
     assert chk.changes_nothing

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics import ledger, reference, workflow
-from analytics.duckstore import DuckDBStore
+from analytics.ledger import reads, workflow
+from analytics.store import facts
+from analytics.store.duckstore import DuckDBStore
 from tests.helpers import ADMIN, progress_rows, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,17 +22,18 @@ CHILD = textwrap.dedent("""
     import sys
     from datetime import date
     from pathlib import Path
-    from analytics import validate, workflow
-    from analytics.duckstore import DuckDBStore
-    from analytics.ingest import ReadResult, Sheet
-    from analytics.permissions import LOCAL_ADMIN
+    from analytics.intake import validate
+    from analytics.ledger import workflow
+    from analytics.store.duckstore import DuckDBStore
+    from analytics.intake.reading import ReadResult, ReadSheet
+    from analytics.ledger.permissions import LOCAL_ADMIN
     from analytics.reference import build
 
     store = DuckDBStore.open(Path(sys.argv[1]))
     ref = build(store.reader())
     head = ["country", "period", "module", "category", "severity", "status", "description"]
     rows = [head] + [["PER", "2024", "HEALTH", "DATA", "LOW", "OPEN", f"challenge {i}"] for i in range(20000)]
-    v = validate.validate(ReadResult("csv", [Sheet("challenges", rows)], []), ref, today=date(2026, 11, 28))
+    v = validate.validate(ReadResult("csv", [ReadSheet("challenges", rows)], []), ref, today=date(2026, 11, 28))
     chk = workflow.Check("big.csv", b"big-" + sys.argv[2].encode(), "sha-" + sys.argv[2], v)
     print("committing", flush=True)
     workflow.commit(store, chk, principal=LOCAL_ADMIN)
@@ -41,7 +43,7 @@ CHILD = textwrap.dedent("""
 
 def _seed(path: Path) -> None:
     store = DuckDBStore.open(path, create=True)
-    reference.load(store)
+    facts.load(store)
     chk, out = workflow.load(store, workbook(progress=progress_rows()), "seed.xlsx", principal=ADMIN)
     assert out and out.submission_id == 1
     store.close()
@@ -68,14 +70,14 @@ def test_a_writer_killed_mid_commit_leaves_the_previous_state_or_the_whole_commi
         child.wait()
         store = DuckDBStore.open(path)
         con = store.reader()
-        hist = ledger.history(con)
+        hist = reads.history(con)
         assert 1 in set(hist["id"])
-        assert len(ledger.current(con, "progress")) == 4
+        assert len(reads.current(con, "progress")) == 4
         counts = dict(con.execute("SELECT submission_id, count(*) FROM challenges GROUP BY ALL").fetchall())
         for sid in set(hist["id"]) - {1}:
             assert counts.get(sid) == 20000, "a submission is visible with only part of its rows"
         assert set(counts) <= set(hist["id"]), "rows without their submission"
-        assert ledger.data_version(con) == len(hist)
+        assert reads.data_version(con) == len(hist)
         outcomes.append(len(hist) - 1)
         store.close()
     assert outcomes == sorted(outcomes)
@@ -121,8 +123,8 @@ def test_two_processes_loading_at_once_both_commit_or_one_is_told_to_retry(tmp_p
             assert retry.returncode == 0, retry.stderr
     store = DuckDBStore.open(path)
     con = store.reader()
-    hist = ledger.history(con)
+    hist = reads.history(con)
     assert len(hist) == 3
-    cur = ledger.current(con, "progress")
+    cur = reads.current(con, "progress")
     assert sorted(cur["country"].unique()) == ["GTM", "PER", "URY"] and len(cur) == 12
     store.close()

@@ -4,7 +4,10 @@ practice each came from."""
 import pandas as pd
 import pytest
 
-from analytics import charts, exchange, queries, reference, workflow
+from analytics import reference
+from analytics.figures import charts
+from analytics.insights import exchange, practices
+from analytics.ledger import workflow
 from tests.helpers import ADMIN, workbook
 
 
@@ -38,7 +41,7 @@ def edges(store, con):
     frame = pd.DataFrame(PRACTICES)
     chk, out = workflow.load(store, workbook(practices=frame), "practices.xlsx", principal=ADMIN)
     assert out and out.submission_id, [(f.code, f.row, f.column, f.value) for f in chk.findings if f.is_error]
-    return exchange.edges(queries.practices(con))
+    return exchange.edges(practices.practices(con))
 
 
 def test_every_source_country_of_every_practice_is_one_adaptation(edges):
@@ -55,7 +58,7 @@ def test_the_original_practice_is_the_source_s_in_the_same_module_else_the_close
 
 
 def test_adopters_by_practice_lists_who_adapted_each_card_earliest_first(edges, con):
-    pr = queries.practices(con).set_index("title")
+    pr = practices.practices(con).set_index("title")
     gtm = pr[pr["country"] == "GTM"].loc["Fiscalías especializadas"]
     by = exchange.adopters_by_practice(edges)
     assert by[(int(gtm["submission_id"]), int(gtm["row_number"]))] == [("HND", "2022"), ("TTO", "2023")]

@@ -123,7 +123,7 @@ def test_a_sentence_about_one_reads_in_the_singular():
 
 
 def test_the_map_sentence_about_one_country_chosen_reads_in_the_singular():
-    from analytics.summaries import map_sentence
+    from analytics.present.summaries import map_sentence
 
     one = pd.DataFrame({"name": ["Perú"], "value": [3.0], "carried": [0]})
     assert "1 de 1 país tiene datos" in map_sentence(one, 2025, "es")

@@ -25,10 +25,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import i18n, ingest
+from analytics import i18n
 from analytics.findings import Finding
-from analytics.ingest import MAX_BYTES, ReadResult, read_upload
-from analytics.ingest_worker import cell_text, clean_text
+from analytics.intake import reading, sandbox
+from analytics.intake.cell_text import cell_text, clean_text
+from analytics.intake.reading import MAX_BYTES, ReadResult, read_upload
+from analytics.paths import ROOT
 
 DATA = Path(__file__).parents[1] / "data" / "ingest"
 CODES = {
@@ -345,7 +347,7 @@ def test_far_corner_cell_is_refused_before_the_parser_allocates():
 
 
 def test_worker_timeout_becomes_a_finding(monkeypatch):
-    monkeypatch.setattr(ingest, "WORKER_TIMEOUT", 0.001)
+    monkeypatch.setattr(sandbox, "WORKER_TIMEOUT", 0.001)
     assert only_error(read("typed.xlsx")) == ("file_unreadable", {"reason": "timeout"})
 
 
@@ -379,7 +381,7 @@ def test_worker_output_cannot_run_code_in_the_app(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "executable", fake_python(tmp_path, f"cat '{tmp_path / 'payload'}'"))
     monkeypatch.chdir(tmp_path)
     assert only_error(read("typed.xlsx")) == ("file_unreadable", {"reason": "worker_failed"})
-    assert not (tmp_path / "pwned").exists() and not (ingest._ROOT / "pwned").exists()
+    assert not (tmp_path / "pwned").exists() and not (ROOT / "pwned").exists()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -442,7 +444,7 @@ def test_cell_text(value, text):
 def test_messages_say_what_and_what_to_do_without_library_names(code, lang):
     assert i18n.has(f"finding.{code}")
     if code == "hidden_content":
-        finding = ingest._hidden("rows", "avance", rows="5, 7\u20139")
+        finding = reading._hidden("rows", "avance", rows="5, 7\u20139")
     else:
         finding = Finding.error(
             code,

@@ -9,20 +9,11 @@ import zipfile
 
 import pytest
 
-from analytics import ingest_csv
-from analytics.ingest import read_upload
-from analytics.ingest_formats import (
-    PERCENT,
-    YEAR,
-    _greater,
-    _letters_at_most,
-    column_letter,
-    format_kind,
-    number_text,
-    percent_text,
-    style_kinds,
-)
-from analytics.ingest_worker import _apply_styles
+from analytics.intake import csv_files
+from analytics.intake.formats import PERCENT, YEAR, column_letter, format_kind, number_text, percent_text
+from analytics.intake.reading import read_upload
+from analytics.intake.worker import _apply_styles
+from analytics.intake.xlsx import _greater, _letters_at_most, style_kinds
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -258,7 +249,7 @@ SPANISH = "país;módulo;notas\rARG;Capacitación;Niños y niñas\rPER;Policía;
 
 @pytest.mark.parametrize("encoding", ["cp1252", "mac_roman"])
 def test_single_byte_spanish_is_told_apart(encoding):
-    assert ingest_csv.decode(SPANISH.encode(encoding)) == SPANISH
+    assert csv_files.decode(SPANISH.encode(encoding)) == SPANISH
 
 
 @pytest.mark.parametrize(
@@ -266,7 +257,7 @@ def test_single_byte_spanish_is_told_apart(encoding):
     ["Capacitaci\u2014n", "InformaciÛn", "PÈrez", "est·", "Espa\u2013a", "CAPACITACIîN"],
 )
 def test_mojibake_looks_bad_to_the_evidence(mojibake):
-    good, bad = ingest_csv.evidence(mojibake)
+    good, bad = csv_files.evidence(mojibake)
     assert bad >= 1
 
 
@@ -274,7 +265,7 @@ def test_mojibake_looks_bad_to_the_evidence(mojibake):
     "text", ["Capacitación", "Pérez", "¿Está?", "NIÑOS", "d\u2019Ivoire", "“citado”", "1º y 2ª"]
 )
 def test_real_words_do_not_look_bad(text):
-    assert ingest_csv.evidence(text)[1] == 0
+    assert csv_files.evidence(text)[1] == 0
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "mac_roman"])
@@ -282,7 +273,7 @@ def test_detector_breaks_a_tie_the_words_leave_only_when_it_is_clear(encoding):
     """No word decides "1º y 2ª": charset-normalizer finds the Mac Roman reading of the
     Windows bytes messier (so Windows-1252), but sees no difference for the Mac bytes."""
     text = "pais;notas\r\nARG;visita 1º y 2ª\r\n"
-    assert ingest_csv.decode(text.encode(encoding)) == (text if encoding == "cp1252" else None)
+    assert csv_files.decode(text.encode(encoding)) == (text if encoding == "cp1252" else None)
 
 
 def test_utf16_big_endian_with_bom_and_sep_line_with_cr():

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics import i18n, ingest, validate
-from analytics.ingest import MAX_CELLS, MAX_ROWS, read_upload
+from analytics import i18n
+from analytics.intake import archive, sandbox, validate
+from analytics.intake.reading import MAX_CELLS, MAX_ROWS, read_upload
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -108,7 +109,7 @@ def many_sheets_bomb(rows: int = 300, cols: int = 140) -> bytes:
     about 800 KB that would be 8.4 million cells."""
     data = workbook([dense_sheet(rows, cols)] * 200)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert all(i.file_size < ingest.RATIO_MIN_SIZE for i in z.infolist())
+        assert all(i.file_size < archive.RATIO_MIN_SIZE for i in z.infolist())
     return data
 
 
@@ -273,7 +274,7 @@ def fake_python(tmp_path: Path, body: str) -> str:
 
 
 def test_worker_answer_past_the_payload_limit_is_not_read_further(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_PAYLOAD", 1 << 20)
+    monkeypatch.setattr(sandbox, "MAX_PAYLOAD", 1 << 20)
     monkeypatch.setattr(sys, "executable", fake_python(tmp_path, "head -c 50000000 /dev/zero"))
     finding = only_error(read_upload(workbook([sparse_sheet()])))
     assert (finding.code, finding.param_dict()) == ("file_unreadable", {"reason": "too_complex"})
@@ -290,7 +291,7 @@ def test_worker_answer_declaring_more_cells_than_allowed_is_never_unpacked(tmp_p
 PEAK = textwrap.dedent(
     """
     import json, sys, threading
-    from analytics.ingest import read_upload
+    from analytics.intake.reading import read_upload
 
     def hwm_kb():
         for line in open("/proc/self/status"):

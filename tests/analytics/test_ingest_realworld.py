@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analytics import i18n
-from analytics.ingest import ReadResult, read_upload
+from analytics.intake.reading import ReadResult, read_upload
 
 DATA = Path(__file__).parents[1] / "data" / "realworld"
 HEADER = ["país", "periodo", "módulo", "etapa", "cobertura_pct", "personal_capacitado", "notas"]

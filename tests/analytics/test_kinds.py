@@ -5,10 +5,12 @@ from datetime import date
 
 import pytest
 
-from analytics import reference, validate
-from analytics.duckstore import DuckDBStore
-from analytics.ingest import ReadResult, Sheet
-from analytics.kinds import whole_number
+from analytics import reference
+from analytics.intake import validate
+from analytics.intake.reading import ReadResult, ReadSheet
+from analytics.sheets.kinds import whole_number
+from analytics.store import facts
+from analytics.store.duckstore import DuckDBStore
 
 
 @pytest.mark.parametrize(
@@ -45,14 +47,14 @@ CAPACITY_HEAD = ["country", "period", "module", "activity", "kind", "institution
 @pytest.fixture(scope="module")
 def ref():
     store = DuckDBStore.memory()
-    reference.load(store)
+    facts.load(store)
     r = reference.build(store.reader())
     store.close()
     return r
 
 
 def read_one(ref, sheet: str, header: list[str], row: list[str]) -> tuple[dict, list]:
-    v = validate.validate(ReadResult("xlsx", [Sheet(sheet, [header, row])], []), ref, today=TODAY)
+    v = validate.validate(ReadResult("xlsx", [ReadSheet(sheet, [header, row])], []), ref, today=TODAY)
     found = [(f.code, f.column, f.value) for f in v.findings if f.is_error]
     return (v.tables[sheet].iloc[0].to_dict() if v.ok else {}), found
 
@@ -85,7 +87,7 @@ def test_adopted_from_may_name_a_country_the_focal_point_does_not_report_for(ref
     v = validate.validate(
         ReadResult(
             "xlsx",
-            [Sheet("practices", [PRACTICE_HEAD, ["PER", "2024", "HEALTH", "t", "d", "GTM", "no"]])],
+            [ReadSheet("practices", [PRACTICE_HEAD, ["PER", "2024", "HEALTH", "t", "d", "GTM", "no"]])],
             [],
         ),
         ref,

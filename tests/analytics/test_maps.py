@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from analytics import geo
-from analytics.maps import PLOTLY_CONFIG, map_figure
-from analytics.style import NO_DATA_COLOR, STAGE_COLORS
+from analytics.figures import geo
+from analytics.figures.maps import PLOTLY_CONFIG, map_figure
+from analytics.figures.style import NO_DATA_COLOR, STAGE_COLORS
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTRIES = pd.read_csv(ROOT / "data" / "reference" / "countries.csv", dtype=str, keep_default_na=False)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import pending, review, workflow
-from analytics.permissions import Principal
+from analytics.ledger import pending, review, workflow
+from analytics.ledger.permissions import Principal
 from tests.helpers import progress_rows, workbook
 
 FP = Principal("fp.peru@example.org", "focal_point", frozenset({"PER"}))

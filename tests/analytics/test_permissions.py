@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import ledger, permissions, workflow
 from analytics.errors import EspError, PermissionDenied
-from analytics.permissions import ACTIONS, LOCAL_ADMIN, ROLES, Principal, allowed, require
+from analytics.ledger import permissions, reads, workflow
+from analytics.ledger.permissions import ACTIONS, LOCAL_ADMIN, ROLES, Principal, allowed, require
 from tests.helpers import ADMIN, progress_rows, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,18 +144,18 @@ def test_load(store, con, role, where):
     if expected(role, "upload", where):
         chk, out = workflow.load(store, _file(country), "f.xlsx", principal=p, today=TODAY)
         assert out is not None and out.submission_id == 1
-        assert ledger.history(con)["uploaded_by"].tolist() == [p.email]
+        assert reads.history(con)["uploaded_by"].tolist() == [p.email]
     elif role == "focal_point":
         chk, out = workflow.load(store, _file(country), "f.xlsx", principal=p, today=TODAY)
         assert out is None and not chk.ok
         refused = [f for f in chk.findings if f.code == "country_not_allowed"]
         assert [f.row for f in refused] == [2, 3, 4, 5]  # every row of the other country, named
-        assert ledger.history(con).empty and ledger.data_version(con) == 0
+        assert reads.history(con).empty and reads.data_version(con) == 0
     else:
         with pytest.raises(PermissionDenied) as e:
             workflow.load(store, _file(country), "f.xlsx", principal=p, today=TODAY)
         assert e.value.code == "permission_denied"
-        assert ledger.history(con).empty and ledger.data_version(con) == 0
+        assert reads.history(con).empty and reads.data_version(con) == 0
 
 
 def test_a_focal_points_file_touching_another_country_is_refused_whole(store, con):
@@ -165,9 +165,9 @@ def test_a_focal_points_file_touching_another_country_is_refused_whole(store, co
     )
     assert out is None
     assert [f.row for f in chk.findings if f.code == "country_not_allowed"] == [6, 7, 8, 9]
-    assert ledger.history(con).empty
-    for sheet in ledger.SHEETS:
-        assert ledger.current(con, sheet).empty
+    assert reads.history(con).empty
+    for sheet in reads.SHEETS:
+        assert reads.current(con, sheet).empty
 
 
 @pytest.mark.parametrize("role,where", UPLOADS)
@@ -182,7 +182,7 @@ def test_commit_and_preview_with_a_forged_check(store, con, role, where):
         workflow.preview(con, chk, principal=p)
         out = workflow.commit(store, chk, principal=p, source="upload")
         assert out.submission_id == 1
-        assert ledger.history(con)["uploaded_by"].tolist() == [p.email]
+        assert reads.history(con)["uploaded_by"].tolist() == [p.email]
         return
     code = "country_not_allowed" if role == "focal_point" else "permission_denied"
     with pytest.raises(PermissionDenied) as e:
@@ -191,7 +191,7 @@ def test_commit_and_preview_with_a_forged_check(store, con, role, where):
     with pytest.raises(PermissionDenied) as e:
         workflow.commit(store, chk, principal=p, source="upload")
     assert e.value.code == code
-    assert ledger.history(con).empty and ledger.data_version(con) == 0
+    assert reads.history(con).empty and reads.data_version(con) == 0
 
 
 @pytest.mark.parametrize("role,where", UPLOADS)
@@ -205,7 +205,7 @@ def test_editor_save(store, con, role, where):
     if expected(role, "upload", where):
         assert chk.ok
         out = workflow.commit(store, chk, principal=p, source="editor")
-        row = ledger.history(con).iloc[0]
+        row = reads.history(con).iloc[0]
         assert (out.submission_id, row["uploaded_by"], row["source"]) == (1, p.email, "editor")
         return
     if role == "focal_point":
@@ -215,24 +215,24 @@ def test_editor_save(store, con, role, where):
         assert not chk.ok
     with pytest.raises(EspError):  # rejected: never written
         workflow.commit(store, chk, principal=p, source="editor")
-    assert ledger.history(con).empty
+    assert reads.history(con).empty
 
 
 @pytest.mark.parametrize("role,where", UPLOADS)
 def test_rollback(store, con, role, where):
     p = PRINCIPALS[role]
     sid = _seed(store, OWN if where == "own" else OTHER)
-    version = ledger.data_version(con)
+    version = reads.data_version(con)
     if expected(role, "rollback", where):
         assert workflow.rollback(store, sid, principal=p, reason="wrong file") == version + 1
-        row = ledger.history(con).iloc[0]
+        row = reads.history(con).iloc[0]
         assert row["rolled_back_by"] == p.email and row["rollback_reason"] == "wrong file"
         return
     with pytest.raises(PermissionDenied) as e:
         workflow.rollback(store, sid, principal=p, reason="mine")
     assert e.value.code == "permission_denied" and e.value.params["action"] == "rollback"
-    assert ledger.data_version(con) == version
-    assert pd.isna(ledger.history(con).iloc[0]["rolled_back_at"])
+    assert reads.data_version(con) == version
+    assert pd.isna(reads.history(con).iloc[0]["rolled_back_at"])
 
 
 def test_refusal_is_checked_before_the_reason_or_the_submission(store, con):
@@ -246,7 +246,7 @@ def test_identity_is_stored_on_every_submission_and_rollback(store, con):
     workflow.load(store, _file(OWN), "a.xlsx", principal=fp, today=TODAY)
     workflow.load(store, _file(OTHER), "b.xlsx", principal=admin, today=TODAY)
     workflow.rollback(store, 1, principal=admin, reason="superseded")
-    h = ledger.history(con)
+    h = reads.history(con)
     assert h["uploaded_by"].tolist() == [fp.email, admin.email]
     assert h["rolled_back_by"].tolist()[0] == admin.email and pd.isna(h["rolled_back_by"].tolist()[1])
 

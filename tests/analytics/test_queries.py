@@ -3,7 +3,9 @@
 import pandas as pd
 import pytest
 
-from analytics import queries, reference, workflow
+from analytics import reference
+from analytics.insights import challenges, completeness, filters, membership, progress, status
+from analytics.ledger import workflow
 from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
 
@@ -33,7 +35,7 @@ def tiny(store, con):
 
 
 def test_stage_status_holds_the_stage_at_the_end_of_the_year_and_the_change_since_the_year_before(tiny):
-    m = queries.stage_status(tiny, year=2024).set_index(["country", "module"])
+    m = status.stage_status(tiny, year=2024).set_index(["country", "module"])
     assert m.loc[("PER", "HEALTH"), "stage"] == 3 and m.loc[("PER", "HEALTH"), "change"] == 1
     assert m.loc[("PER", "SOCIAL"), "change"] == -1
     assert m.loc[("PER", "JUSTICE"), "change"] == 0
@@ -42,12 +44,12 @@ def test_stage_status_holds_the_stage_at_the_end_of_the_year_and_the_change_sinc
 
 
 def test_stage_status_of_an_earlier_year_has_no_change_before_the_first_report(tiny):
-    m = queries.stage_status(tiny, year=2023)
+    m = status.stage_status(tiny, year=2023)
     assert set(m["period"]) == {"2023"} and m["change"].isna().all()
 
 
 def test_a_later_year_carries_each_value_forward_and_says_from_when(tiny):
-    m = queries.stage_status(tiny, year=2025).set_index(["country", "module"])
+    m = status.stage_status(tiny, year=2025).set_index(["country", "module"])
     assert m.loc[("PER", "HEALTH"), "stage"] == 3
     assert set(m["carried_from"]) == {2024}
     assert (m["change"] == 0).all()  # nothing reported in 2025: the same as at the end of 2024
@@ -55,19 +57,19 @@ def test_a_later_year_carries_each_value_forward_and_says_from_when(tiny):
 
 def test_kpis_matrix_and_map_agree_on_the_same_year(tiny):
     ref = reference.build(tiny)
-    k = queries.kpis(tiny, ref, year=2024).set_index("kpi")
-    m = queries.stage_status(tiny, year=2024)
-    assert k.loc["pilot_or_beyond", "value"] == int((m["stage"] >= queries.PILOT_STAGE).sum())
-    v = queries.map_values(tiny, ref, lang="en", year=2024).set_index("country")
+    k = status.kpis(tiny, ref, year=2024).set_index("kpi")
+    m = status.stage_status(tiny, year=2024)
+    assert k.loc["pilot_or_beyond", "value"] == int((m["stage"] >= status.PILOT_STAGE).sum())
+    v = status.map_values(tiny, ref, lang="en", year=2024).set_index("country")
     assert v.loc["PER", "value"] == round(m[m["country"] == "PER"]["stage"].mean(), 1)
     assert v.loc["PER", "carried"] == 0
-    later = queries.map_values(tiny, ref, lang="en", year=2025).set_index("country")
+    later = status.map_values(tiny, ref, lang="en", year=2025).set_index("country")
     assert later.loc["PER", "carried"] == 4 and later.loc["PER", "carried_from"] == 2024
 
 
 def test_kpis_compare_the_year_with_the_one_before(tiny):
     ref = reference.build(tiny)
-    k = queries.kpis(tiny, ref, year=2024).set_index("kpi")
+    k = status.kpis(tiny, ref, year=2024).set_index("kpi")
     assert k.loc["pilot_or_beyond", "value"] == 1 and k.loc["pilot_or_beyond", "previous"] == 0
     assert k.loc["reported", "value"] == 2
     assert k.loc["members", "value"] == 15 and k.loc["members", "previous"] == 15
@@ -76,14 +78,14 @@ def test_kpis_compare_the_year_with_the_one_before(tiny):
 
 def test_map_values_cover_every_member_with_nan_for_no_report(tiny):
     ref = reference.build(tiny)
-    v = queries.map_values(tiny, ref, lang="en", measure="HEALTH")
+    v = status.map_values(tiny, ref, lang="en", measure="HEALTH")
     assert len(v) == 15 and v.set_index("country").loc["PER", "value"] == 3
     assert v["value"].isna().sum() == 13
 
 
 def test_completeness_expects_only_countries_that_had_joined(tiny):
     ref = reference.build(tiny)
-    comp = queries.completeness(tiny, ref, until=2024).set_index(["year", "country"])
+    comp = completeness.completeness(tiny, ref, until=2024).set_index(["year", "country"])
     assert bool(comp.loc[(2017, "PER"), "expected"]) is True
     assert bool(comp.loc[(2017, "MEX"), "expected"]) is False
     assert bool(comp.loc[(2018, "MEX"), "expected"]) is True
@@ -92,7 +94,7 @@ def test_completeness_expects_only_countries_that_had_joined(tiny):
 
 
 def test_module_distribution_carries_stages_forward_and_counts_what_it_carried(tiny):
-    d = queries.module_distribution(tiny, "HEALTH", years=range(2023, 2026))
+    d = progress.module_distribution(tiny, "HEALTH", years=range(2023, 2026))
     assert d[d["year"] == 2024].set_index("stage")["countries"].to_dict() == {3: 1, 2: 1}
     assert d[d["year"] == 2024]["carried"].sum() == 0
     assert d[d["year"] == 2025].set_index("stage")["carried"].to_dict() == {3: 1, 2: 1}
@@ -100,7 +102,7 @@ def test_module_distribution_carries_stages_forward_and_counts_what_it_carried(t
 
 def test_membership_growth_counts_members_by_route(con):
     ref = reference.build(con)
-    g = queries.membership_growth(ref, until=2020)
+    g = membership.membership_growth(ref, until=2020)
     assert g[g["year"] == 2017]["members"].sum() == 4
     assert g[g["year"] == 2018]["members"].sum() == 11
     assert g[g["year"] == 2019]["members"].sum() == 15
@@ -122,22 +124,22 @@ def test_shared_challenges_and_search(store, con):
     )
     alone = ch.head(1).assign(category="FINANCING", description="Sin presupuesto")
     load(store, challenges=pd.concat([ch, alone]))
-    df = queries.challenges(con)
-    shared = queries.shared_challenges(df)
+    df = challenges.challenges(con)
+    shared = challenges.shared_challenges(df)
     assert shared.iloc[0]["n_countries"] == 2 and shared.iloc[0]["countries"] == "GTM, PER"
     assert list(shared["category"]) == ["DATA"]  # one country alone is not "shared"
-    assert len(queries.shared_challenges(df, min_countries=1)) == 2
-    assert len(queries.search(df, "registros per", ["description"])) == 1
-    assert len(queries.search(df, "REGISTROS", ["description"])) == 2
+    assert len(challenges.shared_challenges(df, min_countries=1)) == 2
+    assert len(filters.search(df, "registros per", ["description"])) == 1
+    assert len(filters.search(df, "REGISTROS", ["description"])) == 2
 
 
 def test_last_reported_is_the_latest_period(tiny):
-    last = queries.last_reported(tiny).set_index("country")
+    last = completeness.last_reported(tiny).set_index("country")
     assert last.loc["PER", "last_period"] == "2024"
 
 
 def test_preview_changes_name_the_module_and_category_in_words(con):
-    from analytics import tables
+    from analytics.present import tables
 
     ref = reference.build(con)
     changed = pd.DataFrame(
@@ -159,7 +161,7 @@ def test_preview_changes_name_the_module_and_category_in_words(con):
 
 
 def test_preview_changes_name_a_capacity_row_s_module_and_institution_type_in_words(con):
-    from analytics import tables
+    from analytics.present import tables
 
     ref = reference.build(con)
     changed = pd.DataFrame(
@@ -180,9 +182,9 @@ def test_preview_changes_name_a_capacity_row_s_module_and_institution_type_in_wo
 
 def test_membership_and_milestones_follow_the_chosen_countries(con):
     ref = reference.build(con)
-    g = queries.membership_growth(ref, until=2020, countries=["PER", "MEX"])
+    g = membership.membership_growth(ref, until=2020, countries=["PER", "MEX"])
     assert g[g["year"] == 2017]["members"].sum() == 1 and g[g["year"] == 2020]["members"].sum() == 2
-    every = queries.milestones(con)
-    mine = queries.milestones(con, ["MEX"])
+    every = membership.milestones(con)
+    mine = membership.milestones(con, ["MEX"])
     assert 0 < len(mine) < len(every)
     assert all(not c or "MEX" in c.split(";") for c in mine["countries"].fillna(""))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import readable
+from analytics.present import readable
 from analytics.reference import build
 
 SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
@@ -89,7 +89,7 @@ def test_spanish_csv_opens_in_excel_in_spanish_and_english_csv_in_english():
 
 
 def test_filters_read_as_words_people_use(ref):
-    from analytics.views import Filters
+    from analytics.insights.filters import Filters
 
     f = Filters(countries=("PER", "GTM"), period_from=2018)
     text = readable.filters_in_words(f, ref, "es", datetime(2024, 6, 30, 23, 59, tzinfo=UTC), 2026)

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from analytics import ledger, pending, review, workflow
 from analytics.errors import EspError, PermissionDenied
-from analytics.ledger import PUBLISHED, WORKING, Scope
-from analytics.permissions import Principal
+from analytics.ledger import pending, reads, review, workflow
+from analytics.ledger.permissions import Principal
+from analytics.ledger.reads import PUBLISHED, WORKING, Scope
 from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
 
@@ -35,32 +35,32 @@ def commit(store, stages, who=FP, country="PER", period="2024") -> int:
 
 
 def health(con, scope=PUBLISHED, as_of=None, country="PER") -> int | None:
-    df = ledger.current(con, "progress", scope=scope, as_of=as_of)
+    df = reads.current(con, "progress", scope=scope, as_of=as_of)
     row = df[(df["country"] == country) & (df["module"] == "HEALTH")]
     return None if row.empty else int(row.iloc[0]["stage"])
 
 
 def state(con, sid) -> str:
-    return ledger.status(con, sid)["status"]
+    return reads.status(con, sid)["status"]
 
 
 def test_a_commit_awaits_review_and_is_published_only_once_approved(store, con):
     sid = commit(store, (2, 2, 2, 2))
     assert state(con, sid) == "submitted"
     assert health(con) is None, "analysts see published data only"
-    assert health(con, WORKING) == 2 and ledger.current(con, "progress", scope=WORKING)["awaiting"].all()
-    before = ledger.data_version(con)
+    assert health(con, WORKING) == 2 and reads.current(con, "progress", scope=WORKING)["awaiting"].all()
+    before = reads.data_version(con)
     version = review.approve(store, [sid], principal=REVIEWER, comment="ok")
-    assert version == before + 1 and ledger.data_version(con) == version
+    assert version == before + 1 and reads.data_version(con) == version
     assert state(con, sid) == "approved" and health(con) == 2
-    assert not ledger.current(con, "progress")["awaiting"].any()
+    assert not reads.current(con, "progress")["awaiting"].any()
 
 
 def test_published_as_of_a_time_honours_when_it_was_approved(store, con):
     sid = commit(store, (2, 2, 2, 2))
-    committed = ledger.last_update(con)
+    committed = reads.last_update(con)
     review.approve(store, [sid], principal=REVIEWER)
-    approved = ledger.last_update(con)
+    approved = reads.last_update(con)
     between = committed + (approved - committed) / 2
     assert health(con, as_of=between) is None, "committed but not yet approved then"
     assert health(con, WORKING, as_of=between) == 2
@@ -77,7 +77,7 @@ def test_a_returned_submission_needs_a_comment_and_is_never_published(store, con
     review.return_(store, second, principal=REVIEWER, comment="La etapa de salud no coincide con el informe")
     assert state(con, second) == "returned"
     assert health(con) == 1 and health(con, WORKING) == 1, "a returned file stands nowhere"
-    row = ledger.history(con).set_index("id").loc[second]
+    row = reads.history(con).set_index("id").loc[second]
     assert row["reviewed_by"] == REVIEWER.email and "no coincide" in row["review_comment"]
     with pytest.raises(EspError) as e:
         review.approve(store, [second], principal=REVIEWER)
@@ -99,14 +99,14 @@ def test_approving_an_older_submission_after_a_newer_one_changes_nothing_visible
     newer = commit(store, (4, 4, 4, 4))
     review.approve(store, [newer], principal=REVIEWER)
     assert health(con) == 4
-    effect = ledger.approval_effect(con, older)
+    effect = reads.approval_effect(con, older)
     assert not effect["publishes"].any() and set(effect["shown_now"]) == {newer}
     change = pending.change(con, older)
     assert not change.visible and change.count == 0, "the reviewer is told it changes nothing visible"
-    before = ledger.current(con, "progress")
+    before = reads.current(con, "progress")
     review.approve(store, [older], principal=REVIEWER)
     assert health(con) == 4, "the newer approved submission still stands"
-    after = ledger.current(con, "progress")
+    after = reads.current(con, "progress")
     assert after.drop(columns="awaiting").equals(before.drop(columns="awaiting"))
 
 
@@ -114,10 +114,10 @@ def test_approving_several_is_all_or_none(store, con):
     a = commit(store, (1, 1, 1, 1))
     b = commit(store, (2, 2, 2, 2), who=FP_GTM, country="GTM")
     review.return_(store, b, principal=REVIEWER, comment="falta la cobertura")
-    before = ledger.data_version(con)
+    before = reads.data_version(con)
     with pytest.raises(EspError):
         review.approve(store, [a, b], principal=REVIEWER)
-    assert state(con, a) == "submitted" and ledger.data_version(con) == before
+    assert state(con, a) == "submitted" and reads.data_version(con) == before
 
 
 def test_rolling_back_an_approved_submission_brings_back_the_previous_approved_one(store, con):
@@ -141,7 +141,7 @@ def test_with_review_off_a_commit_is_published_at_once(store, con, monkeypatch):
     monkeypatch.setenv("ESP_REVIEW", "off")
     sid = commit(store, (2, 2, 2, 2))
     assert state(con, sid) == "approved" and health(con) == 2
-    reviews = ledger.reviews(con)
+    reviews = reads.reviews(con)
     assert reviews.iloc[-1]["by"] == review.AUTO
 
 
@@ -150,7 +150,7 @@ def test_an_administrator_may_take_an_approval_back(store, con):
     review.approve(store, [sid], principal=REVIEWER)
     review.reopen(store, sid, principal=ADMIN, comment="aprobado por error")
     assert state(con, sid) == "submitted" and health(con) is None
-    assert list(ledger.reviews(con)["action"]) == ["approved", "reopened"]
+    assert list(reads.reviews(con)["action"]) == ["approved", "reopened"]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import ledger, snapshot, template, workflow
+from analytics.exports import snapshot, template
+from analytics.ledger import reads, workflow
 from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
 
@@ -160,14 +161,14 @@ def test_the_template_holds_the_whole_current_report_of_every_sheet_in_stored_or
 
 def test_an_untouched_template_changes_nothing_and_commits_nothing(reported):
     con = reported.reader()
-    before = ledger.data_version(con)
+    before = reads.data_version(con)
     chk, out = workflow.load(
         reported, template.template(con, country="PER", period="2024"), "t.xlsx", principal=ADMIN
     )
     assert chk.ok and chk.changes_nothing
     assert {f.code for f in chk.findings} == {"no_change"}
     assert out is not None and out.unchanged and out.duplicate_of is None
-    assert ledger.data_version(con) == before and len(ledger.history(con)) == 1
+    assert reads.data_version(con) == before and len(reads.history(con)) == 1
 
 
 @pytest.mark.parametrize(
@@ -257,8 +258,8 @@ def test_a_sheet_with_headers_and_no_rows_clears_its_block(reported):
     chk, out = workflow.load(reported, saved(wb), "no-challenges.xlsx", principal=ADMIN)
     assert out and out.submission_id == 2
     assert sum(f.code == "rows_removed" for f in chk.findings) == 2
-    assert ledger.current(con, "challenges").empty
-    assert len(ledger.current(con, "progress")) == 4 and len(ledger.current(con, "practices")) == 1
+    assert reads.current(con, "challenges").empty
+    assert len(reads.current(con, "progress")) == 4 and len(reads.current(con, "practices")) == 1
 
 
 def test_stage_warnings_only_for_stages_the_file_changes(store):
@@ -312,11 +313,11 @@ def test_a_template_saved_by_libreoffice_changes_nothing(reported, tmp_path: Pat
 
 
 def test_an_editor_tab_left_empty_clears_that_report(reported):
-    from analytics import tables
+    from analytics.present import tables
 
     con = reported.reader()
     rows = tables.editor_rows(
-        {s: ledger.current(con, s, countries=["PER"]) for s in ("progress", "challenges", "practices")},
+        {s: reads.current(con, s, countries=["PER"]) for s in ("progress", "challenges", "practices")},
         "2024",
         reference_of(con),
         "en",
@@ -334,7 +335,7 @@ def test_an_editor_tab_left_empty_clears_that_report(reported):
     chk = workflow.check_frames(con, frames, file_name="editor.xlsx", principal=ADMIN)
     assert sum(f.code == "rows_removed" for f in chk.findings) == 2
     workflow.commit(reported, chk, principal=ADMIN, source="editor")
-    assert ledger.current(con, "challenges").empty and len(ledger.current(con, "practices")) == 1
+    assert reads.current(con, "challenges").empty and len(reads.current(con, "practices")) == 1
 
 
 def reference_of(con):
@@ -348,23 +349,23 @@ def test_rolling_back_a_replaced_submission_says_nothing_visible_changes(reporte
     wb = template_book(con)
     wb["avance"]["D2"].value = "2 Adaptación"
     workflow.load(reported, saved(wb), "fix.xlsx", principal=ADMIN)
-    effect = ledger.rollback_effect(con, 1)
+    effect = reads.rollback_effect(con, 1)
     progress = effect[effect["sheet"] == "progress"].iloc[0]
     assert progress["shown_now"] == 2, "the later submission holds progress"
     others = effect[effect["sheet"] != "progress"]
     assert set(others["shown_now"]) == {2}, "the template held every sheet, so #2 replaced them all"
-    after = ledger.rollback_effect(con, 2)
+    after = reads.rollback_effect(con, 2)
     assert set(after["shown_after"]) == {1}, "rolling back #2 brings #1 back everywhere"
 
 
 def test_the_editor_shows_every_sheet_even_empty_with_the_types_it_edits(reported):
     """An empty practices or capacity report still gives text columns as text and counts as
     whole numbers (Streamlit's editor refuses a text column holding floats)."""
-    from analytics import tables
+    from analytics.present import tables
 
     con = reported.reader()
     current = {
-        s: ledger.current(con, s, countries=["PER"])
+        s: reads.current(con, s, countries=["PER"])
         for s in ("progress", "challenges", "practices", "capacity")
     }
     empty = tables.editor_rows(

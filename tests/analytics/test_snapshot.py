@@ -6,8 +6,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import exports, ledger, snapshot, views, workflow
-from analytics.cells import neutralise
+from analytics.exports import snapshot, writers
+from analytics.insights import filters
+from analytics.ledger import reads, workflow
+from analytics.neutralise import neutralise
 from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
 
@@ -127,7 +129,7 @@ def test_capacity_and_practices_tables_hold_the_spec_columns_with_codes(loaded):
 
 
 def test_the_workbook_puts_labels_beside_the_new_codes(loaded):
-    wb = openpyxl.load_workbook(io.BytesIO(exports.write(loaded, "xlsx", lang="es")[1]))
+    wb = openpyxl.load_workbook(io.BytesIO(writers.write(loaded, "xlsx", lang="es")[1]))
     rows = list(wb["capacidades"].iter_rows(values_only=True))
     head = rows[0]
     assert rows[1][head.index("tipo (etiqueta)")] == "Curso"
@@ -151,14 +153,14 @@ def test_neutralise(text, safe):
 
 
 def test_xlsx_holds_no_formula_and_headers_follow_the_language(loaded):
-    _, data = exports.write(loaded, "xlsx", lang="en")
+    _, data = writers.write(loaded, "xlsx", lang="en")
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames[0] == "README" and "progress" in wb.sheetnames
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
-    es = openpyxl.load_workbook(io.BytesIO(exports.write(loaded, "xlsx", lang="es")[1]))
+    es = openpyxl.load_workbook(io.BytesIO(writers.write(loaded, "xlsx", lang="es")[1]))
     assert "avance" in es.sheetnames
     headers = [c.value for c in es["avance"][1]]
     assert "módulo (código)" in headers and "módulo" in headers
@@ -174,7 +176,7 @@ def test_xlsx_holds_no_formula_and_headers_follow_the_language(loaded):
 def test_zip_snapshots_round_trip_to_the_same_tables(loaded, fmt, reader):
     at = datetime(2100, 1, 1)
     snap = snapshot.build(loaded, as_of=at)
-    _, data = exports.write(loaded, fmt, as_of=at)
+    _, data = writers.write(loaded, fmt, as_of=at)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert "README.txt" in zf.namelist()
         for name in snapshot.TABLES:
@@ -196,7 +198,7 @@ def cells(df: pd.DataFrame) -> list[list[str]]:
 
 
 def test_same_as_of_and_data_give_the_same_tables(loaded):
-    at = ledger.last_update(loaded) + timedelta(seconds=1)
+    at = reads.last_update(loaded) + timedelta(seconds=1)
     a = snapshot.build(loaded, as_of=at)
     b = snapshot.build(loaded, as_of=at)
     for name in snapshot.TABLES:
@@ -207,12 +209,12 @@ def test_same_as_of_and_data_give_the_same_tables(loaded):
 
 
 def test_as_of_before_a_commit_leaves_it_out(loaded):
-    before = ledger.last_update(loaded) - timedelta(seconds=1)
+    before = reads.last_update(loaded) - timedelta(seconds=1)
     snap = snapshot.build(loaded, as_of=before)
     assert snap.tables["progress"].empty and snap.data_version == 0
 
 
 def test_filters_restrict_rows_and_are_stated(loaded):
-    snap = snapshot.build(loaded, filters=views.Filters(countries=("GTM",)))
+    snap = snapshot.build(loaded, filters=filters.Filters(countries=("GTM",)))
     assert snap.tables["progress"].empty and list(snap.tables["countries"]["country"]) == ["GTM"]
     assert dict(snap.tables["metadata"].to_numpy())["filters"] == "countries=GTM"

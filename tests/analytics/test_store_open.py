@@ -17,9 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics import reference, workflow
-from analytics.duckstore import DuckDBStore
 from analytics.errors import DatabaseVanished
+from analytics.ledger import workflow
+from analytics.store import facts
+from analytics.store.duckstore import DuckDBStore
 from tests.helpers import ADMIN, progress_rows, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,7 +125,7 @@ def test_postgresql_database_or_server_missing_each_get_their_message(pg_url):
 
 def _store_with_one_commit(path: Path) -> DuckDBStore:
     store = DuckDBStore.open(path, create=True)
-    reference.load(store)
+    facts.load(store)
     workflow.load(store, workbook(progress=progress_rows()), "a.xlsx", principal=ADMIN)
     return store
 
@@ -157,8 +158,6 @@ def test_a_file_replaced_under_a_running_process_refuses_writes_and_leaves_the_n
 def test_the_app_says_so_and_refuses_the_upload_when_its_file_is_removed(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from analytics.i18n import t  # noqa: F401 - the message is asserted by its words below
-
     path = tmp_path / "esp.duckdb"
     _store_with_one_commit(path).close()
     monkeypatch.setenv("ESP_DB", str(path))
@@ -186,7 +185,7 @@ def test_the_app_says_so_and_refuses_the_upload_when_its_file_is_removed(tmp_pat
 def test_damage_near_the_end_of_the_file_is_found_at_open_and_the_file_left_untouched(tmp_path, upload):
     path = tmp_path / "esp.duckdb"
     store = DuckDBStore.open(path, create=True)
-    reference.load(store)
+    facts.load(store)
     rows = progress_rows().to_csv(index=False).encode()
     for year in range(2016, 2026):
         data = rows.replace(b"2024", str(year).encode())
@@ -242,7 +241,7 @@ def test_a_read_only_directory_gets_its_own_message(shared_dir, upload):
 STALE = textwrap.dedent(
     """
     import sys, time
-    from analytics.duckstore import connect_raw
+    from analytics.store.duckstore import connect_raw
     con = connect_raw(sys.argv[1])
     con.execute("SET checkpoint_threshold = '1TB'")
     con.execute("INSERT INTO esp_meta VALUES ('written_by_the_other_copy', 'yes')")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import snapshot, workflow
+from analytics.exports import snapshot
+from analytics.ledger import workflow
 from tests.helpers import ADMIN
 
 DATA = Path(__file__).parents[1] / "data" / "stored"

@@ -3,9 +3,9 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from analytics import ledger, workflow
 from analytics.errors import EspError, NotFound, PermissionDenied
-from analytics.permissions import Principal
+from analytics.ledger import reads, workflow
+from analytics.ledger.permissions import Principal
 from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, PER_FOCAL, progress_rows, workbook
 
@@ -21,28 +21,28 @@ def load(store, data, name="f.xlsx", who=ADMIN):
 
 
 def stage(con, country, period, module, as_of=None):
-    df = ledger.current(con, "progress", as_of=as_of)
+    df = reads.current(con, "progress", as_of=as_of)
     row = df[(df.country == country) & (df.period == period) & (df.module == module)]
     return None if row.empty else int(row.iloc[0]["stage"])
 
 
 def test_commit_makes_the_file_the_report_and_raises_the_version(store, con):
-    assert ledger.data_version(con) == 0
+    assert reads.data_version(con) == 0
     out = load(store, workbook(progress=progress_rows()))
     assert out.submission_id == 1 and out.version == 1 and out.rows == 4
     assert stage(con, "PER", "2024", "JUSTICE") == 2
-    assert ledger.data_version(con) == 1
+    assert reads.data_version(con) == 1
 
 
 def test_a_new_submission_replaces_the_block_and_keeps_history(store, con):
     load(store, workbook(progress=progress_rows(stages=(1, 1, 1, 1))))
     load(store, workbook(progress=progress_rows(stages=(2, 2, 2, 2))))
     assert stage(con, "PER", "2024", "HEALTH") == 2
-    assert len(ledger.current(con, "progress")) == 4
-    assert len(ledger.history(con)) == 2
-    blocks = ledger.submission_blocks(con, 2)
+    assert len(reads.current(con, "progress")) == 4
+    assert len(reads.history(con)) == 2
+    blocks = reads.submission_blocks(con, 2)
     assert list(blocks["replaced_submission_id"]) == [1]
-    assert len(ledger.submission_rows(con, 1)["progress"]) == 4  # old rows kept
+    assert len(reads.submission_rows(con, 1)["progress"]) == 4  # old rows kept
 
 
 def test_blocks_of_other_periods_and_sheets_are_untouched(store, con):
@@ -57,17 +57,17 @@ def test_identical_file_changes_nothing_and_names_the_earlier_submission(store, 
     first = load(store, data)
     again = load(store, data)
     assert again.submission_id is None and again.duplicate_of == first.submission_id
-    assert ledger.data_version(con) == 1
-    assert len(ledger.history(con)) == 1
+    assert reads.data_version(con) == 1
+    assert len(reads.history(con)) == 1
 
 
 def test_rollback_brings_back_the_previous_report_and_keeps_everything(store, con):
     load(store, workbook(progress=progress_rows(stages=(1, 1, 1, 1))))
     load(store, workbook(progress=progress_rows(stages=(4, 4, 4, 4))))
     v = workflow.rollback(store, 2, principal=ADMIN, reason="wrong file")
-    assert v == 3 and ledger.data_version(con) == 3
+    assert v == 3 and reads.data_version(con) == 3
     assert stage(con, "PER", "2024", "HEALTH") == 1
-    h = ledger.history(con)
+    h = reads.history(con)
     assert len(h) == 2 and h.iloc[1]["rolled_back_at"] is not pd.NaT
     assert h.iloc[1]["rollback_reason"] == "wrong file"
     with pytest.raises(EspError):
@@ -89,18 +89,18 @@ def test_rollback_requires_a_reason_and_an_admin(store, con):
 
 def test_as_of_shows_what_was_committed_and_not_yet_rolled_back(store, con):
     load(store, workbook(progress=progress_rows(stages=(1, 1, 1, 1))))
-    t1 = ledger.last_update(con) + timedelta(microseconds=1)
+    t1 = reads.last_update(con) + timedelta(microseconds=1)
     load(store, workbook(progress=progress_rows(stages=(2, 2, 2, 2))))
-    t2 = ledger.last_update(con) + timedelta(microseconds=1)
+    t2 = reads.last_update(con) + timedelta(microseconds=1)
     workflow.rollback(store, 2, principal=ADMIN, reason="r")
     assert stage(con, "PER", "2024", "HEALTH", as_of=t1) == 1
     assert stage(con, "PER", "2024", "HEALTH", as_of=t2) == 2
     assert stage(con, "PER", "2024", "HEALTH") == 1
-    assert ledger.data_version(con, t1) == 1
-    assert ledger.data_version(con, t2) == 2
+    assert reads.data_version(con, t1) == 1
+    assert reads.data_version(con, t2) == 2
     before = datetime(2000, 1, 1)
-    assert ledger.current(con, "progress", as_of=before).empty
-    assert ledger.data_version(con, before) == 0
+    assert reads.current(con, "progress", as_of=before).empty
+    assert reads.data_version(con, before) == 0
 
 
 def test_rejected_file_writes_nothing(store, con):
@@ -108,7 +108,7 @@ def test_rejected_file_writes_nothing(store, con):
     bad.loc[1, "stage"] = "avanzado"
     chk, out = workflow.load(store, workbook(progress=bad), "bad.xlsx", principal=ADMIN, today=TODAY)
     assert out is None and not chk.ok
-    assert ledger.data_version(con) == 0 and ledger.history(con).empty
+    assert reads.data_version(con) == 0 and reads.history(con).empty
 
 
 def test_focal_point_cannot_write_another_country(store, con):
@@ -117,7 +117,7 @@ def test_focal_point_cannot_write_another_country(store, con):
     assert out is None
     errs = [f for f in chk.findings if f.code == "country_not_allowed"]
     assert [f.row for f in errs] == [6, 7, 8, 9]
-    assert ledger.history(con).empty
+    assert reads.history(con).empty
 
 
 def test_analyst_cannot_load(store, con):
@@ -151,7 +151,7 @@ def test_preview_lists_replaced_blocks_added_rows_and_changes_and_writes_nothing
     assert list(p.replaced["submission_id"]) == [1]
     assert p.changed[["key", "field", "old", "new"]].values.tolist() == [["JUSTICE", "stage", "1", "3"]]
     assert list(p.added["sheet"]) == ["challenges"]
-    assert ledger.data_version(con) == 1 and len(ledger.history(con)) == 1
+    assert reads.data_version(con) == 1 and len(reads.history(con)) == 1
     assert stage(con, "PER", "2024", "JUSTICE") == 1
 
 
@@ -186,7 +186,7 @@ def test_raw_file_is_kept_byte_for_byte(store, con):
     load(store, data, "orig.xlsx")
     name, raw = store.raw_file(1)
     assert name == "orig.xlsx" and raw == data
-    assert ledger.history(con).iloc[0]["sha256"] == workflow.sha256(data)
+    assert reads.history(con).iloc[0]["sha256"] == workflow.sha256(data)
 
 
 def test_backdating_is_only_for_the_illustrative_data(store, con):

@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from analytics import reference, tables
+from analytics import reference
+from analytics.present import tables
 
 
 def test_a_rollback_that_changes_nothing_says_what_stays_shown_in_words(con):

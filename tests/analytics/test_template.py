@@ -3,7 +3,8 @@ import io
 import openpyxl
 import pytest
 
-from analytics import ledger, template, workflow
+from analytics.exports import template
+from analytics.ledger import reads, workflow
 from tests.conftest import BOTH_KINDS
 from tests.helpers import ADMIN, progress_rows, workbook
 
@@ -40,9 +41,9 @@ def test_template_filled_in_with_openpyxl_loads(store, con):
     wb.save(buf)
     chk, out = workflow.load(store, buf.getvalue(), "filled.xlsx", principal=ADMIN)
     assert chk.ok, [(f.code, f.row, f.column, f.value) for f in chk.findings]
-    cur = ledger.current(con, "progress")
+    cur = reads.current(con, "progress")
     assert sorted(cur["stage"]) == [1, 2, 3, 4]
-    assert ledger.current(con, "challenges").iloc[0]["category"] == "FINANCING"
+    assert reads.current(con, "challenges").iloc[0]["category"] == "FINANCING"
 
 
 def test_template_carries_the_latest_stored_values(store, con):
@@ -112,9 +113,9 @@ def test_untouched_template_reuploaded_changes_nothing(store, con):
 
 
 def test_template_from_a_returned_file_holds_its_rows_and_says_which_it_is(store, con, monkeypatch):
-    from analytics import review
     from analytics.errors import NotFound
-    from analytics.permissions import Principal
+    from analytics.ledger import review
+    from analytics.ledger.permissions import Principal
     from tests.helpers import PER_FOCAL
 
     monkeypatch.setenv("ESP_REVIEW", "on")

@@ -8,8 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import ingest, reference, validate
-from analytics.ingest import ReadResult, Sheet
+from analytics import reference
+from analytics.intake import reading, validate
+from analytics.intake.reading import ReadResult, ReadSheet
+from analytics.store import facts
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "validation"
 TODAY = date(2026, 11, 28)
@@ -17,10 +19,10 @@ TODAY = date(2026, 11, 28)
 
 @pytest.fixture(scope="module")
 def ref():
-    from analytics.duckstore import DuckDBStore
+    from analytics.store.duckstore import DuckDBStore
 
     store = DuckDBStore.memory()
-    reference.load(store)
+    facts.load(store)
     r = reference.build(store.reader())
     store.close()
     return r
@@ -28,7 +30,7 @@ def ref():
 
 def check_file(ref, name, allowed=None):
     data = (DATA / name).read_bytes()
-    return validate.validate(ingest.read_upload(data, name), ref, today=TODAY, allowed_countries=allowed)
+    return validate.validate(reading.read_upload(data, name), ref, today=TODAY, allowed_countries=allowed)
 
 
 # file, code, severity, sheet, row, column
@@ -149,14 +151,16 @@ def test_modules_are_accepted_by_official_or_short_name(ref, text, code):
 
 
 def test_unknown_country_suggests_the_nearest_name(ref):
-    sheet = Sheet("progress", [["country", "period", "module", "stage"], ["Guatemal", "2024", "HEALTH", "1"]])
+    sheet = ReadSheet(
+        "progress", [["country", "period", "module", "stage"], ["Guatemal", "2024", "HEALTH", "1"]]
+    )
     v = validate.validate(ReadResult("xlsx", [sheet], []), ref, today=TODAY)
     f = next(f for f in v.findings if f.code == "unknown_country")
     assert f.param_dict()["suggestion"] == "Guatemala"
 
 
 def test_unknown_header_suggests_the_nearest_column(ref):
-    sheet = Sheet(
+    sheet = ReadSheet(
         "progress",
         [["country", "period", "module", "stage", "covrage_pct"], ["PER", "2024", "HEALTH", "1", "3"]],
     )
@@ -167,7 +171,7 @@ def test_unknown_header_suggests_the_nearest_column(ref):
 
 def test_too_many_rows_is_refused_before_checking_cells(ref):
     rows = [["country", "period", "module", "stage"]] + [["PER", "2024", "HEALTH", "1"]] * 50_001
-    v = validate.validate(ReadResult("csv", [Sheet("progress", rows)], []), ref, today=TODAY)
+    v = validate.validate(ReadResult("csv", [ReadSheet("progress", rows)], []), ref, today=TODAY)
     assert [f.code for f in v.findings] == ["too_many_rows"]
 
 
@@ -177,7 +181,7 @@ def test_every_finding_is_collected_not_only_the_first(ref):
         ["XXX", "1999", "Nope", "9"],
         ["PER", "2024", "HEALTH", "x"],
     ]
-    v = validate.validate(ReadResult("csv", [Sheet("progress", rows)], []), ref, today=TODAY)
+    v = validate.validate(ReadResult("csv", [ReadSheet("progress", rows)], []), ref, today=TODAY)
     codes = sorted(f.code for f in v.findings)
     assert codes == ["bad_period", "bad_stage", "bad_stage", "unknown_country", "unknown_module"]
 
@@ -234,7 +238,7 @@ HEADERS = [
     rows=st.lists(st.lists(CELL, max_size=10), max_size=8),
 )
 def test_random_sheets_give_findings_and_never_raise(ref, names, header, rows):
-    sheets = [Sheet(n, [header] + rows) for n in names]
+    sheets = [ReadSheet(n, [header] + rows) for n in names]
     v = validate.validate(ReadResult("xlsx", sheets, []), ref, today=TODAY)
     assert isinstance(v.findings, list)
     assert v.ok == (not any(f.is_error for f in v.findings))

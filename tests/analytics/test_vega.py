@@ -6,9 +6,13 @@ import os
 import pandas as pd
 import pytest
 
-from analytics import geo, queries, reference, stage_cells, vega, workflow
-from analytics.ledger import WORKING
-from analytics.style import NO_DATA_COLOR, STAGE_COLORS
+from analytics import reference
+from analytics.figures import geo, vega
+from analytics.figures.style import NO_DATA_COLOR, STAGE_COLORS
+from analytics.insights import status
+from analytics.ledger import workflow
+from analytics.ledger.reads import WORKING
+from analytics.present import stage_cells
 from tests.helpers import ADMIN, progress_rows, workbook
 
 
@@ -27,7 +31,7 @@ def _values(stages: dict[str, float | None]) -> pd.DataFrame:
 def _matrix_spec(con, year: int, lang: str = "en", scope=None) -> tuple[dict, pd.DataFrame]:
     ref = reference.build(con)
     kw = {"scope": scope} if scope is not None else {}
-    cells = stage_cells.matrix_cells(queries.stage_status(con, year=year, **kw), ref, lang, year)
+    cells = stage_cells.matrix_cells(status.stage_status(con, year=year, **kw), ref, lang, year)
     data = vega.matrix_data(cells)
     spec = vega.stage_matrix_spec(data, title="t", stage_title="Stage", stage_names=ref.labels("stage", lang))
     return spec, data

@@ -1,6 +1,6 @@
 """The view state in the URL: what a shared link reproduces."""
 
-from analytics.views import ViewState, from_query_params, to_query_params
+from analytics.insights.filters import ViewState, from_query_params, to_query_params
 
 KNOWN = {"known_countries": {"PER"}, "known_subregions": set(), "known_cohorts": set()}
 

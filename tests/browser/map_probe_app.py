@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analytics.maps import PLOTLY_CONFIG, map_figure  # noqa: E402
+from analytics.figures.maps import PLOTLY_CONFIG, map_figure  # noqa: E402
 
 # Every stage 0-5 plus two no-data countries (GUY, PRY), in countries.csv order.
 STAGES = {

@@ -26,7 +26,7 @@ ADAPTED_BY = {
 def _adaptations() -> tuple[int, int]:
     """(nodes, bands) the illustrative adaptations draw: each source country on the left, each
     adopting country on the right, one band per (source, adopter)."""
-    from analytics.demo import ADOPTIONS
+    from analytics.demo.dataset import ADOPTIONS
 
     pairs = {(source, adopter) for adopter, _, sources in ADOPTIONS for source in sources}
     return len({s for s, _ in pairs}) + len({a for _, a in pairs}), len(pairs)

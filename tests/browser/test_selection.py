@@ -1,7 +1,7 @@
 """Clicking a country on the overview opens its profile (real app, internet cut off).
 
 A click on the map's shapes, discs or numbers, or on a stage matrix cell or its number,
-selects the country (``analytics.vega``); ``app_pages/overview.py`` then switches to the
+selects the country (``analytics.figures.vega``); ``app_pages/overview.py`` then switches to the
 country profile.
 """
 

@@ -24,13 +24,14 @@ PAGES = [
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory) -> Path:
     """The illustrative dataset, built once per test session through the real load path."""
-    from analytics import demo, reference
-    from analytics.duckstore import DuckDBStore
+    from analytics.demo import dataset
+    from analytics.store import facts
+    from analytics.store.duckstore import DuckDBStore
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    path = tmp_path_factory.mktemp("demo") / "dataset.duckdb"
     store = DuckDBStore.open(path, create=True)
-    reference.load(store)
-    demo.load_demo(store)
+    facts.load(store)
+    dataset.load_demo(store)
     store.close()
     return path
 

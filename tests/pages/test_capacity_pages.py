@@ -83,12 +83,12 @@ def test_the_country_profile_says_what_it_took_and_gave(open_app):
 
 
 def test_the_illustrative_data_keeps_its_review_states(demo_db):
-    from analytics import ledger
-    from analytics.duckstore import DuckDBStore
+    from analytics.ledger import reads
+    from analytics.store.duckstore import DuckDBStore
 
     store = DuckDBStore.open(demo_db)
     try:
-        states = ledger.history(store.reader())["status"].value_counts().to_dict()
+        states = reads.history(store.reader())["status"].value_counts().to_dict()
     finally:
         store.close()
     assert states["submitted"] == 2 and states["returned"] == 1

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
 
-from analytics import workflow
-from analytics.cells import FORMULA_PREFIXES
-from analytics.duckstore import DuckDBStore
 from analytics.i18n import t
+from analytics.ledger import workflow
+from analytics.neutralise import FORMULA_PREFIXES
+from analytics.store.duckstore import DuckDBStore
 from tests.helpers import ADMIN, progress_rows, workbook
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,9 +4,9 @@ trained staff blank."""
 
 import pytest
 
-from analytics import workflow
-from analytics.duckstore import DuckDBStore
 from analytics.i18n import t
+from analytics.ledger import workflow
+from analytics.store.duckstore import DuckDBStore
 from tests.helpers import ADMIN, progress_rows, workbook
 
 

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
 
-from analytics import ledger, review, store, workflow
 from analytics.i18n import t
-from analytics.permissions import Principal
+from analytics.ledger import reads, review, workflow
+from analytics.ledger.permissions import Principal
+from analytics.store import factory
 from tests.helpers import progress_rows, workbook
 
 FP, REVIEWER, ANALYST, ADMIN = (
@@ -102,7 +103,7 @@ def produce(at, media, key: str) -> bytes:
 
 
 def with_store(fn):
-    opened = store.open_store()
+    opened = factory.open_store()
     try:
         return fn(opened)
     finally:
@@ -110,7 +111,7 @@ def with_store(fn):
 
 
 def history() -> pd.DataFrame:
-    return with_store(lambda s: ledger.history(s.reader())).set_index("id")
+    return with_store(lambda s: reads.history(s.reader())).set_index("id")
 
 
 def upload(email: str, role: str, stages=(4, 4, 4, 4), period: str = "2024") -> int:

@@ -9,10 +9,11 @@ import time
 import pandas as pd
 import pytest
 
-from analytics import ledger, store, workflow
 from analytics.errors import PermissionDenied
 from analytics.i18n import t
-from analytics.permissions import Principal
+from analytics.ledger import reads, workflow
+from analytics.ledger.permissions import Principal
+from analytics.store import factory
 from tests.helpers import progress_rows, workbook
 
 FP, ANALYST, MANAGER, ADMIN = (
@@ -113,9 +114,9 @@ def all_text(at) -> str:
 
 
 def history() -> pd.DataFrame:
-    opened = store.open_store()
+    opened = factory.open_store()
     try:
-        return ledger.history(opened.reader())
+        return reads.history(opened.reader())
     finally:
         opened.close()
 
@@ -240,10 +241,10 @@ def test_a_forged_request_is_still_refused_by_the_core(demo_db):
     country's data, or a rollback. The core refuses both; nothing changes."""
     fp = Principal(FP, "focal_point", frozenset({"PER"}))
     admin = Principal(ADMIN, "admin")
-    opened = store.open_store()
+    opened = factory.open_store()
     con = opened.reader()
     try:
-        before = ledger.data_version(con)
+        before = reads.data_version(con)
         chk = workflow.check(
             con, workbook(progress=progress_rows("GTM", "2025")), "forged.xlsx", principal=admin
         )
@@ -253,7 +254,7 @@ def test_a_forged_request_is_still_refused_by_the_core(demo_db):
         assert e.value.code == "country_not_allowed" and e.value.params["country"] == "GTM"
         with pytest.raises(PermissionDenied):
             workflow.rollback(opened, 1, principal=fp, reason="forged")
-        assert ledger.data_version(con) == before
+        assert reads.data_version(con) == before
     finally:
         opened.close()
 

@@ -11,29 +11,28 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import backup, backup_schedule, ledger, reference, workflow
-from analytics.duckstore import DuckDBStore
+from analytics.ledger import reads, workflow
+from analytics.store import backup, facts, schedule
+from analytics.store.duckstore import DuckDBStore
 from tests.helpers import ADMIN, progress_rows, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for_backup(directory: Path, version: int, seconds: float = 60) -> backup_schedule.Latest:
+def wait_for_backup(directory: Path, version: int, seconds: float = 60) -> schedule.Latest:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        newest = backup_schedule.latest(directory)
+        newest = schedule.latest(directory)
         if newest is not None and newest.data_version >= version:
             return newest
         time.sleep(0.2)
-    raise AssertionError(
-        f"no backup of version {version} in {directory}: {backup_schedule.backups(directory)}"
-    )
+    raise AssertionError(f"no backup of version {version} in {directory}: {schedule.backups(directory)}")
 
 
 @pytest.fixture
 def stop_schedules():
     yield
-    backup_schedule.stop_all()
+    schedule.stop_all()
 
 
 @pytest.mark.usefixtures("stop_schedules")
@@ -57,17 +56,17 @@ def test_the_app_backs_up_while_serving_and_the_backup_holds_every_earlier_commi
     version = live.version()
     newest = wait_for_backup(backups, version)
     assert newest.data_version == version
-    expected = ledger.history(live.reader())
+    expected = reads.history(live.reader())
     assert committed in set(expected["id"])
 
     target = DuckDBStore.open(tmp_path / "restored.duckdb", create=True)
-    reference.load(target)
+    facts.load(target)
     backup.restore(target, newest.path)
-    pd.testing.assert_frame_equal(ledger.history(target.reader()), expected, check_dtype=False)
+    pd.testing.assert_frame_equal(reads.history(target.reader()), expected, check_dtype=False)
     for sheet in ("progress", "challenges", "practices"):
         pd.testing.assert_frame_equal(
-            ledger.current(target.reader(), sheet, scope=ledger.WORKING),
-            ledger.current(live.reader(), sheet, scope=ledger.WORKING),
+            reads.current(target.reader(), sheet, scope=reads.WORKING),
+            reads.current(live.reader(), sheet, scope=reads.WORKING),
             check_dtype=False,
         )
     target.close()
@@ -89,48 +88,48 @@ def test_the_submissions_page_says_when_scheduled_backups_are_off(open_app, monk
 @pytest.fixture
 def small_store():
     s = DuckDBStore.memory()
-    reference.load(s)
+    facts.load(s)
     yield s
     s.close()
 
 
 def test_a_backup_is_written_only_when_the_data_changed_and_the_last_ones_are_kept(small_store, tmp_path):
-    plan = backup_schedule.Settings(tmp_path, every=1, keep=2)
-    first = backup_schedule.run_once(small_store, plan)
-    assert first is not None and backup_schedule.run_once(small_store, plan) is None, "unchanged: no new file"
+    plan = schedule.Settings(tmp_path, every=1, keep=2)
+    first = schedule.run_once(small_store, plan)
+    assert first is not None and schedule.run_once(small_store, plan) is None, "unchanged: no new file"
     written = [first]
     for i, country in enumerate(("PER", "GTM", "URY")):
         workflow.load(small_store, workbook(progress=progress_rows(country)), f"{i}.xlsx", principal=ADMIN)
-        written.append(backup_schedule.run_once(small_store, plan))
-    assert backup_schedule.backups(tmp_path) == written[-2:]
-    assert backup_schedule.latest(tmp_path).data_version == small_store.version() == 3
+        written.append(schedule.run_once(small_store, plan))
+    assert schedule.backups(tmp_path) == written[-2:]
+    assert schedule.latest(tmp_path).data_version == small_store.version() == 3
 
 
 def test_settings_come_from_the_environment_with_the_spec_defaults(monkeypatch, tmp_path):
     for name in ("ESP_BACKUP_DIR", "ESP_BACKUP_EVERY", "ESP_BACKUP_KEEP"):
         monkeypatch.delenv(name, raising=False)
-    assert backup_schedule.settings() == backup_schedule.Settings(None, 3600.0, 14)
+    assert schedule.settings() == schedule.Settings(None, 3600.0, 14)
     monkeypatch.setenv("ESP_BACKUP_DIR", str(tmp_path))
     monkeypatch.setenv("ESP_BACKUP_EVERY", "600")
     monkeypatch.setenv("ESP_BACKUP_KEEP", "3")
-    assert backup_schedule.settings() == backup_schedule.Settings(tmp_path, 600.0, 3)
+    assert schedule.settings() == schedule.Settings(tmp_path, 600.0, 3)
 
 
 def test_two_stores_sharing_a_folder_each_count_and_keep_their_own(tmp_path):
-    plan = backup_schedule.Settings(tmp_path, every=1, keep=1)
+    plan = schedule.Settings(tmp_path, every=1, keep=1)
     stores = []
     for name in ("a", "b"):
         s = DuckDBStore.open(tmp_path / f"{name}.duckdb", create=True)
-        reference.load(s)
+        facts.load(s)
         stores.append(s)
     try:
         workflow.load(stores[0], workbook(progress=progress_rows()), "a.xlsx", principal=ADMIN)
-        first_a = backup_schedule.run_once(stores[0], plan)
-        first_b = backup_schedule.run_once(stores[1], plan)
+        first_a = schedule.run_once(stores[0], plan)
+        first_b = schedule.run_once(stores[1], plan)
         assert first_a and first_b, "b's data version 0 is not a's backup of version 1"
-        assert backup_schedule.latest(tmp_path, stores[1].label).path == first_b
-        assert backup_schedule.latest(tmp_path, stores[0].label).path == first_a
-        assert set(backup_schedule.backups(tmp_path)) == {first_a, first_b}, "keep=1 each, not 1 in all"
+        assert schedule.latest(tmp_path, stores[1].label).path == first_b
+        assert schedule.latest(tmp_path, stores[0].label).path == first_a
+        assert set(schedule.backups(tmp_path)) == {first_a, first_b}, "keep=1 each, not 1 in all"
     finally:
         for s in stores:
             s.close()
@@ -140,17 +139,17 @@ def test_processes_sharing_a_store_and_a_folder_write_one_backup_per_change(smal
     """Several app processes on one PostgreSQL store take turns: the second finds the first's backup."""
     import threading
 
-    plan = backup_schedule.Settings(tmp_path, every=1, keep=14)
+    plan = schedule.Settings(tmp_path, every=1, keep=14)
     start = threading.Barrier(4)
     written = []
 
     def run() -> None:
         start.wait()
-        written.append(backup_schedule.run_once(small_store, plan))
+        written.append(schedule.run_once(small_store, plan))
 
     threads = [threading.Thread(target=run) for _ in range(4)]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    assert len([w for w in written if w]) == 1 and len(backup_schedule.backups(tmp_path)) == 1
+    assert len([w for w in written if w]) == 1 and len(schedule.backups(tmp_path)) == 1

@@ -12,10 +12,10 @@ import re
 import pandas as pd
 import pytest
 
-from analytics import readable
 from analytics.i18n import t
+from analytics.present import readable
 from analytics.reference import read_csv
-from analytics.schema import SHEETS
+from analytics.sheets.schema import SHEETS
 from tests.pages.conftest import PAGES, ROOT
 
 SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")

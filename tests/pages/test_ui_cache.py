@@ -7,17 +7,18 @@ from streamlit.testing.v1 import AppTest
 def _script():
     import streamlit as st
 
-    from analytics import charts, queries
+    from analytics.figures import charts
+    from analytics.insights import completeness, membership
     from webui import cache, context
 
     c = context.start(None)
-    first = cache.cached(queries.milestones)
+    first = cache.cached(membership.milestones)
     first["date"] = None  # a page changing its copy...
-    again = cache.cached(queries.milestones)  # ...never reaches the cache
+    again = cache.cached(membership.milestones)  # ...never reaches the cache
     st.text(" ".join(map(str, ["dates_intact", bool(again["date"].notna().all())])))
-    growth = cache.cached(queries.last_reported, as_of=c.as_of)
+    growth = cache.cached(completeness.last_reported, as_of=c.as_of)
     fig_a = cache.figure(charts.milestones, again, "en")
-    fig_b = cache.figure(charts.milestones, cache.cached(queries.milestones), "en")
+    fig_b = cache.figure(charts.milestones, cache.cached(membership.milestones), "en")
     st.text(" ".join(map(str, ["same_figure", fig_a is fig_b, type(fig_a).__name__])))
     changed = again.head(2)
     st.text(

@@ -1,0 +1,1 @@
+"""The illustrative dataset."""

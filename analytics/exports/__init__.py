@@ -1,0 +1,1 @@
+"""What leaves the product: snapshots, their file formats, the brief, the upload template."""

@@ -1,0 +1,1 @@
+"""Figures drawn from data frames: charts, maps, Vega-Lite specifications, geometry, colours."""

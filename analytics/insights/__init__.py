@@ -1,0 +1,1 @@
+"""What the views ask of the ledger: status, per-topic queries, capacity, exchange, filters."""

@@ -1,0 +1,1 @@
+"""Reading untrusted uploads: format checks, the sandboxed worker, xlsx/ods/csv, validation."""

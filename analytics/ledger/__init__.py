@@ -1,0 +1,1 @@
+"""The ledger: what is published as of a time, and every write to it (commit, review, rollback)."""

@@ -1,0 +1,1 @@
+"""Words and tables for people: labels, sentences, the stage matrix's cells."""
