@@ -29,6 +29,7 @@ pytestmark  # unused variable (tests/browser/test_pages.py:19)
 pytestmark  # unused variable (tests/browser/test_security.py:19)
 pytestmark  # unused variable (tests/browser/test_selection.py:16)
 review_on  # autouse fixture (tests/analytics/test_review.py)
+no_wait  # autouse fixture (tests/analytics/test_write.py)
 _.number_format  # openpyxl cell attribute set in tests/data/make_realworld_fixtures.py
 _.log_message  # http.server hook (tests/browser/oidc_provider.py)
 _.do_GET  # http.server hook (tests/browser/oidc_provider.py)

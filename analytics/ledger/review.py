@@ -8,23 +8,20 @@ data version, never deleted. Nobody reviews a file they uploaded.
 from __future__ import annotations
 
 import os
-import random
-import time
 from collections.abc import Iterable
 from datetime import datetime
 
 import pandas as pd
 
-from analytics import clock
-from analytics.errors import EspError, WriteConflict
+from analytics.errors import EspError
 from analytics.ledger import permissions, reads
 from analytics.ledger.permissions import Principal
+from analytics.ledger.write import write
 from analytics.store.protocol import Store, Transaction
 
 APPROVED, RETURNED, REOPENED = "approved", "returned", "reopened"
 ACTIONS = (APPROVED, RETURNED, REOPENED)
 AUTO = "auto"  # who approves on commit while review is off
-_RETRIES = 5
 
 
 def review_enabled() -> bool:
@@ -92,24 +89,16 @@ def _act(
     ids = list(dict.fromkeys(int(i) for i in ids))
     if not ids:
         raise EspError("nothing_to_review")
-    last: Exception | None = None
-    for attempt in range(_RETRIES):
-        try:
-            with store.transaction() as tx:
-                when = clock.utc(at) if at else clock.now()
-                latest = reads.last_update(tx.con)
-                if latest is not None and when < latest:
-                    raise EspError("backdating_not_allowed")
-                for sid in ids:
-                    _check(tx, sid, principal, action)
-                version = tx.next_version()
-                for sid in ids:
-                    record(tx, sid, action, principal.email, when, comment, version)
-                return version
-        except WriteConflict as e:
-            last = e
-            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
-    raise WriteConflict() from last
+
+    def body(tx: Transaction, when: datetime) -> int:
+        for sid in ids:
+            _check(tx, sid, principal, action)
+        version = tx.next_version()
+        for sid in ids:
+            record(tx, sid, action, principal.email, when, comment, version)
+        return version
+
+    return write(store, body, at=at)
 
 
 def approve(

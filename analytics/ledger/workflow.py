@@ -9,8 +9,6 @@ through ``Store.transaction``, one transaction each.
 from __future__ import annotations
 
 import hashlib
-import random
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -18,12 +16,13 @@ import duckdb
 import pandas as pd
 
 from analytics import clock, findings
-from analytics.errors import EspError, WriteConflict
+from analytics.errors import EspError
 from analytics.findings import Finding
 from analytics.intake import reading, validate
 from analytics.intake.validate import Validation
 from analytics.ledger import changes, permissions, reads, review
 from analytics.ledger.permissions import Principal
+from analytics.ledger.write import write
 from analytics.reference import Reference
 from analytics.reference import build as build_reference
 from analytics.sheets.kinds import KINDS
@@ -33,7 +32,6 @@ from analytics.store.duckstore import scratch
 from analytics.store.migrations import sheet_columns
 from analytics.store.protocol import Store, Transaction
 
-_COMMIT_RETRIES = 5
 _BLOCK_COLUMNS = ["submission_id", "country", "period", "sheet", "replaced_submission_id"]
 
 
@@ -257,27 +255,14 @@ def commit(
         raise EspError("backdating_not_allowed")
     if chk.changes_nothing and chk.duplicate_of is None:
         return Outcome(None, None, store.version())
-    last: Exception | None = None
-    for attempt in range(_COMMIT_RETRIES):
-        try:
-            with store.transaction() as tx:
-                at = clock.utc(committed_at) if committed_at else clock.now()
-                latest = reads.last_update(tx.con)
-                if latest is not None and at < latest:
-                    raise EspError("backdating_not_allowed")
-                out = _apply(tx, chk, principal, source, at)
-                if out.submission_id is not None and publish:
-                    review.record(tx, out.submission_id, review.APPROVED, review.AUTO, at, None, out.version)
-                return out
-        except WriteConflict as e:
-            last = e
-            backoff(attempt)
-    raise WriteConflict() from last
 
+    def body(tx: Transaction, at: datetime) -> Outcome:
+        out = _apply(tx, chk, principal, source, at)
+        if out.submission_id is not None and publish:
+            review.record(tx, out.submission_id, review.APPROVED, review.AUTO, at, None, out.version)
+        return out
 
-def backoff(attempt: int) -> None:
-    """A short, random wait before trying a conflicting write again (so two retries do not meet again)."""
-    time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
+    return write(store, body, at=committed_at)
 
 
 def load(
@@ -369,7 +354,8 @@ def rollback(store: Store, submission_id: int, *, principal: Principal, reason: 
     reason = (reason or "").strip()
     if not reason:
         raise EspError("reason_required")
-    with store.transaction() as tx:
+
+    def body(tx: Transaction, at: datetime) -> int:
         if reads.rolled_back(tx.con, submission_id):
             raise EspError("already_rolled_back", id=submission_id)
         version = tx.next_version()
@@ -379,7 +365,7 @@ def rollback(store: Store, submission_id: int, *, principal: Principal, reason: 
                 [
                     {
                         "submission_id": submission_id,
-                        "rolled_back_at": clock.now(),
+                        "rolled_back_at": at,
                         "rolled_back_by": principal.email,
                         "reason": reason[:2000],
                         "version": version,
@@ -387,4 +373,6 @@ def rollback(store: Store, submission_id: int, *, principal: Principal, reason: 
                 ]
             ),
         )
-    return version
+        return version
+
+    return write(store, body)

@@ -10,7 +10,7 @@ taken first by every write and held until it commits: a write therefore sees eve
 earlier one, takes the next version and submission id in turn, and can never collide
 with another. A write that waits longer than ``WRITE_WAIT`` seconds, or that
 PostgreSQL aborts (deadlock, serialisation), raises ``WriteConflict``, which the
-workflow retries and otherwise reports plainly. psycopg 3 is the driver.
+ledger's write path (``ledger.write``) retries and otherwise reports plainly. psycopg 3 is the driver.
 """
 
 from __future__ import annotations
