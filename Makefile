@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 DB     := $(or $(ESP_DB),data/esp.duckdb)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run db test lint format bench felt loadtest clean
+.PHONY: help setup run db test lint format bench felt loadtest loadtest-browser cluster clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(BIN)/.run-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,14 @@ bench: $(BIN)/.dev-installed ## the benchmark at sizes S1 and S2 (writes benchma
 felt: $(BIN)/.dev-installed ## speed as felt in Chromium, beside a bare Streamlit app (writes benchmarks/felt.json)
 	$(BIN)/python -m benchmarks.felt
 
-loadtest: $(BIN)/.dev-installed ## concurrent real-browser sessions against a local app
+loadtest: $(BIN)/.dev-installed ## 1, 30, 60, 120 people at once over Streamlit's protocol (writes benchmarks/protoload.json)
+	$(BIN)/python -m benchmarks.protoload
+
+loadtest-browser: $(BIN)/.dev-installed ## concurrent real-browser sessions against a local app (what only a browser shows)
 	$(BIN)/python -m benchmarks.loadtest
+
+cluster: $(BIN)/.run-installed ## two app processes behind HAProxy on http://127.0.0.1:8080 (needs ESP_DB=postgresql://…)
+	$(BIN)/python scripts/cluster.py
 
 clean: ## remove the virtual environment and caches (never the database)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

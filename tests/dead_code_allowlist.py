@@ -40,3 +40,8 @@ pg_url  # fixture (tests/conftest.py)
 ready_db  # fixture (tests/conftest.py), requested by name
 evil_db  # fixture (tests/pages/test_csv_downloads.py)
 stop_schedules  # fixture (tests/pages/test_scheduled_backup.py)
+_.timezone  # protobuf field set in benchmarks/stclient.py (ContextInfo)
+_.timezone_offset  # protobuf field set in benchmarks/stclient.py (ContextInfo)
+_.locale  # protobuf field set in benchmarks/stclient.py (ContextInfo)
+_.bool_value  # protobuf field set in benchmarks/stclient.py (WidgetState)
+_.string_value  # protobuf field set in benchmarks/stclient.py (WidgetState)
