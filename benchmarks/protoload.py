@@ -426,15 +426,23 @@ def prepare_db(spec: str, scratch: Path) -> Path:
 
 
 def git_commit(root: Path) -> str:
+    """The checkout's commit, ``+changes`` when its tracked files differ from it."""
     try:
-        return subprocess.run(
+        head = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "?"
+    return head + ("+changes" if dirty else "")
 
 
 async def measure(a: argparse.Namespace) -> dict[str, Any]:
