@@ -314,6 +314,7 @@ class Setup:
     url: str
     watched: Watched
     run_logs: list[Path]  # one per app process, in the order of watched.apps
+    app_urls: list[str] = field(default_factory=list)  # each process, behind the proxy or not
 
 
 def _cluster_module() -> Any:
@@ -378,7 +379,7 @@ def start_setup(
         )
         stack.callback(app.stop)
         app.wait()
-        return Setup(label, app.url, Watched([app.pid]), logs)
+        return Setup(label, app.url, Watched([app.pid]), logs, [app.url])
     assert pg is not None
     url, postmaster = pg(label)
     apps = []
@@ -400,7 +401,13 @@ def start_setup(
     )
     stack.callback(proxy.stop)
     proxy.wait()
-    return Setup(label, proxy.url, Watched([app.pid for app in apps], proxy.pid, postmaster), logs)
+    return Setup(
+        label,
+        proxy.url,
+        Watched([app.pid for app in apps], proxy.pid, postmaster),
+        logs,
+        [app.url for app in apps],
+    )
 
 
 def prepare_db(spec: str, scratch: Path) -> Path:
@@ -464,8 +471,9 @@ async def measure(a: argparse.Namespace) -> dict[str, Any]:
 
             setups = [start_setup(stack, label, root, a, scratch, db, pg) for label, root in a.apps]
             for s in setups:
-                print(f"{s.label}: warming {s.url}", flush=True)
-                await warm(s.url, a.actions, a.timeout)
+                for url in s.app_urls:  # each process directly: its caches are its own
+                    print(f"{s.label}: warming {url}", flush=True)
+                    await warm(url, a.actions, a.timeout)
             for s in setups:
                 results[s.label] = {
                     "commit": git_commit(dict(a.apps)[s.label]),
