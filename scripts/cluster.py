@@ -125,7 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bind", default="127.0.0.1", help="the address HAProxy listens on")
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--app-ports", default="8501,8502", help="the app processes' loopback ports")
-    ap.add_argument("--logs", type=Path, default=Path("."), help="folder for app-PORT.log and haproxy.log")
+    ap.add_argument(
+        "--logs",
+        type=Path,
+        default=Path(os.environ.get("ESP_HOME", "logs")),
+        help="folder for app-PORT.log and haproxy.log (default: $ESP_HOME, else ./logs)",
+    )
     a = ap.parse_args(argv)
     db = os.environ.get("ESP_DB", "")
     if not db.startswith(("postgresql://", "postgres://")):
