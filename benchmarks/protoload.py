@@ -527,17 +527,24 @@ def _ms(v: float | None) -> str:
 
 
 def table(data: dict[str, Any], labels: list[str] | None = None) -> str:
-    """The README's table: one row per setup and level."""
+    """The README's table: per level, one row per setup (before / after, one process / two)."""
+    setups = data.get("setups", {})
+    labels = labels or list(setups)
+    levels = sorted({int(n) for label in labels for n in setups[label]["levels"]})
     lines = [
-        "| setup | people | runs/s | p50 | p95 | max | failed | app CPU (cores) | CPU per run | script: first / later p50 | RSS start → peak | machine busy |",
+        "| people | setup | runs/s | p50 | p95 | max | failed | app CPU (cores) | CPU per run "
+        "| script: first / later p50 | RSS start → peak | machine busy |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for label in labels or list(data.get("setups", {})):
-        s = data["setups"][label]
-        for n, r in s["levels"].items():
+    for n in levels:
+        for label in labels:
+            s = setups[label]
+            r = s["levels"].get(str(n))
+            if r is None:
+                continue
             lat, sc = r["latency"], r["script_ms"]
             lines.append(
-                f"| {label} ({s['commit']}, {s['processes']} × {s['store']}) | {n} | {r['runs_per_s']} | "
+                f"| {n} | {label} ({s['commit']}, {s['processes']} × {s['store']}) | {r['runs_per_s']} | "
                 f"{_ms(lat['p50_ms'])} | {_ms(lat['p95_ms'])} | {_ms(lat['max_ms'])} | {r['failures']} | "
                 f"{r['app_cpu_cores']} | {_ms(r['app_cpu_ms_per_run'])} | "
                 f"{_ms(sc['first']['p50_ms'])} / {_ms(sc['later']['p50_ms'])} | "

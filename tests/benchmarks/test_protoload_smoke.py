@@ -49,7 +49,7 @@ def test_people_open_links_and_change_the_page_on_one_process(tmp_path):
     data = protoload.main(_args(tmp_path, "--label", "smoke"))
     level = json.loads((tmp_path / "protoload.json").read_text())["setups"]["smoke"]["levels"]["3"]
     _check_level(level)
-    assert "| smoke (" in protoload.table(data)
+    assert "| 3 | smoke (" in protoload.table(data)
 
 
 def test_two_processes_behind_haproxy_keep_each_person_on_one(tmp_path, pg_server, monkeypatch):
