@@ -1,4 +1,5 @@
-"""``make loadtest``: N concurrent real-browser sessions against a local app.
+"""``make loadtest-browser``: N concurrent real-browser sessions against a local app (``make loadtest``
+is the protocol-level one, ``benchmarks/protoload.py``).
 
     python -m benchmarks.loadtest [--sessions 1,10,20] [--rounds 2] [--db S1|demo|PATH]
                                   [--think 1.0,3.0] [--ramp 0.5] [--max-seconds 900]
