@@ -29,7 +29,7 @@ def test_change_against_nothing_published_is_every_row_added(store, con):
     change = pending.change(con, sid)
     assert change.visible and change.count == 4
     assert len(change.added) == 4 and change.changed.empty and change.removed.empty
-    assert change.effect["shown_now"].isna().all()
+    assert change.blocks["shown_now"].isna().all()
 
 
 def test_change_lists_values_old_to_new_and_rows_removed_against_what_is_published(store, con):
@@ -42,7 +42,7 @@ def test_change_lists_values_old_to_new_and_rows_removed_against_what_is_publish
     [row] = change.changed.to_dict("records")
     assert (row["key"], row["field"], row["old"], row["new"]) == ("HEALTH", "stage", "1", "2")
     assert change.removed[["country", "period", "module"]].values.tolist() == [["PER", "2024", "COORD"]]
-    assert list(change.effect["shown_now"]) == [first]
+    assert list(change.blocks["shown_now"]) == [first]
 
 
 def test_change_is_measured_against_published_data_not_other_files_awaiting_review(store, con):
