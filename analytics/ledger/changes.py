@@ -77,7 +77,7 @@ def regressions(progress: pd.DataFrame, history: pd.DataFrame, sheet: str) -> li
 CHANGED_COLUMNS = ["sheet", "country", "period", "key", "field", "old", "new"]
 
 
-def diff(
+def _rows_diff(
     sheet: str, before: pd.DataFrame, after: pd.DataFrame, blocks: set[tuple[str, str]]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(added, changed, removed) rows of ``sheet`` within ``blocks``, old and new rows paired
@@ -160,7 +160,7 @@ def between(
     for sheet in SHEETS:
         pairs = {(c, p) for c, p, s in zip(live["country"], live["period"], live["sheet"]) if s == sheet}
         if pairs:
-            a, b, r = diff(sheet, before[sheet], after[sheet], pairs)
+            a, b, r = _rows_diff(sheet, before[sheet], after[sheet], pairs)
             added.append(a)
             changed.append(b)
             removed.append(r)
