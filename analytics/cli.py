@@ -15,10 +15,11 @@ from analytics.errors import EspError
 from analytics.exports import writers
 from analytics.exports.snapshot import SUBMISSION_COLUMNS
 from analytics.exports.template import template
-from analytics.findings import Finding, sort_key
+from analytics.findings import Finding, reading_order
 from analytics.i18n import LANGUAGES, error_message, finding_message, t
 from analytics.ledger import pending, permissions, reads, review, workflow
 from analytics.store import backup, factory, facts
+from analytics.store.protocol import Store
 
 CREATING = ("init",)  # the only command that may create a store (SPEC "Stores")
 
@@ -133,7 +134,7 @@ def _finding_dict(f: Finding, lang: str) -> dict:
 
 
 def _print_findings(findings: list[Finding], lang: str) -> None:
-    for f in sorted(findings, key=sort_key):
+    for f in sorted(findings, key=reading_order):
         where = " ".join(x for x in (f.sheet and f"[{f.sheet}]",) if x)
         print(
             f"{t('cli.' + f.severity, lang)} {where} {finding_message(f, lang)} ({f.code})".replace("  ", " ")
@@ -182,12 +183,12 @@ def _report(e: EspError, args: argparse.Namespace, lang: str) -> int:
 
 def _dispatch(args: argparse.Namespace, lang: str) -> int:
     _check_arguments(args)
-    st = factory.open_store(create=args.command in CREATING)
+    store = factory.open_store(create=args.command in CREATING)
     try:
-        facts.ensure_loaded(st)
-        return _COMMANDS[args.command](st, args, lang)
+        facts.ensure_loaded(store)
+        return _COMMANDS[args.command](store, args, lang)
     finally:
-        st.close()
+        store.close()
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
@@ -204,25 +205,25 @@ def _check_arguments(args: argparse.Namespace) -> None:
         _bad("--comment: returning a submission needs a comment that says what to fix")
 
 
-def _cmd_init(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
-    return _init(st, args.demo, lang)
+def _cmd_init(store: Store, args: argparse.Namespace, lang: str) -> int:
+    return _init(store, args.demo, lang)
 
 
-def _cmd_check(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_check(store: Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang) if args.user else None
-    chk = workflow.check(st.reader(), args.data, Path(args.file).name, principal=principal)
+    chk = workflow.check(store.reader(), args.data, Path(args.file).name, principal=principal)
     _emit_findings(chk.findings, args.json, lang)
     return 0 if chk.ok else 1
 
 
-def _cmd_load(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_load(store: Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang)
-    chk, out = workflow.load(st, args.data, Path(args.file).name, principal=principal, source="cli")
+    chk, out = workflow.load(store, args.data, Path(args.file).name, principal=principal, source="cli")
     return _emit_load(chk, out, args.json, lang)
 
 
-def _cmd_template(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
-    con = st.reader()
+def _cmd_template(store: Store, args: argparse.Namespace, lang: str) -> int:
+    con = store.reader()
     ref = reference.build(con)
     country = ref.code("country", args.country)
     if country is None:
@@ -233,31 +234,31 @@ def _cmd_template(st: factory.Store, args: argparse.Namespace, lang: str) -> int
     return 0
 
 
-def _cmd_snapshot(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_snapshot(store: Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang)
     permissions.require(principal, "download")
     if args.include_unreviewed:
         permissions.require(principal, "unreviewed")
     scope = review.scope_for(principal, args.include_unreviewed)
-    _, data = writers.write(st.reader(), args.format, as_of=args.as_of, lang=lang, scope=scope)
+    _, data = writers.write(store.reader(), args.format, as_of=args.as_of, lang=lang, scope=scope)
     Path(args.output).write_bytes(data)
     print(args.output)
     return 0
 
 
-def _cmd_history(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
-    return _history(st.reader(), args.json, lang)
+def _cmd_history(store: Store, args: argparse.Namespace, lang: str) -> int:
+    return _history(store.reader(), args.json, lang)
 
 
-def _cmd_rollback(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
+def _cmd_rollback(store: Store, args: argparse.Namespace, lang: str) -> int:
     principal = _principal(args.user, lang)
-    version = workflow.rollback(st, args.id, principal=principal, reason=args.reason)
+    version = workflow.rollback(store, args.id, principal=principal, reason=args.reason)
     print(t("cli.rolled_back", lang, id=args.id, version=version))
     return 0
 
 
-def _cmd_backup(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
-    done = backup.write(st, Path(args.output))
+def _cmd_backup(store: Store, args: argparse.Namespace, lang: str) -> int:
+    done = backup.write(store, Path(args.output))
     print(
         t(
             "cli.backup_done",
@@ -271,8 +272,8 @@ def _cmd_backup(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
-def _cmd_restore(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
-    done = backup.restore(st, Path(args.input))
+def _cmd_restore(store: Store, args: argparse.Namespace, lang: str) -> int:
+    done = backup.restore(store, Path(args.input))
     print(
         t(
             "cli.restore_done",
@@ -288,18 +289,18 @@ def _cmd_restore(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
     return 0
 
 
-def _init(st: factory.Store, with_demo: bool, lang: str) -> int:
-    facts.load(st)
+def _init(store: Store, with_demo: bool, lang: str) -> int:
+    facts.load(store)
     n = 0
-    if with_demo and st.version() == 0:
-        n = dataset.load_demo(st)
-    print(t("cli.init_done", lang, path=factory.describe(), version=st.version(), demo=n))
+    if with_demo and store.version() == 0:
+        n = dataset.load_demo(store)
+    print(t("cli.init_done", lang, path=factory.describe(), version=store.version(), demo=n))
     return 0
 
 
-def _review(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
+def _review(store: Store, args: argparse.Namespace, lang: str) -> int:
     if args.review_command == "list":
-        listing = pending.listing(st.reader(), status=args.status, country=args.country)
+        listing = pending.listing(store.reader(), status=args.status, country=args.country)
         if args.json:
             print(
                 json.dumps(
@@ -313,10 +314,10 @@ def _review(st: factory.Store, args: argparse.Namespace, lang: str) -> int:
         return 0
     principal = _principal(args.user, lang)
     if args.review_command == "approve":
-        version = review.approve(st, args.ids, principal=principal, comment=args.comment)
+        version = review.approve(store, args.ids, principal=principal, comment=args.comment)
         print(t("cli.approved", lang, ids=", ".join(map(str, args.ids)), version=version))
         return 0
-    version = review.return_(st, args.id, principal=principal, comment=args.comment)
+    version = review.return_(store, args.id, principal=principal, comment=args.comment)
     print(t("cli.returned", lang, id=args.id, version=version))
     return 0
 

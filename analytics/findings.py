@@ -64,7 +64,8 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.is_error for f in findings)
 
 
-def sort_key(f: Finding) -> tuple:
+def reading_order(f: Finding) -> tuple:
+    """Errors first, then by where they are in the file (sheet, row, column)."""
     return (0 if f.is_error else 1, f.sheet or "", f.row or 0, f.column or "", f.code)
 
 
@@ -75,14 +76,14 @@ def collapse(findings: Iterable[Finding]) -> list[tuple[Finding, int, list[int]]
     one line with a count, so a file with 5,000 bad rows stays readable.
     """
     groups: dict[tuple, list[Finding]] = {}
-    for f in sorted(findings, key=sort_key):
+    for f in sorted(findings, key=reading_order):
         key = (f.severity, f.code, f.sheet, f.column, f.value, f.params)
         groups.setdefault(key, []).append(f)
     out = []
     for items in groups.values():
         rows = [f.row for f in items if f.row is not None]
         out.append((items[0], len(items), rows))
-    out.sort(key=lambda t: sort_key(t[0]))
+    out.sort(key=lambda t: reading_order(t[0]))
     return out
 
 

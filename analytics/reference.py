@@ -8,23 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
-from analytics.i18n import sort_key
+from analytics.i18n import sort_key, t
 from analytics.paths import REFERENCE_DIR
 from analytics.spelling import normalise
-
-if TYPE_CHECKING:
-    pass
 
 # The four reportable modules in the ESP's order (module 1 is the overview); challenges
 # and capacity activities may also be CROSS (cross-cutting).
 MODULES = ("HEALTH", "JUSTICE", "SOCIAL", "COORD")
 # Joining date not published for later members: 2019 is the earliest possible.
 LATER_MEMBERS_EARLIEST_YEAR = 2019
+
+
+def short_module_names(lang: str) -> dict[str, str]:
+    """Module names short enough for axes and legends (CROSS included), in the ESP's order."""
+    return {m: t(f"module_short.{m}", lang) for m in (*MODULES, "CROSS")}
 
 
 def read_csv(name: str) -> pd.DataFrame:

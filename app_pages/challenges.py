@@ -6,6 +6,7 @@ from analytics import clock
 from analytics.figures import charts
 from analytics.insights import challenges, filters
 from analytics.present import summaries, tables
+from analytics.reference import short_module_names
 from webui import cache, urlstate, widgets
 from webui.context import ctx
 
@@ -28,7 +29,7 @@ def render() -> None:
         widgets.no_data(c)
         return
     cats = ref.labels("category", lang)
-    mods = charts.short_modules(lang)
+    mods = short_module_names(lang)
     waiting = tables.awaiting_count(ch)  # challenges awaiting review (the charts' notes)
     st.markdown(widgets.md_escape(cache.derived(summaries.challenges_sentence, ch, ref, lang)))
 

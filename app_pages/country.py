@@ -7,7 +7,7 @@ from analytics.figures import charts
 from analytics.i18n import datetime_text
 from analytics.insights import challenges, completeness, exchange, membership, practices, status
 from analytics.present import summaries, tables
-from analytics.reference import MODULES
+from analytics.reference import MODULES, short_module_names
 from webui import cache, urlstate, widgets
 from webui.context import ctx
 
@@ -91,7 +91,7 @@ def render() -> None:
             key="country_stages",
             awaiting=tables.awaiting_count(yearly),
         )
-        mods = {m: charts.short_modules(lang)[m] for m in MODULES}
+        mods = {m: short_module_names(lang)[m] for m in MODULES}
         left, right = st.columns(2)
         with left:
             fig = cache.figure(

@@ -6,7 +6,7 @@ from analytics.figures import charts
 from analytics.i18n import number
 from analytics.insights import membership, progress
 from analytics.present import summaries, tables
-from analytics.reference import MODULES
+from analytics.reference import MODULES, short_module_names
 from webui import cache, urlstate, widgets
 from webui.context import ctx
 
@@ -14,7 +14,7 @@ from webui.context import ctx
 def render() -> None:
     c = ctx()
     ref, lang = c.ref, c.lang
-    mods = {m: charts.short_modules(lang)[m] for m in MODULES}
+    mods = {m: short_module_names(lang)[m] for m in MODULES}
     st.title(c.t("nav.modules"))
 
     # 1. Which module

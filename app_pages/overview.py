@@ -7,7 +7,7 @@ from analytics.figures import charts, vega
 from analytics.i18n import number
 from analytics.insights import completeness, membership, status
 from analytics.present import stage_cells, summaries
-from analytics.reference import MODULES
+from analytics.reference import MODULES, short_module_names
 from webui import cache, urlstate, widgets
 from webui.context import Context, ctx
 
@@ -17,7 +17,7 @@ def map_section() -> None:
     """The map: a fragment, so changing its measure or view reruns only the map."""
     c = ctx()
     ref, lang, year = c.ref, c.lang, c.year.year
-    mods = charts.short_modules(lang)
+    mods = short_module_names(lang)
     measures = ["average", *MODULES]
     wanted = urlstate.page_param("measure", "average")
     # One row of controls: a horizontal container is one element where columns are three.

@@ -8,7 +8,7 @@ import streamlit as st
 from analytics.figures import charts
 from analytics.insights import exchange, filters, practices
 from analytics.present import tables
-from analytics.reference import MODULES
+from analytics.reference import MODULES, short_module_names
 from webui import cache, urlstate, widgets
 from webui.context import ctx
 
@@ -27,7 +27,7 @@ def render() -> None:
         c.state.year_from,
         c.state.year_to,
     )
-    mods = {m: charts.short_modules(lang)[m] for m in MODULES}
+    mods = {m: short_module_names(lang)[m] for m in MODULES}
 
     # 1. Exchange between countries: every country's practices count, so that an adaptation
     # shows whichever side of it the filters keep

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.ledger import pending, reads
 from analytics.ledger.permissions import allowed
-from webui import cache, review_ui
+from webui import cache, diff_view, review_ui
 from webui.context import ctx
 
 STATUSES = (reads.SUBMITTED, reads.RETURNED, reads.APPROVED)
@@ -83,7 +83,7 @@ def render() -> None:
     row = view.set_index("id").loc[sid]
     review_ui.submission_header(c, sid, row)
     if status == reads.SUBMITTED:
-        review_ui.show_change(c, cache.cached(pending.change, sid))
+        diff_view.show_diff(cache.cached(pending.change, sid), approving=True)
     review_ui.show_warnings(c, cache.cached(reads.submission_findings, sid))
     review_ui.original_file(c, sid)
     if status == reads.SUBMITTED:

@@ -17,14 +17,13 @@ from analytics.errors import EspError
 from analytics.findings import Finding
 from analytics.i18n import datetime_text, error_message, t
 from analytics.ledger import reads, review
-from analytics.ledger.pending import Change
-from analytics.present import tables
+from analytics.ledger.changes import Diff
 from analytics.reference import Reference
 
 from . import cache, connection
 from .context import Context, ctx
 from .submit import findings_frame
-from .widgets import md_escape, people_table
+from .widgets import ids_text, md_escape, people_table
 
 NOTICE, DONE = "rv_notice", "rv_done"
 BULK = "bulk"
@@ -66,17 +65,12 @@ def _decide(action: str, ids: tuple[int, ...], comment_key: str, origin: str) ->
     done.add((action, ids))
     st.session_state[comment_key] = ""
     st.session_state[NOTICE] = (
-        c.t(f"review.done_{action}", n=len(ids), ids=_ids_text(ids), version=version),
+        c.t(f"review.done_{action}", n=len(ids), ids=ids_text(ids), version=version),
         version,
     )
 
 
-def _ids_text(ids: tuple[int, ...] | list[int], most: int = 12) -> str:
-    shown = ", ".join(f"#{i}" for i in ids[:most])
-    return shown + (f" … (+{len(ids) - most})" if len(ids) > most else "")
-
-
-def queue_table(view: pd.DataFrame, changes: dict[int, Change], ref: Reference, lang: str) -> pd.DataFrame:
+def queue_table(view: pd.DataFrame, changes: dict[int, Diff], ref: Reference, lang: str) -> pd.DataFrame:
     """The filtered list as shown: countries by name, and for files awaiting review how many
     changes approving each would publish (and when it would publish none)."""
 
@@ -132,7 +126,7 @@ def approve_shown(c: Context, view: pd.DataFrame) -> None:
         digest = hashlib.sha1(repr(ids).encode()).hexdigest()[:10]
         st.text_input(c.t("review.comment_optional"), key="rv_bulk_comment", max_chars=2000)
         sure = st.checkbox(
-            c.t("review.bulk_confirm", n=len(ids), ids=_ids_text(ids)), key=f"rv_bulk_sure_{digest}"
+            c.t("review.bulk_confirm", n=len(ids), ids=ids_text(ids)), key=f"rv_bulk_sure_{digest}"
         )
         st.button(
             c.t("review.bulk_button", n=len(ids)),
@@ -168,51 +162,6 @@ def submission_header(c: Context, sid: int, row: pd.Series) -> None:
         )
         if isinstance(row["comment"], str) and row["comment"]:
             st.text(row["comment"])
-
-
-def show_change(c: Context, change: Change) -> None:
-    """What approving the submission would change in the published reports."""
-    st.markdown(f"**{c.t('review.changes_title', n=change.count)}**")
-    effect = change.effect
-    if not change.visible:
-        later = sorted({int(i) for i in effect["shown_now"].dropna()})
-        st.warning(c.t("review.nothing_visible", ids=_ids_text(later)), icon=":material/visibility_off:")
-    elif change.count == 0:
-        st.info(c.t("review.same_as_published"), icon=":material/info:")
-    cols = st.columns(4)
-    cols[0].metric(
-        c.t("review.metric_blocks"), f"{int(effect['publishes'].sum())} / {len(effect)}", border=True
-    )
-    cols[1].metric(c.t("report.rows_added"), len(change.added), border=True)
-    cols[2].metric(c.t("report.values_changed"), len(change.changed), border=True)
-    cols[3].metric(c.t("report.rows_removed"), len(change.removed), border=True)
-    view = pd.DataFrame(
-        {
-            "country": effect["country"],
-            "period": effect["period"],
-            "sheet": effect["sheet"],
-            "published_now": [
-                c.t("admin.report_none") if pd.isna(v) else f"#{int(v)}" for v in effect["shown_now"]
-            ],
-            "after": [
-                c.t("review.after_this") if p else c.t("review.after_stays", id=f"#{int(v)}")
-                for p, v in zip(effect["publishes"], effect["shown_now"])
-            ],
-        }
-    )
-    people_table(view, headers="review.ecol_")
-    if len(change.removed):
-        st.markdown(c.t("report.removed_title", n=len(change.removed)))
-        people_table(tables.labelled_rows(change.removed, c.ref, c.lang))
-    if len(change.changed):
-        st.markdown(c.t("report.changed_title"))
-        rows = tables.changed_values(change.changed, c.ref, c.lang)
-        rows = rows.assign(field=change.changed["field"].map(lambda f: c.t(f"col.{f}")))
-        people_table(rows, headers="report.pcol_")
-    if len(change.added):
-        st.markdown(c.t("report.added_title"))
-        rows = tables.labelled_rows(change.added, c.ref, c.lang).dropna(axis=1, how="all")
-        people_table(rows)
 
 
 def show_warnings(c: Context, found: list[Finding]) -> None:

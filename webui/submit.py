@@ -13,10 +13,11 @@ from analytics.errors import EspError
 from analytics.findings import Finding, collapse, counts
 from analytics.i18n import error_message, finding_message, t
 from analytics.ledger import workflow
-from analytics.present import tables
+from analytics.ledger.changes import Diff
 from analytics.present.readable import csv_for_people, finding_in_words, sheet_names
 
 from .context import ctx
+from .diff_view import show_diff
 from .urlstate import base_params
 from .widgets import md_escape, people_table
 
@@ -120,40 +121,7 @@ def _rows_text(rows: list[int]) -> str:
     return ", ".join(map(str, rows[:5])) + f" … (+{len(rows) - 5})"
 
 
-def show_preview(p: workflow.Preview, *, title: bool = True) -> None:
-    """What the file changes: rows it removes first, then the counts, changed values, new rows."""
-    c = ctx()
-    if title:
-        st.subheader(c.t("report.preview_title"))
-    if len(p.removed):
-        st.warning(c.t("report.removed_title", n=len(p.removed)), icon=":material/delete:")
-        view = tables.labelled_rows(p.removed, c.ref, c.lang)
-        people_table(view)
-    cols = st.columns(4)
-    cols[0].metric(c.t("report.blocks_replaced"), len(p.replaced), border=True)
-    cols[1].metric(c.t("report.rows_added"), len(p.added), border=True)
-    cols[2].metric(c.t("report.values_changed"), len(p.changed), border=True)
-    cols[3].metric(c.t("report.rows_removed"), len(p.removed), border=True)
-    if p.empty:
-        st.info(c.t("report.nothing_changes"))
-    if len(p.replaced):
-        st.markdown(c.t("report.replaced_title"))
-        people_table(
-            p.replaced[["country", "period", "sheet", "submission_id", "uploaded_by", "committed_at"]],
-            headers="report.pcol_",
-        )
-    if len(p.changed):
-        st.markdown(c.t("report.changed_title"))
-        view = tables.changed_values(p.changed, c.ref, c.lang)
-        view = view.assign(field=p.changed["field"].map(lambda f: c.t(f"col.{f}")))
-        people_table(view, headers="report.pcol_")
-    if len(p.added):
-        st.markdown(c.t("report.added_title"))
-        view = tables.labelled_rows(p.added, c.ref, c.lang).dropna(axis=1, how="all")
-        people_table(view)
-
-
-def confirm_and_commit(chk: workflow.Check, preview: workflow.Preview, *, source: str, key: str) -> None:
+def confirm_and_commit(chk: workflow.Check, preview: Diff, *, source: str, key: str) -> None:
     """The explicit confirm step: rows the file removes, and any other warning, acknowledged
     first. The commit runs once, even on a double click: the button is a callback guarded by
     the file's hash, and a second commit of the same bytes changes nothing in the core."""
@@ -180,7 +148,7 @@ def confirm_and_commit(chk: workflow.Check, preview: workflow.Preview, *, source
         st.error(err)
 
 
-def _commit(chk: workflow.Check, preview: workflow.Preview, source: str, key: str) -> None:
+def _commit(chk: workflow.Check, preview: Diff, source: str, key: str) -> None:
     c = ctx()
     if st.session_state.get(f"{key}_busy") == chk.sha256:
         return
@@ -272,7 +240,7 @@ def after_check(chk: workflow.Check, *, key: str, source: str, headings: bool) -
     if prev is None or prev[0] != chk.sha256:
         prev = (chk.sha256, workflow.preview(c.con, chk, principal=c.principal, source=source))
         st.session_state[f"{key}_preview"] = prev
-    show_preview(prev[1], title=not headings)
+    show_diff(prev[1], title=not headings)
     if headings:
         st.subheader(c.t("report.step5"))
     confirm_and_commit(chk, prev[1], source=source, key=key)

@@ -53,6 +53,12 @@ def show_table(
     )
 
 
+def ids_text(ids: tuple[int, ...] | list[int], most: int = 12) -> str:
+    """Submission ids as people read them: ``#3, #7 … (+2)``."""
+    shown = ", ".join(f"#{i}" for i in ids[:most])
+    return shown + (f" … (+{len(ids) - most})" if len(ids) > most else "")
+
+
 def own_headers(df: pd.DataFrame, prefix: str | None, lang: str) -> dict[str, str] | None:
     """The page's own header texts (``<prefix><column>``) for the columns that have one."""
     if prefix is None:

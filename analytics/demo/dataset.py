@@ -3,13 +3,17 @@ other countries) and capacity activities for the 15 real member countries, loade
 the real upload path.
 
 Country list and joining dates are facts; every value this module writes is
-not, and every page that shows it says so.
+not, and every page that shows it says so. The invented texts (challenges, practices,
+adaptations between countries, capacity activities) are data, in ``texts.toml`` beside
+this module; the numbers are drawn here.
 """
 
 from __future__ import annotations
 
 import random
+import tomllib
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,212 +30,41 @@ ENGLISH = {"GUY", "LCA", "TTO"}
 QUARTERLY = {"PER": ("Q1", "Q2"), "MEX": ("Q1",), "GUY": ("Q1", "Q2")}
 CORRECTED = {"GTM", "ECU", "HND", "URY"}
 
-CHALLENGES = {
-    "FINANCING": (
-        (
-            "El presupuesto asignado a los servicios esenciales no cubre la expansión a nuevas provincias.",
-            "The budget for essential services does not cover expansion to new regions.",
-        ),
-        (
-            "Dependencia de fondos de cooperación para la capacitación del personal.",
-            "Staff training still depends on donor funding.",
-        ),
-    ),
-    "COORDINATION": (
-        (
-            "Las mesas interinstitucionales se reúnen de forma irregular y sin actas de seguimiento.",
-            "Inter-agency tables meet irregularly and keep no follow-up minutes.",
-        ),
-        (
-            "Falta un protocolo común de referencia entre salud, policía y servicios sociales.",
-            "There is no shared referral protocol between health, police and social services.",
-        ),
-    ),
-    "LEGAL": (
-        (
-            "El reglamento de la ley integral aún no fue aprobado.",
-            "The regulations of the comprehensive law have not yet been approved.",
-        ),
-        (
-            "Las normas de protección no contemplan la violencia digital.",
-            "Protection rules do not cover online violence.",
-        ),
-    ),
-    "WORKFORCE": (
-        (
-            "Alta rotación del personal capacitado en los servicios de primera línea.",
-            "High turnover of trained staff in first-line services.",
-        ),
-        (
-            "Pocas profesionales de salud mental en zonas rurales.",
-            "Few mental-health professionals in rural areas.",
-        ),
-    ),
-    "DATA": (
-        (
-            "Los registros administrativos no están desagregados por edad, etnia ni discapacidad.",
-            "Administrative records are not disaggregated by age, ethnicity or disability.",
-        ),
-        (
-            "No existe un registro único de casos entre instituciones.",
-            "There is no single case register shared between institutions.",
-        ),
-    ),
-    "ACCESS": (
-        (
-            "Las mujeres indígenas y rurales enfrentan largas distancias hasta los servicios.",
-            "Indigenous and rural women face long distances to reach services.",
-        ),
-        ("La línea de ayuda no atiende las 24 horas.", "The helpline does not operate around the clock."),
-    ),
-    "QUALITY": (
-        (
-            "Persisten prácticas de revictimización en la toma de denuncias.",
-            "Re-victimising practices persist when complaints are taken.",
-        ),
-        (
-            "Los estándares de calidad no se supervisan de forma sistemática.",
-            "Quality standards are not monitored systematically.",
-        ),
-    ),
-    "POLITICAL": (
-        (
-            "Cambio de autoridades retrasó la aprobación del plan nacional.",
-            "A change of authorities delayed the approval of the national plan.",
-        ),
-        (
-            "El mecanismo para el adelanto de la mujer perdió rango institucional.",
-            "The national women's machinery lost institutional rank.",
-        ),
-    ),
-    "EMERGENCY": (
-        (
-            "La pandemia obligó a trasladar la atención a modalidades remotas.",
-            "The pandemic forced services to move to remote formats.",
-        ),
-        (
-            "La llegada de personas migrantes aumentó la demanda de refugios.",
-            "The arrival of migrants increased demand for shelters.",
-        ),
-    ),
-    "OTHER": (
-        (
-            "Baja difusión de los servicios disponibles entre adolescentes.",
-            "Low awareness of available services among adolescents.",
-        ),
-    ),
+TEXTS = tomllib.loads(Path(__file__).with_name("texts.toml").read_text(encoding="utf-8"))
+Activity = tuple[str, str, str]  # module, name in Spanish, name in English
+
+
+def _activity(entry: dict[str, str]) -> Activity:
+    return (entry["module"], entry["es"], entry["en"])
+
+
+# Category → (Spanish, English) descriptions.
+CHALLENGES: dict[str, tuple[tuple[str, str], ...]] = {
+    category: tuple((item["es"], item["en"]) for item in items)
+    for category, items in TEXTS["challenges"].items()
 }
-
-PRACTICES = (
-    (
-        "HEALTH",
-        "Protocolo de atención integral en salud",
-        "Integrated health-care protocol",
-        "Protocolo nacional que integra la identificación, el apoyo de primera línea y la referencia.",
-        "A national protocol combining identification, first-line support and referral.",
-    ),
-    (
-        "JUSTICE",
-        "Fiscalías especializadas",
-        "Specialised prosecution units",
-        "Unidades fiscales especializadas con salas de entrevista amigables.",
-        "Specialised prosecution units with survivor-friendly interview rooms.",
-    ),
-    (
-        "SOCIAL",
-        "Casas de acogida en red",
-        "Networked safe houses",
-        "Red de casas de acogida con un sistema común de derivación y seguimiento.",
-        "A network of safe houses with a shared referral and follow-up system.",
-    ),
-    (
-        "COORD",
-        "Mesa nacional de coordinación",
-        "National coordination board",
-        "Mesa interinstitucional con plan anual, presupuesto y tablero de seguimiento.",
-        "An inter-agency board with an annual plan, budget and monitoring dashboard.",
-    ),
-    (
-        "SOCIAL",
-        "Línea de ayuda 24 horas",
-        "24-hour helpline",
-        "Línea gratuita con atención psicológica y derivación a servicios locales.",
-        "A free line offering counselling and referral to local services.",
-    ),
-    (
-        "HEALTH",
-        "Curso virtual sobre servicios esenciales",
-        "Virtual course on essential services",
-        "Curso en línea para personal de salud, adaptado del Paquete de Servicios Esenciales.",
-        "An online course for health staff adapted from the Essential Services Package.",
-    ),
+# (module, Spanish title, English title, Spanish description, English description).
+PRACTICES: tuple[tuple[str, str, str, str, str], ...] = tuple(
+    (p["module"], p["title"]["es"], p["title"]["en"], p["description"]["es"], p["description"]["en"])
+    for p in TEXTS["practices"]
 )
-
-
 # Illustrative adaptations between countries: (adopting country, the practice's Spanish title,
 # the countries it was adapted from). Each source reports its practice first (the first practice
 # it reports), and has no other practice in that module, so its card can tell who adapted it.
-ADOPTIONS = (
-    ("HND", "Fiscalías especializadas", ("GTM",)),
-    ("SLV", "Fiscalías especializadas", ("GTM",)),
-    ("TTO", "Fiscalías especializadas", ("GTM",)),
-    ("BOL", "Protocolo de atención integral en salud", ("PER",)),
-    ("ECU", "Protocolo de atención integral en salud", ("PER",)),
-    ("PRY", "Casas de acogida en red", ("URY",)),
-    ("MEX", "Casas de acogida en red", ("URY",)),
-    ("ARG", "Mesa nacional de coordinación", ("URY", "PAN")),
-    ("GUY", "Línea de ayuda 24 horas", ("DOM",)),
-    ("LCA", "Línea de ayuda 24 horas", ("GUY",)),  # a chain: Dominican Republic → Guyana → Saint Lucia
+ADOPTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple(
+    (a["country"], a["practice"], tuple(a["from"])) for a in TEXTS["adoptions"]
 )
 ADOPTED = {(adopter, title): sources for adopter, title, sources in ADOPTIONS}
 SOURCES = {(source, title) for _, title, sources in ADOPTIONS for source in sources}
 
-# Capacity activities (module, Spanish name, English name).
-VIRTUAL_COURSE = ("CROSS", "Curso virtual sobre servicios esenciales", "Virtual course on essential services")
+# Capacity activities.
+VIRTUAL_COURSE = _activity(TEXTS["activities"]["virtual_course"])
 VIRTUAL_COURSE_FROM = 2019  # set up by the community and the Spotlight Initiative (milestones.csv)
-REGIONAL_MEETING = (
-    "CROSS",
-    "Encuentro regional de la comunidad de práctica",
-    "Regional meeting of the community of practice",
-)
+REGIONAL_MEETING = _activity(TEXTS["activities"]["regional_meeting"])
 REGIONAL_MEETING_YEARS = (2019, 2022, 2024)
-WORKSHOPS = (
-    ("HEALTH", "Taller de protocolos de atención en salud", "Workshop on health-care protocols"),
-    (
-        "JUSTICE",
-        "Taller de investigación con enfoque de género para fiscalías",
-        "Gender-sensitive investigation workshop for prosecutors",
-    ),
-    (
-        "SOCIAL",
-        "Taller de gestión de casos en servicios sociales",
-        "Case-management workshop for social services",
-    ),
-    ("COORD", "Taller de coordinación interinstitucional", "Inter-agency coordination workshop"),
-    (
-        "CROSS",
-        "Taller sobre el Paquete de Servicios Esenciales",
-        "Workshop on the Essential Services Package",
-    ),
-)
-ASSISTANCE = (
-    (
-        "COORD",
-        "Asistencia técnica para el registro único de casos",
-        "Technical assistance for a single case register",
-    ),
-    (
-        "HEALTH",
-        "Asistencia técnica para adaptar las guías de salud",
-        "Technical assistance to adapt the health guidance",
-    ),
-    ("JUSTICE", "Asistencia técnica para protocolos policiales", "Technical assistance for police protocols"),
-    (
-        "SOCIAL",
-        "Asistencia técnica para estándares de casas de acogida",
-        "Technical assistance for shelter standards",
-    ),
-)
+WORKSHOPS = tuple(_activity(a) for a in TEXTS["activities"]["workshops"])
+ASSISTANCE = tuple(_activity(a) for a in TEXTS["activities"]["technical_assistance"])
+EXCHANGE = TEXTS["activities"]["exchange"]  # {sources}, {practice} in each language
 # Rough size of each country's public services, for plausible numbers of people trained.
 SCALE = {
     "MEX": 1.8,
@@ -356,8 +189,10 @@ def _capacity(
         who = {lg: ", ".join(names[s][lg] for s in adopted["sources"]) for lg in ("es", "en")}
         visit = (
             adopted["module"],
-            f"Intercambio con {who['es']}: {adopted['title_es'].lower()}",
-            f"Exchange with {who['en']}: {adopted['title_en'].lower()}",
+            *(
+                EXCHANGE[lg].format(sources=who[lg], practice=adopted[f"title_{lg}"].lower())
+                for lg in ("es", "en")
+            ),
         )
         a.add(visit, "EXCHANGE", "GOVERNMENT", rng.randint(4, 10))
         a.add(visit, "EXCHANGE", "UNFPA", rng.randint(1, 2))
@@ -413,9 +248,7 @@ def generate(today: date, ref_countries: pd.DataFrame) -> list[dict]:
                         "stage": stages[m],
                         "coverage_pct": round(coverage[m], 1),
                         "trained_staff": staff[m],
-                        "notes": ""
-                        if rng.random() < 0.7
-                        else ("Datos ilustrativos" if lang == "es" else "Illustrative data"),
+                        "notes": "" if rng.random() < 0.7 else TEXTS["notes"][lang],
                     }
                     for m in MODULES
                 ]
@@ -476,10 +309,7 @@ def generate(today: date, ref_countries: pd.DataFrame) -> list[dict]:
 
 
 AWAITING_REVIEW = 2  # the newest illustrative files are left awaiting review, the one before is returned
-RETURN_COMMENT = (
-    "Datos ilustrativos: la cobertura de salud no coincide con el informe anual; revísela y vuelva a enviar "
-    "el archivo."
-)
+RETURN_COMMENT = TEXTS["return_comment"]
 
 
 def load_demo(store: Store, *, today: date | None = None) -> int:

@@ -25,7 +25,7 @@ from analytics.insights import capacity, challenges, completeness, exchange, pra
 from analytics.insights.refperiod import reference_year
 from analytics.present import summaries, tables
 from analytics.present.readable import filters_in_words, readable
-from analytics.reference import MODULES, Reference
+from analytics.reference import MODULES, Reference, short_module_names
 from analytics.reference import citations as reference_citations
 from analytics.sheets.kinds import COUNTRY_SEPARATOR
 
@@ -221,7 +221,7 @@ def render(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> st
     scope = snap.scope  # published data, or also what awaits review (then said below)
     countries = list(snap.filters.countries) or None
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
-    mods = charts.short_modules(lang)
+    mods = short_module_names(lang)
     cats = ref.labels("category", lang)
 
     doc.add('<section class="first">')

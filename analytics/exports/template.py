@@ -18,22 +18,12 @@ from analytics.i18n import t
 from analytics.ledger import reads
 from analytics.reference import MODULES, Reference
 from analytics.reference import build as build_reference
-from analytics.sheets.kinds import KINDS, show
+from analytics.sheets.kinds import KINDS, choices, show
 from analytics.sheets.schema import SHEETS, Column, Sheet
 from analytics.sheets.workbook import new_workbook
 
 LIST_SHEET = {"es": "listas", "en": "lists"}
 VALIDATED_ROWS = 1000
-_WIDE_KINDS = {
-    "text": 40,
-    "url": 40,
-    "country": 24,
-    "module": 24,
-    "category": 24,
-    "countries": 30,
-    "activity_kind": 24,
-    "institution_type": 30,
-}
 
 
 def _list_key(col: Column) -> str | None:
@@ -44,22 +34,14 @@ def _list_key(col: Column) -> str | None:
     return domain
 
 
-def _choices(ref: Reference, lang: str) -> dict[str, list[str]]:
+def _lists(ref: Reference, lang: str) -> dict[str, list[str]]:
     """Each drop-down list, in the order the template's hidden list sheet holds them."""
-    members = ref.members(lang)
-    out: dict[str, list[str]] = {"country": [str(n) for n in members[f"name_{lang}"]]}
+    out: dict[str, list[str]] = {}
     for spec in SHEETS.values():
         for col in spec.columns:
             key = _list_key(col)
-            if key is None or key in out:
-                continue
-            labels = ref.labels(KINDS[col.kind].domain, lang)
-            if key == "module":
-                out[key] = [v for k, v in labels.items() if k != "CROSS"]
-            elif key == "stage":
-                out[key] = [f"{k} {v}" for k, v in labels.items()]
-            else:
-                out[key] = list(labels.values())
+            if key is not None and key not in out:
+                out[key] = choices(col, ref, lang) or []
     return out
 
 
@@ -96,7 +78,7 @@ def template(
         rows, contents = prefill_from_submission(
             con, ref, from_submission, country=country, period=period, lang=lang
         )
-    choices = _choices(ref, lang)
+    lists = _lists(ref, lang)
     ws_i = wb.add_worksheet(t("template.instructions_sheet", lang))
     ws_i.set_column(0, 0, 110)
     ws_i.write_string(
@@ -108,9 +90,9 @@ def template(
 
     lists_name = LIST_SHEET[lang]
     for spec in SHEETS.values():
-        _data_sheet(wb, spec, lang, rows[spec.key], formats, lists_name, choices)
+        _data_sheet(wb, spec, lang, rows[spec.key], formats, lists_name, lists)
     ws_l = wb.add_worksheet(lists_name)
-    for j, (key, values) in enumerate(choices.items()):
+    for j, (key, values) in enumerate(lists.items()):
         ws_l.write_string(0, j, key)
         for i, v in enumerate(values, start=1):
             ws_l.write_string(i, j, v)
@@ -210,36 +192,32 @@ def _earlier_progress(stored: pd.DataFrame, period: str) -> pd.DataFrame:
     return earlier.sort_values(["period_start", "period"]).groupby("module").tail(1)
 
 
-def _validation(col: Column, lang: str, lists_name: str, choices: dict[str, list[str]]) -> dict | None:
+def _validation(col: Column, lang: str, lists_name: str, lists: dict[str, list[str]]) -> dict | None:
     """The data validation a column's cells get: its drop-down list, or a number range."""
     key = _list_key(col)
     if key:
-        letter = xlsxwriter.utility.xl_col_to_name(list(choices).index(key))
+        letter = xlsxwriter.utility.xl_col_to_name(list(lists).index(key))
         return {
             "validate": "list",
-            "source": f"={lists_name}!${letter}$2:${letter}${len(choices[key]) + 1}",
+            "source": f"={lists_name}!${letter}$2:${letter}${len(lists[key]) + 1}",
             "error_type": "warning",
             "error_title": t("template.list_error_title", lang),
             "error_message": t("template.list_error", lang),
         }
-    if col.kind == "percent":
-        return {
-            "validate": "decimal",
-            "criteria": "between",
-            "minimum": 0,
-            "maximum": 100,
-            "error_type": "warning",
-            "error_message": t("template.percent_error", lang),
-        }
-    if col.kind == "count":
-        return {
-            "validate": "integer",
-            "criteria": ">=",
-            "value": 0,
-            "error_type": "warning",
-            "error_message": t("template.count_error", lang),
-        }
-    return None
+    kind = KINDS[col.kind]
+    if kind.minimum is None:
+        return None
+    bounds: dict[str, object] = (
+        {"criteria": ">=", "value": kind.minimum}
+        if kind.maximum is None
+        else {"criteria": "between", "minimum": kind.minimum, "maximum": kind.maximum}
+    )
+    return {
+        "validate": "integer" if kind.whole else "decimal",
+        **bounds,
+        "error_type": "warning",
+        "error_message": t(f"template.{col.kind}_error", lang),
+    }
 
 
 def _data_sheet(
@@ -249,13 +227,13 @@ def _data_sheet(
     rows: list[dict],
     formats: dict,
     lists_name: str,
-    choices: dict[str, list[str]],
+    lists: dict[str, list[str]],
 ) -> None:
     ws = wb.add_worksheet(spec.name(lang))
     for j, col in enumerate(spec.columns):
         ws.write_string(0, j, col.header(lang) + (" *" if col.required else ""), formats["bold"])
-        ws.set_column(j, j, _WIDE_KINDS.get(col.kind, 16), formats["text"])
-        rule = _validation(col, lang, lists_name, choices)
+        ws.set_column(j, j, KINDS[col.kind].width, formats["text"])
+        rule = _validation(col, lang, lists_name, lists)
         if rule:
             ws.data_validation(1, j, VALIDATED_ROWS, j, rule)
     for i, row in enumerate(rows, start=1):

@@ -15,7 +15,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import xlsxwriter
 
 from analytics.exports import brief, snapshot
 from analytics.exports.snapshot import Snapshot
@@ -27,6 +26,7 @@ from analytics.reference import Reference
 from analytics.reference import build as build_reference
 from analytics.sheets.kinds import KINDS, show
 from analytics.sheets.schema import SHEETS
+from analytics.sheets.workbook import new_workbook
 
 _ZIP_TIME = (2015, 12, 1, 0, 0, 0)
 Writer = Callable[[duckdb.DuckDBPyConnection, Snapshot, Reference], bytes]
@@ -86,18 +86,12 @@ def _zip(files: dict[str, bytes]) -> bytes:
 @_format("xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 def to_xlsx(con: duckdb.DuckDBPyConnection, snap: Snapshot, ref: Reference) -> bytes:
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(
+    wb = new_workbook(
         buf,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "remove_timezone": True,
-            "default_date_format": "yyyy-mm-dd hh:mm",
-        },
+        {"created": snap.generated_at.replace(tzinfo=None), "title": "ESP Monitor snapshot"},
+        remove_timezone=True,
+        default_date_format="yyyy-mm-dd hh:mm",
     )
-    wb.set_properties({"created": snap.generated_at.replace(tzinfo=None), "title": "ESP Monitor snapshot"})
     bold = wb.add_format({"bold": True, "bg_color": "#dbe9f0", "text_wrap": True})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     ws = wb.add_worksheet("README")

@@ -22,8 +22,7 @@ from analytics.figures.style import (
     STAGE_TEXT_COLORS,
 )
 from analytics.i18n import number, sort_key, t
-from analytics.present.stage_cells import flag, matrix_cells
-from analytics.present.stage_cells import short_modules as short_modules
+from analytics.present.stage_cells import is_awaiting, matrix_cells
 from analytics.reference import MODULES, Reference
 
 STEP_NUDGE = 0.07  # stage units between modules drawn at the same stage
@@ -671,7 +670,7 @@ def completeness(comp: pd.DataFrame, ref: Reference, lang: str, open_year: int |
         zr, tr = [], []
         for xi, y in enumerate(years):
             r = cells[(c, y)]
-            if flag(r.get("awaiting")):
+            if is_awaiting(r.get("awaiting")):
                 marked.append((xi, yi))
             if not r["expected"] and not r["progress"]:
                 zr.append(None)

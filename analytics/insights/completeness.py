@@ -8,10 +8,9 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from analytics import clock
+from analytics import clock, periods
 from analytics.ledger import reads
 from analytics.ledger.reads import PUBLISHED, Scope
-from analytics.periods import sort_key
 from analytics.reference import Reference
 
 
@@ -64,7 +63,7 @@ def last_reported(
     blocks = reads.current_blocks(con, as_of=as_of, scope=scope)
     if blocks.empty:
         return pd.DataFrame(columns=["country", "last_period", "last_committed_at"])
-    blocks["k"] = blocks["period"].map(sort_key)
+    blocks["k"] = blocks["period"].map(periods.sort_key)
     g = blocks.sort_values("k").groupby("country")
     return pd.DataFrame(
         {"last_period": g["period"].last(), "last_committed_at": g["committed_at"].max()}

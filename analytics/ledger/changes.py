@@ -6,6 +6,7 @@ and 45 are the same value, an empty cell is "".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -76,7 +77,7 @@ def regressions(progress: pd.DataFrame, history: pd.DataFrame, sheet: str) -> li
 CHANGED_COLUMNS = ["sheet", "country", "period", "key", "field", "old", "new"]
 
 
-def diff(
+def _rows_diff(
     sheet: str, before: pd.DataFrame, after: pd.DataFrame, blocks: set[tuple[str, str]]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(added, changed, removed) rows of ``sheet`` within ``blocks``, old and new rows paired
@@ -108,6 +109,74 @@ def diff(
                     }
                 )
     return added, pd.DataFrame(changes, columns=CHANGED_COLUMNS), removed
+
+
+BLOCK_COLUMNS = ["country", "period", "sheet", "shown_now", "uploaded_by", "committed_at", "takes_effect"]
+
+
+@dataclass(frozen=True)
+class Diff:
+    """What a file changes against the reports standing now, block by block.
+
+    One answer for both who ask: the uploader before the confirm (against the reports as
+    they stand, awaiting review included: ``workflow.preview``) and the reviewer before an
+    approval (against what is published: ``pending.change``).
+    """
+
+    # Every (country, period, sheet) block the file holds: the submission shown there now
+    # (<NA> if none) with who committed it and when, and whether the file takes its place
+    # (not where a later published submission holds it).
+    blocks: pd.DataFrame
+    added: pd.DataFrame  # sheet, country, period, natural key, values: rows with no earlier counterpart
+    changed: pd.DataFrame  # CHANGED_COLUMNS: one row per value, old → new
+    removed: pd.DataFrame  # sheet, country, period, natural key: rows of the reports replaced, gone
+
+    @property
+    def count(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.removed)
+
+    @property
+    def empty(self) -> bool:
+        return self.count == 0
+
+    @property
+    def visible(self) -> bool:
+        """False when later published submissions hold every block it would replace."""
+        return bool(self.blocks["takes_effect"].any())
+
+    @property
+    def replaced(self) -> pd.DataFrame:
+        """The blocks where it takes the place of a report shown now."""
+        return self.blocks[self.blocks["takes_effect"] & self.blocks["shown_now"].notna()]
+
+
+def between(
+    blocks: pd.DataFrame, before: Mapping[str, pd.DataFrame], after: Mapping[str, pd.DataFrame]
+) -> Diff:
+    """The ``Diff`` of ``after`` against ``before`` (each a sheet's rows) within the ``blocks``
+    (``BLOCK_COLUMNS``) that take effect; only their sheets need be in ``before`` and ``after``."""
+    live = blocks[blocks["takes_effect"]]
+    added, changed, removed = [], [], []
+    for sheet in SHEETS:
+        pairs = {(c, p) for c, p, s in zip(live["country"], live["period"], live["sheet"]) if s == sheet}
+        if pairs:
+            a, b, r = _rows_diff(sheet, before[sheet], after[sheet], pairs)
+            added.append(a)
+            changed.append(b)
+            removed.append(r)
+
+    def joined(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+    frame = blocks[BLOCK_COLUMNS].reset_index(drop=True)
+    return Diff(
+        frame.assign(
+            shown_now=frame["shown_now"].astype("Int64"), takes_effect=frame["takes_effect"].astype(bool)
+        ),
+        joined(added, ["sheet"]),
+        joined(changed, CHANGED_COLUMNS),
+        joined(removed, ["sheet"]),
+    )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ compared with what is published now."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -11,7 +10,6 @@ import pandas as pd
 
 from analytics.clock import as_of_or_now
 from analytics.ledger import changes, reads
-from analytics.sheets.schema import SHEETS
 
 LISTING_COLUMNS = [
     "id",
@@ -52,53 +50,14 @@ def listing(
     return h.sort_values("id", ascending=False)[LISTING_COLUMNS].reset_index(drop=True)
 
 
-@dataclass
-class Change:
-    """What approving one submission changes in the published reports."""
-
-    effect: pd.DataFrame  # country, period, sheet, shown_now, publishes
-    added: pd.DataFrame
-    changed: pd.DataFrame
-    removed: pd.DataFrame
-
-    @property
-    def count(self) -> int:
-        return len(self.added) + len(self.changed) + len(self.removed)
-
-    @property
-    def visible(self) -> bool:
-        """False when later published submissions hold every block it would replace."""
-        return bool(self.effect["publishes"].any())
-
-
-def change(con: duckdb.DuckDBPyConnection, submission_id: int) -> Change:
-    """Rows added, values changed and rows removed, block by block, if ``submission_id`` were
-    approved now; blocks a later published submission holds change nothing."""
-    effect = reads.approval_effect(con, submission_id)
-    rows = reads.submission_rows(con, submission_id)
-    published = effect[effect["publishes"]]
-    countries = sorted(set(published["country"]))
-    added, changed, removed = [], [], []
-    for sheet in SHEETS:
-        blocks = {
-            (c, p)
-            for c, p, s in zip(published["country"], published["period"], published["sheet"])
-            if s == sheet
-        }
-        if not blocks:
-            continue
-        before = reads.current(con, sheet, countries=countries)
-        a, b, r = changes.diff(sheet, before, rows[sheet], blocks)
-        added.append(a)
-        changed.append(b)
-        removed.append(r)
-
-    def joined(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-
-    return Change(
-        effect, joined(added, ["sheet"]), joined(changed, changes.CHANGED_COLUMNS), joined(removed, ["sheet"])
-    )
+def change(con: duckdb.DuckDBPyConnection, submission_id: int) -> changes.Diff:
+    """What approving ``submission_id`` now would change in the published reports; blocks a
+    later published submission holds change nothing."""
+    effect = reads.approval_effect(con, submission_id).rename(columns={"publishes": "takes_effect"})
+    sheets = set(effect.loc[effect["takes_effect"], "sheet"])
+    countries = sorted(set(effect.loc[effect["takes_effect"], "country"]))
+    before = {s: reads.current(con, s, countries=countries) for s in sheets}
+    return changes.between(effect, before, reads.submission_rows(con, submission_id))
 
 
 def status_by_period(con: duckdb.DuckDBPyConnection, *, as_of: datetime | None = None) -> pd.DataFrame:

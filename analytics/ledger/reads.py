@@ -298,12 +298,14 @@ def approval_effect(con: duckdb.DuckDBPyConnection, submission_id: int) -> pd.Da
     """For each block a submission holds: the published submission there now, and whether
     approving this one would publish it there (not when a later submission is published).
 
-    Columns: country, period, sheet, shown_now, publishes.
+    Columns: country, period, sheet, shown_now, uploaded_by and committed_at (of shown_now),
+    publishes.
     """
     return con.execute(
         f"""
         WITH now AS ({live_blocks_sql()})
         SELECT b.country, b.period, b.sheet, n.submission_id AS shown_now,
+               ns.uploaded_by, ns.committed_at,
                coalesce(ns.version < me.version, true) AS publishes
         FROM blocks b
         JOIN submissions me ON me.id = b.submission_id

@@ -286,63 +286,26 @@ def load(
 # --- previewing -----------------------------------------------------------
 
 
-@dataclass
-class Preview:
-    """What committing would change, block by block."""
-
-    replaced: pd.DataFrame  # country, period, sheet, submission_id, uploaded_by, committed_at
-    added: pd.DataFrame  # sheet, country, period, module, ... new rows with no earlier value
-    changed: pd.DataFrame  # sheet, country, period, key, field, old, new
-    removed: pd.DataFrame  # rows of replaced blocks that the new report no longer has
-    warnings: list[Finding]
-    duplicate_of: int | None = None
-
-    @property
-    def empty(self) -> bool:
-        return self.added.empty and self.changed.empty and self.removed.empty
-
-
 def preview(
     con: duckdb.DuckDBPyConnection, chk: Check, *, principal: Principal, source: str = "upload"
-) -> Preview:
-    """Run the commit's writes in a transaction, compare before and after, roll it back."""
+) -> changes.Diff:
+    """What committing would change against the reports standing now (awaiting review
+    included): run the commit's writes in a transaction, compare before and after, roll it back."""
     if not chk.ok:
         raise EspError("rejected")
     _require_upload(principal, chk.validation)
-    blocks = chk.validation.blocks()
-    countries = sorted({c for c, _, _ in blocks})
-    before_blocks = reads.current_blocks(con, scope=reads.WORKING)
-    before = {s: reads.current(con, s, countries=countries, scope=reads.WORKING) for s in SHEETS}
+    held = sorted(chk.validation.blocks())
+    countries = sorted({c for c, _, _ in held})
+    sheets = sorted({s for _, _, s in held})
+    standing = reads.current_blocks(con, scope=reads.WORKING).rename(columns={"submission_id": "shown_now"})
+    before = {s: reads.current(con, s, countries=countries, scope=reads.WORKING) for s in sheets}
     with scratch(con) as tx:
-        outcome = _apply(tx, chk, principal, source, clock.now())
-        after = {s: reads.current(con, s, countries=countries, scope=reads.WORKING) for s in SHEETS}
-    keyset = set(blocks)
-    replaced = before_blocks[
-        pd.Series(
-            [
-                k in keyset
-                for k in zip(before_blocks["country"], before_blocks["period"], before_blocks["sheet"])
-            ],
-            index=before_blocks.index,
-            dtype=bool,
-        )
-    ]
-    added, changed, removed = [], [], []
-    for sheet in SHEETS:
-        a, b, r = changes.diff(
-            sheet, before[sheet], after[sheet], {(c, p) for c, p, s in blocks if s == sheet}
-        )
-        added.append(a)
-        changed.append(b)
-        removed.append(r)
-    return Preview(
-        replaced=replaced.reset_index(drop=True),
-        added=pd.concat(added, ignore_index=True),
-        changed=pd.concat(changed, ignore_index=True),
-        removed=pd.concat(removed, ignore_index=True),
-        warnings=[f for f in chk.findings if not f.is_error],
-        duplicate_of=outcome.duplicate_of,
+        _apply(tx, chk, principal, source, clock.now())
+        after = {s: reads.current(con, s, countries=countries, scope=reads.WORKING) for s in sheets}
+    blocks = pd.DataFrame(held, columns=["country", "period", "sheet"]).merge(
+        standing, how="left", on=["country", "period", "sheet"]
     )
+    return changes.between(blocks.assign(takes_effect=True), before, after)
 
 
 # --- rolling back -----------------------------------------------------------

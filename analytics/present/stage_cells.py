@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.i18n import sort_key, t
-from analytics.reference import MODULES, Reference
+from analytics.reference import MODULES, Reference, short_module_names
 
 ARROWS = {1: "▲", 0: "=", -1: "▼"}
 COLUMNS = [
@@ -15,14 +15,9 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def flag(value: object) -> bool:
+def is_awaiting(value: object) -> bool:
     """A cell's ``awaiting`` value as a plain bool (missing counts as not awaiting)."""
     return isinstance(value, bool | np.bool_) and bool(value)
-
-
-def short_modules(lang: str) -> dict[str, str]:
-    """Module names short enough for axes and legends."""
-    return {m: t(f"module_short.{m}", lang) for m in MODULES + ("CROSS",)}
 
 
 def country_order(matrix: pd.DataFrame, ref: Reference, lang: str) -> list[str]:
@@ -37,7 +32,7 @@ def matrix_cells(matrix: pd.DataFrame, ref: Reference, lang: str, year: int) -> 
     its arrow since the year before, "–" when empty), ``hover`` (the sentence), the year a
     carried-forward value comes from, and whether it awaits review."""
     names = dict(zip(ref.countries["iso3"], ref.countries[f"name_{lang}"]))
-    mods = short_modules(lang)
+    mods = short_module_names(lang)
     stage_labels = ref.labels("stage", lang)
     cells = {(r["country"], r["module"]): r for r in matrix.to_dict("records")}
     rows = []
@@ -67,7 +62,7 @@ def matrix_cells(matrix: pd.DataFrame, ref: Reference, lang: str, year: int) -> 
             carried = None if pd.isna(r.get("carried_from")) else int(r["carried_from"])
             if carried is not None:
                 hover += "<br>" + t("refperiod.carried", lang, year=carried)
-            awaiting = flag(r.get("awaiting"))
+            awaiting = is_awaiting(r.get("awaiting"))
             if awaiting:
                 hover += " · " + t("chart.awaiting", lang)
             rows.append((c, name, m, mods[m], stage, f"{stage}{arrow}", hover, carried, awaiting))

@@ -63,11 +63,20 @@ def _label(value: object, col: Column, ref: Reference, lang: str) -> str:
 
 @dataclass(frozen=True)
 class Kind:
+    """What a column kind accepts (``parse``), stores (``sql_type``) and offers: the vocabulary
+    its codes come from (``domain``: a drop-down in the template, a select box in the editor),
+    the bounds of a number (``minimum``/``maximum``, ``whole``: the template's cell rule, the
+    editor's number input, the parser's range) and the template's column width."""
+
     name: str
     sql_type: str
     parse: Parser
     domain: str | None = None
     show: Shower = _plain
+    minimum: float | None = None
+    maximum: float | None = None
+    whole: bool = False
+    width: int = 16
 
     @property
     def labelled(self) -> bool:
@@ -79,10 +88,18 @@ KINDS: dict[str, Kind] = {}
 
 
 def _kind(
-    name: str, sql_type: str, domain: str | None = None, show: Shower = _plain
+    name: str,
+    sql_type: str,
+    *,
+    domain: str | None = None,
+    show: Shower = _plain,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    whole: bool = False,
+    width: int = 16,
 ) -> Callable[[Parser], Parser]:
     def register(parse: Parser) -> Parser:
-        KINDS[name] = Kind(name, sql_type, parse, domain, show)
+        KINDS[name] = Kind(name, sql_type, parse, domain, show, minimum, maximum, whole, width)
         return parse
 
     return register
@@ -115,7 +132,13 @@ def _visible(text: str, cell: Cell) -> bool:
     return True
 
 
-@_kind("country", "VARCHAR", domain="country", show=lambda v, col, ref, lang: ref.country_name(str(v), lang))
+@_kind(
+    "country",
+    "VARCHAR",
+    domain="country",
+    show=lambda v, col, ref, lang: ref.country_name(str(v), lang),
+    width=24,
+)
 def _country(text: str, col: Column, cell: Cell) -> str | None:
     code = cell.coded("country", text, "unknown_country")
     if code and cell.allowed_countries is not None and code not in cell.allowed_countries:
@@ -137,7 +160,7 @@ def _period(text: str, col: Column, cell: Cell) -> periods.Period | None:
     return p
 
 
-@_kind("module", "VARCHAR", domain="module", show=_label)
+@_kind("module", "VARCHAR", domain="module", show=_label, width=24)
 def _module(text: str, col: Column, cell: Cell) -> str | None:
     code = cell.coded("module", text, "unknown_module")
     if code == "CROSS" and not col.allow_cross:
@@ -163,15 +186,18 @@ def _stage(text: str, col: Column, cell: Cell) -> int | None:
     return int(code) if code is not None else None
 
 
-@_kind("percent", "DOUBLE")
+_PERCENT_LOW, _PERCENT_HIGH = 0, 100
+
+
+@_kind("percent", "DOUBLE", minimum=_PERCENT_LOW, maximum=_PERCENT_HIGH)
 def _percent(text: str, col: Column, cell: Cell) -> float | None:
     raw = text.strip()
     n = number(raw[:-1] if raw.endswith("%") else raw)
     if n is None:
         cell.err("not_number", value=text)
         return None
-    if not 0 <= n <= 100:
-        cell.err("out_of_range", value=text, min=0, max=100)
+    if not _PERCENT_LOW <= n <= _PERCENT_HIGH:
+        cell.err("out_of_range", value=text, min=_PERCENT_LOW, max=_PERCENT_HIGH)
         return None
     return round(n, 10)  # 45.50000000000001, as a spreadsheet may compute it, is 45.5
 
@@ -189,7 +215,7 @@ def whole_number(text: str) -> int | None:
     return int(round(n))
 
 
-@_kind("count", "BIGINT")
+@_kind("count", "BIGINT", minimum=0, whole=True)
 def _count(text: str, col: Column, cell: Cell) -> int | None:
     n = whole_number(text)
     if n is None:
@@ -201,7 +227,7 @@ def _count(text: str, col: Column, cell: Cell) -> int | None:
     return n
 
 
-@_kind("text", "VARCHAR")
+@_kind("text", "VARCHAR", width=40)
 def _text(text: str, col: Column, cell: Cell) -> str | None:
     if col.max_len and len(text) > col.max_len:
         cell.err("too_long", value=text, max=col.max_len, length=len(text))
@@ -209,7 +235,7 @@ def _text(text: str, col: Column, cell: Cell) -> str | None:
     return text
 
 
-@_kind("url", "VARCHAR")
+@_kind("url", "VARCHAR", width=40)
 def _url(text: str, col: Column, cell: Cell) -> str | None:
     value = text.strip()
     parts = urlsplit(value)
@@ -219,7 +245,7 @@ def _url(text: str, col: Column, cell: Cell) -> str | None:
     return value
 
 
-def _vocabulary(domain: str, unknown: str | None = None) -> None:
+def _vocabulary(domain: str, unknown: str | None = None, width: int = 16) -> None:
     """A kind whose cells are codes of one vocabulary; unknown text is ``unknown``
     (by default ``unknown_<domain>``)."""
     code = unknown or f"unknown_{domain}"
@@ -227,12 +253,14 @@ def _vocabulary(domain: str, unknown: str | None = None) -> None:
     def parse(text: str, col: Column, cell: Cell) -> str | None:
         return cell.coded(domain, text, code)
 
-    KINDS[domain] = Kind(domain, "VARCHAR", parse, domain, _label)
+    KINDS[domain] = Kind(domain, "VARCHAR", parse, domain, _label, width=width)
 
 
-for _domain in ("category", "severity", "status", "institution_type"):
-    _vocabulary(_domain)
-_vocabulary("activity_kind", "unknown_kind")
+_vocabulary("category", width=24)
+_vocabulary("severity")
+_vocabulary("status")
+_vocabulary("institution_type", width=30)
+_vocabulary("activity_kind", "unknown_kind", width=24)
 
 COUNTRY_SEPARATOR = ";"
 
@@ -241,7 +269,7 @@ def _country_names(value: object, col: Column, ref: Reference, lang: str) -> str
     return "; ".join(ref.country_name(code, lang) for code in str(value).split(COUNTRY_SEPARATOR) if code)
 
 
-@_kind("countries", "VARCHAR", show=_country_names)
+@_kind("countries", "VARCHAR", show=_country_names, width=30)
 def _countries(text: str, col: Column, cell: Cell) -> str | None:
     """Countries named by ISO3 code or name in either language, separated by ``;``: stored as
     their ISO3 codes joined by ``;``, in the order given, each once. Any country may be
@@ -271,6 +299,22 @@ def _yes_no(text: str, col: Column, cell: Cell) -> bool | None:
     """Yes or no in either language (sí/no, yes/no), or a spreadsheet's TRUE/FALSE cell."""
     code = cell.coded("yes_no", text, "bad_yes_no")
     return None if code is None else code == "YES"
+
+
+def choices(col: Column, ref: Reference, lang: str) -> list[str] | None:
+    """What a person picks from for a coded column, written as they would type it (the
+    template's drop-down list, the editor's select box); None for a column typed freely."""
+    domain = KINDS[col.kind].domain
+    if domain is None:
+        return None
+    if domain == "country":
+        return [str(n) for n in ref.members(lang)[f"name_{lang}"]]
+    labels = ref.labels(domain, lang)
+    if domain == "module" and not col.allow_cross:
+        return [v for k, v in labels.items() if k != "CROSS"]
+    if domain == "stage":
+        return [f"{k} {v}" for k, v in labels.items()]
+    return list(labels.values())
 
 
 def sql_type(kind: str) -> str:

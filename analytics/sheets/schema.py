@@ -1,9 +1,10 @@
 """The upload workbook, declared once: each sheet and its columns (SPEC "The upload workbook").
 
-Validation, the stored tables, the snapshot columns, the template (columns and
-drop-downs) and the keys that identify a row all derive from these declarations:
-a new column is one ``Column`` here plus its texts (``col.<key>`` in the locales).
-What each ``kind`` accepts lives in ``kinds``.
+Validation, the stored tables, the snapshot columns, the template (columns,
+drop-downs, widths), the in-app editor (tabs and column controls) and the keys that
+identify a row all derive from these declarations: a new column is one ``Column``
+here plus its texts (``col.<key>`` and ``snapshot.col.<key>`` in the locales). What
+each ``kind`` accepts, offers and stores lives in ``kinds``.
 """
 
 from __future__ import annotations
@@ -17,23 +18,26 @@ ROW_NUMBER = "row_number"
 PERIOD_BOUNDS = ("period_start", "period_end")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Column:
-    """One column of a sheet.
+    """One column of a sheet: everything the upload's validation, the template (header,
+    drop-down, width), the in-app editor (its control) and the stored table need.
 
-    ``natural_key`` marks the columns that, with country and period, tell one row of
-    a report from another (a preview pairs old and new rows by them).
+    ``kind`` says what a cell accepts and how it is offered (``kinds``: a coded kind is a
+    drop-down in the template and a select box in the editor; a number kind has its
+    bounds). ``natural_key`` marks the columns that, with country and period, tell one row
+    of a report from another (a preview pairs old and new rows by them).
     """
 
     key: str
-    en: str
+    en: str  # the header in each language (the template writes it; uploads may use either)
     es: str
     kind: str
     required: bool = False
     max_len: int | None = None
-    allow_cross: bool = False
+    allow_cross: bool = False  # a module column that also takes CROSS (cross-cutting)
     natural_key: bool = False
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other headers people write for it
     default: object = None  # the stored value of a blank cell (and of rows stored before the column)
 
     def header(self, lang: str) -> str:
@@ -43,11 +47,13 @@ class Column:
         return (self.key, self.en, self.es, *self.aliases)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Sheet:
     """One sheet of the upload workbook and the stored table of the same name.
 
     ``unique_rows``: two rows with the same natural key are an error (``duplicate_row``).
+    ``row_per``: a column whose every code has one row of its own, always listed (progress:
+    one row per module), so the in-app editor shows them all and adds none.
     """
 
     key: str
@@ -55,6 +61,7 @@ class Sheet:
     es: str
     columns: tuple[Column, ...]
     unique_rows: bool = False
+    row_per: str | None = None
 
     def name(self, lang: str) -> str:
         return self.es if lang == "es" else self.en
@@ -72,6 +79,12 @@ class Sheet:
         return [c.key for c in self.columns]
 
     @property
+    def row_columns(self) -> list[Column]:
+        """The columns each row of a report fills in: all but country and period, which
+        name the report (the in-app editor's columns)."""
+        return [c for c in self.columns if c.key not in ("country", "period")]
+
+    @property
     def table_columns(self) -> list[str]:
         """The stored table's columns after ``submission_id``."""
         keys = self.value_columns
@@ -84,54 +97,76 @@ class Sheet:
 
 
 _COUNTRY = Column(
-    "country", "country", "país", "country", required=True, aliases=("pais", "country code", "iso3")
+    key="country",
+    en="country",
+    es="país",
+    kind="country",
+    required=True,
+    aliases=("pais", "country code", "iso3"),
 )
-_PERIOD = Column("period", "period", "periodo", "period", required=True, aliases=("período",))
+_PERIOD = Column(key="period", en="period", es="periodo", kind="period", required=True, aliases=("período",))
+_MODULE = Column(key="module", en="module", es="módulo", kind="module", required=True, natural_key=True)
+_MODULE_OR_CROSS = Column(
+    key="module", en="module", es="módulo", kind="module", required=True, allow_cross=True, natural_key=True
+)
+
+
+def _notes() -> Column:
+    return Column(key="notes", en="notes", es="notas", kind="text", max_len=2000)
+
 
 SHEETS: dict[str, Sheet] = {
     "progress": Sheet(
-        "progress",
-        "progress",
-        "avance",
-        (
+        key="progress",
+        en="progress",
+        es="avance",
+        columns=(
             _COUNTRY,
             _PERIOD,
-            Column("module", "module", "módulo", "module", required=True, natural_key=True),
-            Column("stage", "stage", "etapa", "stage", required=True),
+            _MODULE,
+            Column(key="stage", en="stage", es="etapa", kind="stage", required=True),
             Column(
-                "coverage_pct",
-                "coverage_pct",
-                "cobertura_pct",
-                "percent",
+                key="coverage_pct",
+                en="coverage_pct",
+                es="cobertura_pct",
+                kind="percent",
                 aliases=("coverage", "cobertura", "coverage %", "cobertura %"),
             ),
             Column(
-                "trained_staff",
-                "trained_staff",
-                "personal_capacitado",
-                "count",
+                key="trained_staff",
+                en="trained_staff",
+                es="personal_capacitado",
+                kind="count",
                 aliases=("staff trained", "personal"),
             ),
-            Column("notes", "notes", "notas", "text", max_len=2000),
+            _notes(),
         ),
         unique_rows=True,
+        row_per="module",
     ),
     "challenges": Sheet(
-        "challenges",
-        "challenges",
-        "desafíos",
-        (
+        key="challenges",
+        en="challenges",
+        es="desafíos",
+        columns=(
             _COUNTRY,
             _PERIOD,
-            Column("module", "module", "módulo", "module", required=True, allow_cross=True, natural_key=True),
-            Column("category", "category", "categoría", "category", required=True, natural_key=True),
-            Column("severity", "severity", "severidad", "severity", required=True),
-            Column("status", "status", "estado", "status", default="OPEN"),
+            _MODULE_OR_CROSS,
             Column(
-                "description",
-                "description",
-                "descripción",
-                "text",
+                key="category",
+                en="category",
+                es="categoría",
+                kind="category",
+                required=True,
+                natural_key=True,
+            ),
+            Column(key="severity", en="severity", es="severidad", kind="severity", required=True),
+            Column(key="status", en="status", es="estado", kind="status", default="OPEN"),
+            Column(
+                key="description",
+                en="description",
+                es="descripción",
+                kind="text",
                 required=True,
                 max_len=2000,
                 natural_key=True,
@@ -139,82 +174,105 @@ SHEETS: dict[str, Sheet] = {
         ),
     ),
     "practices": Sheet(
-        "practices",
-        "practices",
-        "prácticas",
-        (
+        key="practices",
+        en="practices",
+        es="prácticas",
+        columns=(
             _COUNTRY,
             _PERIOD,
-            Column("module", "module", "módulo", "module", required=True, natural_key=True),
-            Column("title", "title", "título", "text", required=True, max_len=200, natural_key=True),
-            Column("description", "description", "descripción", "text", required=True, max_len=4000),
-            Column("url", "url", "enlace", "url", aliases=("link", "enlace url")),
+            _MODULE,
             Column(
-                "adopted_from",
-                "adopted_from",
-                "adoptada_de",
-                "countries",
+                key="title",
+                en="title",
+                es="título",
+                kind="text",
+                required=True,
+                max_len=200,
+                natural_key=True,
+            ),
+            Column(
+                key="description",
+                en="description",
+                es="descripción",
+                kind="text",
+                required=True,
+                max_len=4000,
+            ),
+            Column(key="url", en="url", es="enlace", kind="url", aliases=("link", "enlace url")),
+            Column(
+                key="adopted_from",
+                en="adopted_from",
+                es="adoptada_de",
+                kind="countries",
                 aliases=("adapted_from", "adaptada_de", "adopted from", "adapted from"),
             ),
-            Column("replicable", "replicable", "replicable", "yes_no", default=False),
+            Column(key="replicable", en="replicable", es="replicable", kind="yes_no", default=False),
         ),
     ),
     "capacity": Sheet(
-        "capacity",
-        "capacity",
-        "capacidades",
-        (
+        key="capacity",
+        en="capacity",
+        es="capacidades",
+        columns=(
             _COUNTRY,
             _PERIOD,
-            Column("module", "module", "módulo", "module", required=True, allow_cross=True, natural_key=True),
-            Column("activity", "activity", "actividad", "text", required=True, max_len=200, natural_key=True),
+            _MODULE_OR_CROSS,
             Column(
-                "kind",
-                "kind",
-                "tipo",
-                "activity_kind",
+                key="activity",
+                en="activity",
+                es="actividad",
+                kind="text",
+                required=True,
+                max_len=200,
+                natural_key=True,
+            ),
+            Column(
+                key="kind",
+                en="kind",
+                es="tipo",
+                kind="activity_kind",
                 required=True,
                 aliases=("activity kind", "tipo de actividad"),
             ),
             Column(
-                "institution_type",
-                "institution_type",
-                "tipo_institución",
-                "institution_type",
+                key="institution_type",
+                en="institution_type",
+                es="tipo_institución",
+                kind="institution_type",
                 required=True,
                 natural_key=True,
                 aliases=("institution", "institución", "tipo de institución"),
             ),
             Column(
-                "participants_total",
-                "participants_total",
-                "participantes_total",
-                "count",
+                key="participants_total",
+                en="participants_total",
+                es="participantes_total",
+                kind="count",
                 required=True,
                 aliases=("participants", "participantes", "total"),
             ),
             Column(
-                "participants_women",
-                "participants_women",
-                "participantes_mujeres",
-                "count",
+                key="participants_women",
+                en="participants_women",
+                es="participantes_mujeres",
+                kind="count",
                 aliases=("women", "mujeres"),
             ),
             Column(
-                "participants_men",
-                "participants_men",
-                "participantes_hombres",
-                "count",
+                key="participants_men",
+                en="participants_men",
+                es="participantes_hombres",
+                kind="count",
                 aliases=("men", "hombres"),
             ),
             Column(
-                "completed",
-                "completed",
-                "completaron",
-                "count",
+                key="completed",
+                en="completed",
+                es="completaron",
+                kind="count",
                 aliases=("completions", "completaron el curso"),
             ),
-            Column("notes", "notes", "notas", "text", max_len=2000),
+            _notes(),
         ),
     ),
 }

@@ -14,22 +14,22 @@ from analytics.sheets.schema import SHEETS
 _FIXED_DATE = datetime(2015, 12, 1)  # stable document properties → stable bytes
 
 
-def new_workbook(buf: io.BytesIO) -> xlsxwriter.Workbook:
-    """An xlsxwriter workbook that never turns text into formulas, links or numbers."""
-    wb = xlsxwriter.Workbook(
-        buf,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    wb.set_properties({"created": _FIXED_DATE, "author": "ESP Monitor"})
+# Text stays text in every workbook the product writes: left on, xlsxwriter would store
+# "=…" as a live formula, "http…" as a link and "1e5" as a number.
+SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
+def new_workbook(
+    buf: io.BytesIO, properties: dict[str, object] | None = None, **options: object
+) -> xlsxwriter.Workbook:
+    """An in-memory xlsxwriter workbook that never turns text into formulas, links or numbers
+    (``options``: xlsxwriter's others); ``properties`` default to fixed ones, for stable bytes."""
+    wb = xlsxwriter.Workbook(buf, {**options, "in_memory": True, **SAFE_OPTIONS})
+    wb.set_properties(properties or {"created": _FIXED_DATE, "author": "ESP Monitor"})
     return wb
 
 
-def number_text(x: float) -> str:
+def _float_text(x: float) -> str:
     return str(int(x)) if float(x) == int(x) else str(x)
 
 
@@ -47,6 +47,6 @@ def frames_to_workbook(tables: dict[str, pd.DataFrame], lang: str = "en") -> byt
                 v = rec.get(col.key)
                 if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
                     continue
-                ws.write_string(i, j, number_text(v) if isinstance(v, float) else str(v))
+                ws.write_string(i, j, _float_text(v) if isinstance(v, float) else str(v))
     wb.close()
     return buf.getvalue()

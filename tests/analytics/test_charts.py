@@ -60,7 +60,7 @@ def test_heatmap_counts_by_category_and_module(con):
         x="module",
         y="category",
         value="count",
-        x_labels=charts.short_modules("en"),
+        x_labels=reference.short_module_names("en"),
         y_labels=ref.labels("category", "en"),
         title="t",
         colorbar="n",

@@ -72,3 +72,18 @@ def test_each_adaptation_follows_its_source_s_practice_and_an_exchange_visit(gen
         assert visits["activity"].str.contains("Intercambio con|Exchange with").any(), adopter
     shared = pr[[(c, t) in dataset.SOURCES for c, t in zip(pr["country"], pr["title"])]]
     assert (shared["replicable"] == "yes").all()
+
+
+def test_the_invented_texts_use_the_vocabularies_codes_and_name_known_countries(generated):
+    """texts.toml is edited by hand: its codes must be the vocabularies' and every adaptation
+    must name a practice the file holds and member countries."""
+    _, _, countries = generated
+    vocab = reference.read_csv("vocabularies.csv")
+    codes = {d: set(vocab.loc[vocab["domain"] == d, "code"]) for d in ("category", "module")}
+    assert set(dataset.CHALLENGES) == codes["category"]
+    activities = [dataset.VIRTUAL_COURSE, dataset.REGIONAL_MEETING, *dataset.WORKSHOPS, *dataset.ASSISTANCE]
+    assert {p[0] for p in dataset.PRACTICES} | {a[0] for a in activities} <= codes["module"]
+    titles = {p[1] for p in dataset.PRACTICES}
+    members = set(countries.loc[countries["member"], "iso3"])
+    for adopter, title, sources in dataset.ADOPTIONS:
+        assert title in titles and {adopter, *sources} <= members, (adopter, title, sources)

@@ -29,7 +29,7 @@ def test_change_against_nothing_published_is_every_row_added(store, con):
     change = pending.change(con, sid)
     assert change.visible and change.count == 4
     assert len(change.added) == 4 and change.changed.empty and change.removed.empty
-    assert change.effect["shown_now"].isna().all()
+    assert change.blocks["shown_now"].isna().all()
 
 
 def test_change_lists_values_old_to_new_and_rows_removed_against_what_is_published(store, con):
@@ -42,7 +42,7 @@ def test_change_lists_values_old_to_new_and_rows_removed_against_what_is_publish
     [row] = change.changed.to_dict("records")
     assert (row["key"], row["field"], row["old"], row["new"]) == ("HEALTH", "stage", "1", "2")
     assert change.removed[["country", "period", "module"]].values.tolist() == [["PER", "2024", "COORD"]]
-    assert list(change.effect["shown_now"]) == [first]
+    assert list(change.blocks["shown_now"]) == [first]
 
 
 def test_change_is_measured_against_published_data_not_other_files_awaiting_review(store, con):
@@ -81,3 +81,17 @@ def test_status_by_period_counts_each_state_and_dates_the_last_action(store, con
     gtm = df.loc[("GTM", "2023")]
     assert (gtm["submitted"], gtm["approved"], gtm["year"]) == (1, 0, 2023)
     assert per["last_action_at"] < gtm["last_action_at"], "the GTM file came last"
+
+
+def test_the_reviewer_sees_the_same_diff_the_uploader_confirmed(store, con):
+    first = commit(store, progress=progress_rows("PER", "2024", stages=(1, 2, 3, 4)))
+    review.approve(store, [first], principal=REVIEWER)
+    rows = progress_rows("PER", "2024", stages=(2, 2, 3, 4)).iloc[:3]
+    chk = workflow.check(con, workbook(progress=rows), "g.xlsx", principal=FP)
+    before_commit = workflow.preview(con, chk, principal=FP)
+    _, out = workflow.load(store, workbook(progress=rows), "g.xlsx", principal=FP)
+    before_approval = pending.change(con, out.submission_id)
+    for part in ("added", "changed", "removed"):
+        assert getattr(before_commit, part).equals(getattr(before_approval, part)), part
+    assert list(before_commit.replaced["shown_now"]) == list(before_approval.replaced["shown_now"]) == [first]
+    assert before_commit.count == before_approval.count == 2

@@ -313,17 +313,16 @@ def test_a_template_saved_by_libreoffice_changes_nothing(reported, tmp_path: Pat
 
 
 def test_an_editor_tab_left_empty_clears_that_report(reported):
-    from analytics.present import tables
+    from analytics.present import editor
 
     con = reported.reader()
-    rows = tables.editor_rows(
+    rows = editor.rows(
         {s: reads.current(con, s, countries=["PER"]) for s in ("progress", "challenges", "practices")},
         "2024",
         reference_of(con),
         "en",
-        ["HEALTH", "JUSTICE", "SOCIAL", "COORD"],
     )
-    frames = tables.editor_frames(
+    frames = editor.frames(
         {
             "progress": rows["progress"],
             "challenges": rows["challenges"].iloc[0:0],
@@ -361,25 +360,21 @@ def test_rolling_back_a_replaced_submission_says_nothing_visible_changes(reporte
 def test_the_editor_shows_every_sheet_even_empty_with_the_types_it_edits(reported):
     """An empty practices or capacity report still gives text columns as text and counts as
     whole numbers (Streamlit's editor refuses a text column holding floats)."""
-    from analytics.present import tables
+    from analytics.present import editor
 
     con = reported.reader()
     current = {
         s: reads.current(con, s, countries=["PER"])
         for s in ("progress", "challenges", "practices", "capacity")
     }
-    empty = tables.editor_rows(
-        current, "2023", reference_of(con), "es", ["HEALTH", "JUSTICE", "SOCIAL", "COORD"]
-    )
+    empty = editor.rows(current, "2023", reference_of(con), "es")
     assert empty["practices"].empty and list(empty["practices"].columns)[-2:] == [
         "adopted_from",
         "replicable",
     ]
     assert empty["practices"]["adopted_from"].dtype == object
     assert str(empty["capacity"]["participants_total"].dtype) == "Int64"
-    full = tables.editor_rows(
-        current, "2024", reference_of(con), "es", ["HEALTH", "JUSTICE", "SOCIAL", "COORD"]
-    )
+    full = editor.rows(current, "2024", reference_of(con), "es")
     assert full["practices"][["adopted_from", "replicable"]].values.tolist() == [
         ["Guatemala; Honduras", "Sí"]
     ]

@@ -148,7 +148,7 @@ def test_preview_lists_replaced_blocks_added_rows_and_changes_and_writes_nothing
     )
     chk = workflow.check(con, workbook(progress=new, challenges=chal), "n.xlsx", principal=ADMIN, today=TODAY)
     p = workflow.preview(con, chk, principal=ADMIN)
-    assert list(p.replaced["submission_id"]) == [1]
+    assert list(p.replaced["shown_now"]) == [1]
     assert p.changed[["key", "field", "old", "new"]].values.tolist() == [["JUSTICE", "stage", "1", "3"]]
     assert list(p.added["sheet"]) == ["challenges"]
     assert reads.data_version(con) == 1 and len(reads.history(con)) == 1
